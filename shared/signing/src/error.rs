@@ -1,0 +1,68 @@
+//! Typed errors: what failed, naming the field, never a key.
+
+use thiserror::Error;
+
+/// Why a vendor profile could not sign for this user.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum SignError {
+    #[error("the user has no `{0}`, which this vendor needs")]
+    MissingField(&'static str),
+    #[error("`{0}` contains `_`, which makes the signed string ambiguous")]
+    AmbiguousField(&'static str),
+    #[error("`{field}` is longer than the vendor's limit of {max} characters")]
+    FieldTooLong { field: &'static str, max: usize },
+    #[error("`{field}` is not valid: {reason}")]
+    BadField { field: String, reason: &'static str },
+    #[error("this vendor mode needs a session reference and none was given")]
+    MissingSessionReference,
+    #[error("the signing backend failed")]
+    Crypto,
+}
+
+impl SignError {
+    /// The stable code the HTTP API and the CLI report.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignError::MissingField(_) => "missing_field",
+            SignError::AmbiguousField(_) => "ambiguous_field",
+            SignError::FieldTooLong { .. } => "field_too_long",
+            SignError::BadField { .. } => "bad_field",
+            SignError::MissingSessionReference => "missing_session_reference",
+            SignError::Crypto => "signing_failed",
+        }
+    }
+}
+
+/// Why a vendor config was refused when it was loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("`vendor`: unknown vendor `{0}`")]
+    UnknownVendor(String),
+    #[error("`key` is empty")]
+    EmptyKey,
+    #[error("`key_id` is required by this vendor")]
+    MissingKeyId,
+    #[error("`{field}`: {reason}")]
+    BadValue { field: String, reason: String },
+}
+
+impl ConfigError {
+    /// The config field the error is about.
+    pub fn field(&self) -> &str {
+        match self {
+            ConfigError::UnknownVendor(_) => "vendor",
+            ConfigError::EmptyKey => "key",
+            ConfigError::MissingKeyId => "key_id",
+            ConfigError::BadValue { field, .. } => field,
+        }
+    }
+
+    pub(crate) fn bad(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError::BadValue {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Why a vendor would accept or refuse a token: decode it, check it against the project's
+//! vendor profile and key (HS256 pinned), and list every problem found, in plain words.
+
+use crate::keys::VendorKey;
+use crate::mac::sha256_hex;
+use crate::vendors::Vendor;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, crypto};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+/// One reason the vendor would refuse the token.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Problem {
+    #[error(
+        "{0} signs a hash, not a token: run `chatpass sign` with the user to see the expected value"
+    )]
+    NotAJwtVendor(&'static str),
+    #[error("this is not a JWT: {0}")]
+    Malformed(&'static str),
+    #[error("the header says alg `{0}`, but the vendor only accepts HS256")]
+    WrongAlgorithm(String),
+    #[error("the header's kid is {found:?}, but the vendor expects {expected:?}")]
+    KidMismatch {
+        expected: Option<String>,
+        found: Option<String>,
+    },
+    #[error("the signature does not match this project's key")]
+    BadSignature,
+    #[error("the claim `{0}` is missing")]
+    MissingClaim(&'static str),
+    #[error("the claim `{0}` must be a whole number of seconds")]
+    NotSeconds(&'static str),
+    #[error("the token expired at {at} ({ago} s ago)")]
+    Expired { at: u64, ago: u64 },
+    #[error("the token was issued at {iat}, {ahead} s in the future")]
+    IssuedInFuture { iat: u64, ahead: u64 },
+    #[error("the token was issued at {iat}; the vendor refuses it {max_age} s after that")]
+    TooOld { iat: u64, max_age: u64 },
+}
+
+/// What `explain` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub vendor: &'static str,
+    /// `sha256:` and the first 8 hex digits of the key's SHA-256: names the key, reveals nothing.
+    pub key_fingerprint: String,
+    pub header: Option<Map<String, Value>>,
+    pub claims: Option<Map<String, Value>>,
+    pub signature_valid: bool,
+    /// When the vendor stops accepting the token, if it says.
+    pub expires_at: Option<u64>,
+    /// Claims present that the vendor does not use.
+    pub unused_claims: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Explanation {
+    pub fn accepted(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// A short, non-reversible name for a key.
+pub fn fingerprint(key: &VendorKey) -> String {
+    format!("sha256:{}", &sha256_hex(&[key.as_bytes()])[..8])
+}
+
+/// Explains `token` as `vendor` with `key` would judge it at `now`.
+pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> Explanation {
+    let mut out = Explanation {
+        vendor: vendor.id(),
+        key_fingerprint: fingerprint(key),
+        header: None,
+        claims: None,
+        signature_valid: false,
+        expires_at: None,
+        unused_claims: Vec::new(),
+        problems: Vec::new(),
+    };
+    let Some(rules) = vendor.jwt_rules() else {
+        out.problems.push(Problem::NotAJwtVendor(vendor.id()));
+        return out;
+    };
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let [header_b64, claims_b64, signature] = parts[..] else {
+        out.problems.push(Problem::Malformed(
+            "a JWT has three parts separated by dots",
+        ));
+        return out;
+    };
+    let (Some(header), Some(claims)) = (json_object(header_b64), json_object(claims_b64)) else {
+        out.problems.push(Problem::Malformed(
+            "the header or the claims are not base64url JSON objects",
+        ));
+        return out;
+    };
+
+    match header.get("alg").and_then(Value::as_str) {
+        Some("HS256") => {}
+        other => out.problems.push(Problem::WrongAlgorithm(
+            other.unwrap_or("(none)").to_owned(),
+        )),
+    }
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
+    if kid != rules.kid {
+        out.problems.push(Problem::KidMismatch {
+            expected: rules.kid.clone(),
+            found: kid,
+        });
+    }
+    let message = &token.trim()[..header_b64.len() + 1 + claims_b64.len()];
+    out.signature_valid = crypto::verify(
+        signature,
+        message.as_bytes(),
+        &DecodingKey::from_secret(key.as_bytes()),
+        Algorithm::HS256,
+    )
+    .unwrap_or(false);
+    if !out.signature_valid {
+        out.problems.push(Problem::BadSignature);
+    }
+
+    for claim in rules.required_claims {
+        if !claims.contains_key(*claim) {
+            out.problems.push(Problem::MissingClaim(claim));
+        }
+    }
+    out.unused_claims = claims
+        .keys()
+        .filter(|k| {
+            !rules.required_claims.contains(&k.as_str())
+                && !rules.optional_claims.contains(&k.as_str())
+        })
+        .cloned()
+        .collect();
+
+    let iat = seconds(&claims, "iat", &mut out.problems);
+    let exp = seconds(&claims, "exp", &mut out.problems);
+    if let Some(iat) = iat.filter(|iat| *iat > now) {
+        out.problems.push(Problem::IssuedInFuture {
+            iat,
+            ahead: iat - now,
+        });
+    }
+    let by_age = rules
+        .max_age_from_iat
+        .zip(iat)
+        .map(|(max, iat)| (max, iat, iat.saturating_add(max)));
+    out.expires_at = match (exp, by_age) {
+        (Some(exp), Some((_, _, end))) => Some(exp.min(end)),
+        (exp, age) => exp.or(age.map(|(_, _, end)| end)),
+    };
+    if let Some((max_age, iat, end)) = by_age
+        && end < now
+    {
+        out.problems.push(Problem::TooOld { iat, max_age });
+    }
+    if let Some(exp) = exp.filter(|exp| *exp <= now) {
+        out.problems.push(Problem::Expired {
+            at: exp,
+            ago: now - exp,
+        });
+    }
+    out.header = Some(header);
+    out.claims = Some(claims);
+    out
+}
+
+fn json_object(part: &str) -> Option<Map<String, Value>> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// A present time claim as whole seconds; anything else is a problem.
+fn seconds(
+    claims: &Map<String, Value>,
+    name: &'static str,
+    problems: &mut Vec<Problem>,
+) -> Option<u64> {
+    let value = claims.get(name)?;
+    let secs = value.as_u64();
+    if secs.is_none() {
+        problems.push(Problem::NotSeconds(name));
+    }
+    secs
+}

@@ -1,0 +1,141 @@
+//! Key types and the rules they are checked by at load: redacted in `Debug`, zeroed on drop.
+//! A vendor key is used exactly as the vendor issued it; keys chatpass itself checks must be
+//! at least [`MIN_VERIFIER_KEY_BYTES`] random bytes.
+
+use std::fmt;
+use thiserror::Error;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// Below this many bytes a vendor key is still used, but a warning is due.
+pub const SHORT_VENDOR_KEY_BYTES: usize = 16;
+/// The least a webhook secret or callback key may hold.
+pub const MIN_VERIFIER_KEY_BYTES: usize = 24;
+/// A verifier key with fewer distinct byte values than this is not random.
+const MIN_DISTINCT_BYTES: usize = 8;
+
+/// Why a key was refused at load. Never carries the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    #[error("the key is empty")]
+    Empty,
+    #[error("the key has {len} bytes; at least {MIN_VERIFIER_KEY_BYTES} random bytes are required")]
+    TooShort { len: usize },
+    #[error("the key repeats too few distinct bytes to be random")]
+    NotRandom,
+    #[error("the key is not valid base64")]
+    NotBase64,
+}
+
+/// A vendor's signing secret: its UTF-8 bytes are the HMAC key.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct VendorKey(String);
+
+impl VendorKey {
+    /// Refuses an empty key; a short one is accepted (see [`VendorKey::is_short`]).
+    pub fn new(key: impl Into<String>) -> Result<Self, KeyError> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        Ok(VendorKey(key))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// Shorter than vendors issue; worth a warning when loaded.
+    pub fn is_short(&self) -> bool {
+        self.0.len() < SHORT_VENDOR_KEY_BYTES
+    }
+}
+
+/// A key chatpass verifies callers with (webhook secret, callback key).
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct VerifierKey(Vec<u8>);
+
+impl VerifierKey {
+    /// Checks length and that the bytes look random.
+    pub fn new(bytes: Vec<u8>) -> Result<Self, KeyError> {
+        let key = VerifierKey(bytes);
+        let len = key.0.len();
+        if len == 0 {
+            return Err(KeyError::Empty);
+        }
+        if len < MIN_VERIFIER_KEY_BYTES {
+            return Err(KeyError::TooShort { len });
+        }
+        let mut seen = [false; 256];
+        key.0.iter().for_each(|b| seen[usize::from(*b)] = true);
+        if seen.iter().filter(|s| **s).count() < MIN_DISTINCT_BYTES {
+            return Err(KeyError::NotRandom);
+        }
+        Ok(key)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Read as given; emptiness is checked when the vendor profile is built.
+impl<'de> serde::Deserialize<'de> for VendorKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(VendorKey)
+    }
+}
+
+macro_rules! redacted_debug {
+    ($($t:ty),*) => {$(
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($t), "([REDACTED])"))
+            }
+        }
+    )*};
+}
+redacted_debug!(VendorKey, VerifierKey);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_an_empty_vendor_key() {
+        assert_eq!(VendorKey::new("").err(), Some(KeyError::Empty));
+    }
+
+    #[test]
+    fn accepts_a_short_vendor_key_but_flags_it() {
+        let key = VendorKey::new("short").unwrap();
+        assert!(key.is_short());
+        assert!(
+            !VendorKey::new("a-vendor-key-of-twenty-b")
+                .unwrap()
+                .is_short()
+        );
+    }
+
+    #[test]
+    fn refuses_a_verifier_key_under_24_bytes() {
+        let err = VerifierKey::new(b"0123456789abcdefghijklm".to_vec()).err();
+        assert_eq!(err, Some(KeyError::TooShort { len: 23 }));
+    }
+
+    #[test]
+    fn refuses_a_verifier_key_that_is_not_random() {
+        assert_eq!(
+            VerifierKey::new(vec![b'a'; 40]).err(),
+            Some(KeyError::NotRandom)
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_key_material() {
+        let key = VendorKey::new("super-secret-value").unwrap();
+        assert_eq!(format!("{key:?}"), "VendorKey([REDACTED])");
+        let key = VerifierKey::new(b"0123456789abcdefghijklmnop".to_vec()).unwrap();
+        assert!(!format!("{key:?}").contains("0123"));
+    }
+}

@@ -1,0 +1,29 @@
+//! Drift: HS256 JWT with `sub` (= user id) and `exp`, passed to `drift.identify` as `userJwt`.
+
+use super::jwt_vendor::JwtVendor;
+use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use crate::ConfigError;
+use crate::jwt::Hs256;
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    options::<NoOptions>(config)?;
+    Ok(Box::new(JwtVendor {
+        id: "drift",
+        settings_field: "userJwt",
+        by_email: false,
+        jwt: Hs256::new(&config.key, None),
+        lifetime: ttl(config)?,
+        claims: Box::new(|user, _iat, exp| {
+            Ok(object([
+                ("sub", text(Some(&user.id))),
+                ("exp", Some(exp.into())),
+            ]))
+        }),
+        rules: JwtRules {
+            kid: None,
+            required_claims: &["sub", "exp"],
+            optional_claims: &[],
+            max_age_from_iat: None,
+        },
+    }))
+}

@@ -1,0 +1,31 @@
+//! Intercom Messenger security: HS256 JWT with `user_id` (required), `email`, `exp`.
+
+use super::jwt_vendor::JwtVendor;
+use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use crate::ConfigError;
+use crate::jwt::Hs256;
+use crate::user::Field;
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    options::<NoOptions>(config)?;
+    Ok(Box::new(JwtVendor {
+        id: "intercom-jwt",
+        settings_field: "intercom_user_jwt",
+        by_email: false,
+        jwt: Hs256::new(&config.key, None),
+        lifetime: ttl(config)?,
+        claims: Box::new(|user, _iat, exp| {
+            Ok(object([
+                ("user_id", text(Some(&user.id))),
+                ("email", text(user.get(Field::Email))),
+                ("exp", Some(exp.into())),
+            ]))
+        }),
+        rules: JwtRules {
+            kid: None,
+            required_claims: &["user_id", "exp"],
+            optional_claims: &["email"],
+            max_age_from_iat: None,
+        },
+    }))
+}

@@ -1,0 +1,33 @@
+//! Chat for Jira Service Management ("Auto Login on Website"): HS256 JWT with `email`,
+//! `displayName`, `iat`, `exp`; the widget calls `chatWidget.loginWithToken(token)`.
+
+use super::jwt_vendor::JwtVendor;
+use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use crate::ConfigError;
+use crate::jwt::Hs256;
+use crate::user::Field;
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    options::<NoOptions>(config)?;
+    Ok(Box::new(JwtVendor {
+        id: "jsm-chat",
+        settings_field: "token",
+        by_email: true,
+        jwt: Hs256::new(&config.key, None),
+        lifetime: ttl(config)?,
+        claims: Box::new(|user, iat, exp| {
+            Ok(object([
+                ("email", text(Some(user.require(Field::Email)?))),
+                ("displayName", text(user.get(Field::Name))),
+                ("iat", Some(iat.into())),
+                ("exp", Some(exp.into())),
+            ]))
+        }),
+        rules: JwtRules {
+            kid: None,
+            required_claims: &["email", "iat", "exp"],
+            optional_claims: &["displayName"],
+            max_age_from_iat: None,
+        },
+    }))
+}

@@ -1,0 +1,52 @@
+//! The shape every JWT vendor shares: claims from the user, an HS256 token in one settings
+//! field, `expires_at` a fixed lifetime after `now`. Each JWT vendor's file fills one in.
+
+use super::{Endpoint, JwtRules, Vendor};
+use crate::jwt::Hs256;
+use crate::{SignError, Signed, User};
+use serde_json::{Map, Value};
+
+/// Builds the claims for (user, iat, exp).
+pub(super) type ClaimsFn =
+    Box<dyn Fn(&User, u64, u64) -> Result<Map<String, Value>, SignError> + Send + Sync>;
+
+pub(super) struct JwtVendor {
+    pub id: &'static str,
+    pub settings_field: &'static str,
+    pub by_email: bool,
+    pub jwt: Hs256,
+    /// Seconds from `now` to `expires_at`.
+    pub lifetime: u64,
+    pub claims: ClaimsFn,
+    pub rules: JwtRules,
+}
+
+impl Vendor for JwtVendor {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint::Token
+    }
+
+    fn identifies_by_email(&self) -> bool {
+        self.by_email
+    }
+
+    fn sign(&self, user: &User, now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
+        let expires_at = now.saturating_add(self.lifetime);
+        let token = self.jwt.sign(&(self.claims)(user, now, expires_at)?)?;
+        let mut settings = Map::new();
+        settings.insert(self.settings_field.to_owned(), Value::String(token));
+        Ok(Signed {
+            vendor: self.id,
+            settings: Value::Object(settings),
+            expires_at: Some(expires_at),
+        })
+    }
+
+    fn jwt_rules(&self) -> Option<JwtRules> {
+        Some(self.rules.clone())
+    }
+}

@@ -1,0 +1,63 @@
+//! Kustomer: HS256 JWT with `externalId` or `email` (option `identify_by`) and `iat`, no `exp`;
+//! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
+
+use super::jwt_vendor::JwtVendor;
+use super::{JwtRules, Vendor, VendorConfig, options};
+use crate::ConfigError;
+use crate::jwt::Hs256;
+use crate::user::Field;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+const MAX_AGE: u64 = 900;
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum IdentifyBy {
+    #[default]
+    ExternalId,
+    Email,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    #[serde(default)]
+    identify_by: IdentifyBy,
+}
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    let Options { identify_by } = options(config)?;
+    if config.token_ttl_seconds.is_some() {
+        return Err(ConfigError::bad(
+            "token_ttl_seconds",
+            "kustomer tokens have no exp; Kustomer itself refuses them 900 s after iat",
+        ));
+    }
+    let (claim, field) = match identify_by {
+        IdentifyBy::ExternalId => ("externalId", Field::Id),
+        IdentifyBy::Email => ("email", Field::Email),
+    };
+    Ok(Box::new(JwtVendor {
+        id: "kustomer",
+        settings_field: "jwtToken",
+        by_email: identify_by == IdentifyBy::Email,
+        jwt: Hs256::new(&config.key, None),
+        lifetime: MAX_AGE,
+        claims: Box::new(move |user, iat, _exp| {
+            let mut claims = Map::new();
+            claims.insert(claim.to_owned(), Value::from(user.require(field)?));
+            claims.insert("iat".to_owned(), Value::from(iat));
+            Ok(claims)
+        }),
+        rules: JwtRules {
+            kid: None,
+            required_claims: match identify_by {
+                IdentifyBy::ExternalId => &["externalId", "iat"],
+                IdentifyBy::Email => &["email", "iat"],
+            },
+            optional_claims: &[],
+            max_age_from_iat: Some(MAX_AGE),
+        },
+    }))
+}

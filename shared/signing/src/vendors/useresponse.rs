@@ -1,0 +1,35 @@
+//! UseResponse SSO: `token` is plain SHA-256 hex (not HMAC) of the security key followed
+//! directly by the email; custom properties travel as `property_<fieldId>`.
+
+use super::hash::HashVendor;
+use super::{Vendor, VendorConfig, object, text};
+use crate::mac::sha256_hex;
+use crate::user::Field;
+use crate::{ConfigError, SignError};
+use serde_json::Value;
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    HashVendor::build(config, "useresponse", true, |user, key| {
+        let email = user.require(Field::Email)?;
+        if let Some(bad) = user.properties.keys().find(|k| !is_property_key(k)) {
+            return Err(SignError::BadField {
+                field: format!("properties.{bad}"),
+                reason: "UseResponse property keys are property_<fieldId>",
+            });
+        }
+        Ok(object([
+            (
+                "token",
+                Some(sha256_hex(&[key.as_bytes(), email.as_bytes()]).into()),
+            ),
+            ("userEmail", text(Some(email))),
+            ("userName", text(user.get(Field::Name))),
+            ("properties", Some(Value::Object(user.properties.clone()))),
+        ]))
+    })
+}
+
+fn is_property_key(key: &str) -> bool {
+    key.strip_prefix("property_")
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}

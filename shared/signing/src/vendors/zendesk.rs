@@ -1,0 +1,52 @@
+//! Zendesk Messaging: HS256 JWT whose header carries `kid` (= `key_id`), claims `scope: "user"`,
+//! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
+
+use super::jwt_vendor::JwtVendor;
+use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use crate::jwt::Hs256;
+use crate::user::Field;
+use crate::{ConfigError, SignError};
+
+const MAX_EXTERNAL_ID: usize = 255;
+
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+    options::<NoOptions>(config)?;
+    let kid = config
+        .key_id
+        .as_deref()
+        .filter(|k| !k.is_empty())
+        .ok_or(ConfigError::MissingKeyId)?;
+    Ok(Box::new(JwtVendor {
+        id: "zendesk",
+        settings_field: "jwt",
+        by_email: false,
+        jwt: Hs256::new(&config.key, Some(kid)),
+        lifetime: ttl(config)?,
+        claims: Box::new(|user, _iat, exp| {
+            if user.id.chars().count() > MAX_EXTERNAL_ID {
+                return Err(SignError::FieldTooLong {
+                    field: "id",
+                    max: MAX_EXTERNAL_ID,
+                });
+            }
+            let email = user.get(Field::Email);
+            Ok(object([
+                ("scope", Some("user".into())),
+                ("external_id", text(Some(&user.id))),
+                ("name", text(user.get(Field::Name))),
+                ("email", text(email)),
+                (
+                    "email_verified",
+                    email.map(|_| user.email_verified.unwrap_or(false).into()),
+                ),
+                ("exp", Some(exp.into())),
+            ]))
+        }),
+        rules: JwtRules {
+            kid: Some(kid.to_owned()),
+            required_claims: &["scope", "external_id", "exp"],
+            optional_claims: &["name", "email", "email_verified"],
+            max_age_from_iat: None,
+        },
+    }))
+}

@@ -1,0 +1,65 @@
+//! Every case of vendors.json through the library: settings, expiry, and for JWT cases a
+//! token that verifies with the key and decodes to exactly the expected header and claims.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chatpass_signing::{User, VendorConfig, vendors};
+use jsonwebtoken::{Algorithm, DecodingKey, crypto};
+use serde_json::Value;
+
+fn decode_part(part: &str) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+#[test]
+fn every_vendor_vector_signs_as_expected() {
+    let cases = common::vectors("vendors.json");
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 18);
+    let mut seen = std::collections::BTreeSet::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let config: VendorConfig = serde_json::from_value(case["project"].clone()).unwrap();
+        seen.insert(config.vendor.clone());
+        let user: User = serde_json::from_value(case["user"].clone()).unwrap();
+        let now = case["now"].as_u64().unwrap();
+        let expected = &case["expected"];
+        let vendor = vendors::build(&config).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let result = vendor.sign(&user, now, None);
+
+        if let Some(code) = expected.get("error") {
+            assert_eq!(result.unwrap_err().code(), code, "{name}");
+            continue;
+        }
+        let signed = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(signed.vendor, config.vendor, "{name}");
+        if let Some(expires_at) = expected.get("expires_at") {
+            assert_eq!(signed.expires_at, expires_at.as_u64(), "{name}");
+        }
+        let Some(expected_token) = expected.get("token") else {
+            assert_eq!(signed.settings, expected["settings"], "{name}");
+            continue;
+        };
+        let field = expected["settings"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap();
+        let token = signed.settings[field].as_str().unwrap();
+        assert_eq!(token, expected_token, "{name}: byte-for-byte token");
+        let (message, signature) = token.rsplit_once('.').unwrap();
+        let key = DecodingKey::from_secret(config.key.as_bytes());
+        assert!(
+            crypto::verify(signature, message.as_bytes(), &key, Algorithm::HS256).unwrap(),
+            "{name}"
+        );
+        let (header, claims) = message.split_once('.').unwrap();
+        assert_eq!(decode_part(header), expected["header"], "{name}");
+        assert_eq!(decode_part(claims), expected["claims"], "{name}");
+    }
+    let all: std::collections::BTreeSet<String> = vendors::ids().map(String::from).collect();
+    assert_eq!(seen, all, "a vector for every vendor");
+}

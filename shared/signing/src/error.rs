@@ -59,6 +59,16 @@ impl ConfigError {
         }
     }
 
+    /// What is wrong with the field, without naming it.
+    pub fn reason(&self) -> String {
+        match self {
+            ConfigError::UnknownVendor(vendor) => format!("unknown vendor `{vendor}`"),
+            ConfigError::EmptyKey => "empty".into(),
+            ConfigError::MissingKeyId => "required by this vendor".into(),
+            ConfigError::BadValue { reason, .. } => reason.clone(),
+        }
+    }
+
     pub(crate) fn bad(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ConfigError::BadValue {
             field: field.into(),

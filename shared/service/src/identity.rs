@@ -1,0 +1,201 @@
+//! The caller's identity: verified claims (as the API Gateway JWT authorizer hands them over,
+//! every value a string) mapped to the canonical user by the project's `identity.claims`.
+
+use chatpass_signing::User;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Verified claims, flattened to strings the way API Gateway's JWT authorizer does.
+pub type Claims = HashMap<String, String>;
+
+/// Why verified claims do not make a user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("the identity token has no `{0}` claim")]
+    MissingClaim(String),
+}
+
+/// Canonical user field → claim name, with the OIDC standard claims as defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimMap {
+    id: String,
+    email: String,
+    email_verified: String,
+    name: String,
+    first_name: String,
+    last_name: String,
+    phone: String,
+    avatar_url: String,
+    /// `property_<id>` → claim name.
+    properties: Vec<(String, String)>,
+}
+
+impl Default for ClaimMap {
+    fn default() -> Self {
+        ClaimMap {
+            id: "sub".into(),
+            email: "email".into(),
+            email_verified: "email_verified".into(),
+            name: "name".into(),
+            first_name: "given_name".into(),
+            last_name: "family_name".into(),
+            phone: "phone_number".into(),
+            avatar_url: "picture".into(),
+            properties: Vec::new(),
+        }
+    }
+}
+
+impl ClaimMap {
+    /// Reads the config's `identity` object: `{"claims": {field: claim}, "properties": {key: claim}}`.
+    /// An error is (field path, reason).
+    pub fn from_config(identity: Option<Map<String, Value>>) -> Result<Self, (String, String)> {
+        let mut map = ClaimMap::default();
+        let Some(identity) = identity else {
+            return Ok(map);
+        };
+        for (section, value) in identity {
+            let Value::Object(entries) = value else {
+                return Err((
+                    format!("identity.{section}"),
+                    "expected an object of claim names".into(),
+                ));
+            };
+            for (field, claim) in entries {
+                let path = format!("identity.{section}.{field}");
+                let Value::String(claim) = claim else {
+                    return Err((path, "expected a claim name".into()));
+                };
+                match section.as_str() {
+                    "claims" => {
+                        *map.slot(&field)
+                            .ok_or((path, "not a user field".to_owned()))? = claim
+                    }
+                    "properties" => map.properties.push((field, claim)),
+                    _ => return Err((format!("identity.{section}"), "unknown field".into())),
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    fn slot(&mut self, field: &str) -> Option<&mut String> {
+        Some(match field {
+            "id" => &mut self.id,
+            "email" => &mut self.email,
+            "email_verified" => &mut self.email_verified,
+            "name" => &mut self.name,
+            "first_name" => &mut self.first_name,
+            "last_name" => &mut self.last_name,
+            "phone" => &mut self.phone,
+            "avatar_url" => &mut self.avatar_url,
+            _ => return None,
+        })
+    }
+
+    /// The user these claims describe; only the id claim is required.
+    pub fn user(&self, claims: &Claims) -> Result<User, IdentityError> {
+        let get = |name: &String| claims.get(name).filter(|v| !v.is_empty()).cloned();
+        Ok(User {
+            id: get(&self.id).ok_or_else(|| IdentityError::MissingClaim(self.id.clone()))?,
+            email: get(&self.email),
+            email_verified: claims.get(&self.email_verified).map(|v| v == "true"),
+            name: get(&self.name),
+            first_name: get(&self.first_name),
+            last_name: get(&self.last_name),
+            phone: get(&self.phone),
+            avatar_url: get(&self.avatar_url),
+            properties: self
+                .properties
+                .iter()
+                .filter_map(|(key, claim)| Some((key.clone(), Value::String(get(claim)?))))
+                .collect(),
+        })
+    }
+}
+
+/// Flattens verified claims the way API Gateway's JWT authorizer does: strings as they are,
+/// numbers and booleans as text, arrays of strings as `[a b]`, anything else as JSON.
+pub fn flatten(claims: Map<String, Value>) -> Claims {
+    claims
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Array(items) if items.iter().all(Value::is_string) => {
+                    let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                    format!("[{}]", items.join(" "))
+                }
+                other => other.to_string(),
+            };
+            (k, text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(pairs: &[(&str, &str)]) -> Claims {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn maps_the_oidc_standard_claims_by_default() {
+        let user = ClaimMap::default()
+            .user(&claims(&[
+                ("sub", "u-1"),
+                ("email", "a@example.com"),
+                ("email_verified", "true"),
+                ("given_name", "A"),
+            ]))
+            .unwrap();
+        assert_eq!(user.id, "u-1");
+        assert_eq!(user.email.as_deref(), Some("a@example.com"));
+        assert_eq!(user.email_verified, Some(true));
+        assert_eq!(user.first_name.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn a_project_can_remap_claims_and_add_properties() {
+        let identity =
+            json!({"claims": {"id": "employee_id"}, "properties": {"property_172": "tier"}});
+        let map = ClaimMap::from_config(identity.as_object().cloned()).unwrap();
+        let user = map
+            .user(&claims(&[
+                ("sub", "x"),
+                ("employee_id", "e-7"),
+                ("tier", "gold"),
+            ]))
+            .unwrap();
+        assert_eq!(user.id, "e-7");
+        assert_eq!(user.properties["property_172"], json!("gold"));
+    }
+
+    #[test]
+    fn no_id_claim_is_an_error_naming_it() {
+        assert_eq!(
+            ClaimMap::default().user(&claims(&[("email", "a@b")])),
+            Err(IdentityError::MissingClaim("sub".into()))
+        );
+    }
+
+    #[test]
+    fn flattens_like_api_gateway() {
+        let flat = flatten(
+            json!({"iat": 17, "email_verified": true, "aud": ["a", "b"], "sub": "u"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        );
+        assert_eq!(flat["iat"], "17");
+        assert_eq!(flat["email_verified"], "true");
+        assert_eq!(flat["aud"], "[a b]");
+        assert_eq!(flat["sub"], "u");
+    }
+}

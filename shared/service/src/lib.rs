@@ -1,0 +1,9 @@
+//! chatpass-service: what every function needs beside the vendor schemes: project config and
+//! where it comes from, sessions, the caller's identity, errors as responses, CORS, logging.
+
+pub mod config;
+pub mod identity;
+pub mod project_id;
+
+pub use config::{ConfigError, ProjectConfig};
+pub use project_id::ProjectId;

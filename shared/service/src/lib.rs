@@ -7,3 +7,8 @@ pub mod project_id;
 
 pub use config::{ConfigError, ProjectConfig};
 pub use project_id::ProjectId;
+pub mod clock;
+pub mod error;
+pub mod source;
+
+pub use error::ServiceError;

@@ -1,0 +1,97 @@
+//! Project configs from AWS Secrets Manager: one secret per project named
+//! `${prefix}${project}`; AWSCURRENT signs, AWSPREVIOUS's keys still verify while rotating.
+
+use super::{BoxFuture, ConfigSource, SourceError};
+use crate::{ProjectConfig, ProjectId};
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use std::sync::Arc;
+
+pub const DEFAULT_PREFIX: &str = "chatpass/projects/";
+
+/// Which version stages a function reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stages {
+    /// Signing only needs AWSCURRENT: one GetSecretValue per fetch.
+    Current,
+    /// Verifying callers also accepts AWSPREVIOUS's keys: two calls per fetch.
+    CurrentAndPrevious,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecretsManagerSource {
+    client: Client,
+    prefix: String,
+    stages: Stages,
+}
+
+impl SecretsManagerSource {
+    pub fn new(client: Client, prefix: impl Into<String>, stages: Stages) -> Self {
+        SecretsManagerSource {
+            client,
+            prefix: prefix.into(),
+            stages,
+        }
+    }
+
+    /// The secret's string at `stage`; `None` when the secret or the stage does not exist.
+    async fn fetch(&self, id: &ProjectId, stage: &str) -> Result<Option<String>, SourceError> {
+        let result = self
+            .client
+            .get_secret_value()
+            .secret_id(format!("{}{}", self.prefix, id))
+            .version_stage(stage)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.secret_string().map(str::to_owned)),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), GetSecretValueError::ResourceNotFoundException(_)) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(SourceError::Unavailable(describe(&e))),
+        }
+    }
+}
+
+/// The error's kind and code only: SDK errors can carry request details.
+fn describe(error: &SdkError<GetSecretValueError>) -> String {
+    match error {
+        SdkError::ServiceError(e) => format!(
+            "service error {}",
+            aws_sdk_secretsmanager::error::ProvideErrorMetadata::code(e.err()).unwrap_or("unknown")
+        ),
+        SdkError::TimeoutError(_) => "timeout".into(),
+        SdkError::DispatchFailure(_) => "dispatch failure (unreachable)".into(),
+        SdkError::ResponseError(_) => "unreadable response".into(),
+        _ => "request failed".into(),
+    }
+}
+
+impl ConfigSource for SecretsManagerSource {
+    fn project<'a>(
+        &'a self,
+        id: &'a ProjectId,
+    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+        Box::pin(async move {
+            let current = self
+                .fetch(id, "AWSCURRENT")
+                .await?
+                .ok_or(SourceError::NotFound)?;
+            let mut config = ProjectConfig::parse(id.as_str(), &current)?;
+            if self.stages == Stages::CurrentAndPrevious
+                && let Some(previous) = self.fetch(id, "AWSPREVIOUS").await?
+            {
+                match ProjectConfig::parse(id.as_str(), &previous) {
+                    Ok(previous) => config.accept_previous_keys(previous),
+                    Err(e) => {
+                        tracing::warn!(project = %id, field = %e.field, "ignoring the AWSPREVIOUS version: it does not parse")
+                    }
+                }
+            }
+            Ok(Arc::new(config))
+        })
+    }
+}

@@ -12,3 +12,5 @@ pub mod error;
 pub mod source;
 
 pub use error::ServiceError;
+pub mod standin_idp;
+pub mod verifier;

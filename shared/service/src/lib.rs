@@ -1,16 +1,24 @@
 //! chatpass-service: what every function needs beside the vendor schemes: project config and
 //! where it comes from, sessions, the caller's identity, errors as responses, CORS, logging.
 
+pub mod aws;
+pub mod caller;
+pub mod clock;
 pub mod config;
+pub mod cors;
+pub mod error;
+pub mod http;
 pub mod identity;
+pub mod logging;
 pub mod project_id;
+pub mod signin;
+pub mod source;
+pub mod standin_idp;
+pub mod state;
+pub mod store;
+pub mod verifier;
 
 pub use config::{ConfigError, ProjectConfig};
-pub use project_id::ProjectId;
-pub mod clock;
-pub mod error;
-pub mod source;
-
 pub use error::ServiceError;
-pub mod standin_idp;
-pub mod verifier;
+pub use project_id::ProjectId;
+pub use state::State;

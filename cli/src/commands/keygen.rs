@@ -1,0 +1,106 @@
+//! `chatpass keygen`: fresh random keys: a plain 32-byte key, a Standard Webhooks secret, or a
+//! starter project config for a vendor with its own callback key and webhook secret.
+
+use super::{Failure, Report, random_bytes};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chatpass_service::ProjectConfig;
+use chatpass_signing::{VendorConfig, vendors};
+use serde_json::{Map, Value, json};
+
+/// Make a random key (32 bytes, base64url), a webhook secret, or a starter project config.
+///
+/// With no flag, prints a random key, e.g. for `callback_keys`. The starter config loads as is
+/// once the vendor's secret replaces the placeholder `key`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print a starter project config for this vendor (jsm-chat, sprinklr, zendesk, ...)
+    #[arg(long, value_name = "NAME", conflicts_with = "webhook")]
+    vendor: Option<String>,
+    /// Print a Standard Webhooks secret (whsec_...)
+    #[arg(long)]
+    webhook: bool,
+}
+
+const KEY_PLACEHOLDER: &str = "paste the vendor's secret here";
+const KEY_ID_PLACEHOLDER: &str = "paste the vendor's key id here";
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    let text = match (args.vendor, args.webhook) {
+        (Some(vendor), _) => starter_config(&vendor)?,
+        (None, true) => webhook_secret()?,
+        (None, false) => random_key()?,
+    };
+    Ok(Report::ok(text + "\n"))
+}
+
+/// 32 random bytes as base64url without padding: a callback key, or any shared secret.
+fn random_key() -> Result<String, Failure> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>().map_err(Failure::Unable)?))
+}
+
+/// `whsec_` and 32 random bytes in standard base64, as Standard Webhooks senders expect.
+fn webhook_secret() -> Result<String, Failure> {
+    Ok(format!(
+        "whsec_{}",
+        STANDARD.encode(random_bytes::<32>().map_err(Failure::Unable)?)
+    ))
+}
+
+/// A project config that loads as is, once the vendor's key replaces the placeholder.
+fn starter_config(vendor: &str) -> Result<String, Failure> {
+    if !vendors::ids().any(|id| id == vendor) {
+        let known: Vec<&str> = vendors::ids().collect();
+        return Err(Failure::Unable(format!(
+            "unknown vendor `{vendor}`; known vendors: {}",
+            known.join(", ")
+        )));
+    }
+    let mut doc = Map::new();
+    doc.insert("vendor".into(), vendor.into());
+    doc.insert("key".into(), KEY_PLACEHOLDER.into());
+    if vendor == "zendesk" {
+        doc.insert("key_id".into(), KEY_ID_PLACEHOLDER.into());
+    }
+    match vendor {
+        "sprinklr" => doc.insert(
+            "options".into(),
+            json!({"mode": "user", "hash_creation_time": true}),
+        ),
+        "kustomer" => doc.insert("options".into(), json!({"identify_by": "external_id"})),
+        _ => None,
+    };
+    if sets_exp(&doc)? {
+        doc.insert("token_ttl_seconds".into(), 300.into());
+    }
+    doc.insert("allowed_origins".into(), json!(["https://www.example.com"]));
+    doc.insert("callback_keys".into(), json!([random_key()?]));
+    doc.insert("webhook_secrets".into(), json!([webhook_secret()?]));
+
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| Failure::Unable(e.to_string()))?;
+    ProjectConfig::parse(vendor, &text).map_err(|e| {
+        Failure::Unable(format!(
+            "the starter config does not load (a chatpass bug): {e}"
+        ))
+    })?;
+    Ok(text)
+}
+
+/// Whether the vendor's token carries an `exp` that `token_ttl_seconds` sets (Kustomer's does
+/// not: Kustomer ends a token 900 s after `iat` itself and refuses the setting).
+fn sets_exp(doc: &Map<String, Value>) -> Result<bool, Failure> {
+    let config: VendorConfig = serde_json::from_value(Value::Object(doc.clone()))
+        .map_err(|e| Failure::Unable(e.to_string()))?;
+    let vendor = vendors::build(&config).map_err(|e| {
+        Failure::Unable(format!(
+            "the starter config does not load (a chatpass bug): {e}"
+        ))
+    })?;
+    Ok(vendor.jwt_rules().is_some_and(|rules| {
+        rules
+            .required_claims
+            .iter()
+            .chain(rules.optional_claims)
+            .any(|claim| *claim == "exp")
+    }))
+}

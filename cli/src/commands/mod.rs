@@ -1,0 +1,84 @@
+//! One module per subcommand, and what they share: how a command reports back to `main`,
+//! reading `@file` arguments, loading a project file, and random bytes.
+
+pub mod explain;
+pub mod keygen;
+pub mod sign;
+pub mod verify_webhook;
+
+use chatpass_service::ProjectConfig;
+use serde_json::Value;
+use std::io::Read;
+use std::path::Path;
+
+/// What a command prints on stdout, and whether the thing it checked holds (exit 0) or not (exit 1).
+pub struct Report {
+    pub text: String,
+    pub accepted: bool,
+}
+
+impl Report {
+    pub fn ok(text: String) -> Self {
+        Report {
+            text,
+            accepted: true,
+        }
+    }
+}
+
+/// Why a command could not do its job. Messages never hold a key.
+pub enum Failure {
+    /// An RFC 9457 problem document for stderr; exit 1 (`sign`).
+    Problem(Value),
+    /// The command could not run: a file, a flag, the system; exit 2.
+    Unable(String),
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+/// The argument itself, or the text of the file it names as `@path`.
+pub fn inline_or_file(arg: &str) -> Result<String, String> {
+    let Some(path) = arg.strip_prefix('@') else {
+        return Ok(arg.to_owned());
+    };
+    String::from_utf8(read_file(Path::new(path))?)
+        .map_err(|_| format!("`{path}` is not UTF-8 text"))
+}
+
+/// A project file: one project's config document; the project is named by the file stem.
+pub struct ProjectFile {
+    pub config: ProjectConfig,
+    /// The document as read, for the fields `ProjectConfig` does not keep (the vendor key).
+    pub document: String,
+}
+
+/// Reads and checks a project file. The error names the file or the project and field,
+/// never a value from the document.
+pub fn load_project(path: &Path) -> Result<ProjectFile, String> {
+    let document = String::from_utf8(read_file(path)?)
+        .map_err(|_| format!("`{}` is not UTF-8 text", path.display()))?;
+    let project = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .filter(|s| !s.is_empty() && *s != "-")
+        .unwrap_or("project");
+    let config = ProjectConfig::parse(project, &document).map_err(|e| e.to_string())?;
+    Ok(ProjectFile { config, document })
+}
+
+/// `N` bytes from the operating system's random source.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| format!("the system's random source failed: {e}"))?;
+    Ok(bytes)
+}

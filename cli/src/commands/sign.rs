@@ -1,0 +1,77 @@
+//! `chatpass sign`: what the token / user-hash endpoint would answer for a user, offline.
+//! Applies the vendor profile only; request policies (email domains, logouts) stay in the API.
+
+use super::{Failure, Report, inline_or_file, load_project, random_bytes};
+use crate::clock::now_or_system;
+use chatpass_signing::{SessionUse, User};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// Print the widget settings a vendor expects for a user (the API's JSON body).
+///
+/// Sprinklr's custom-user and cookie modes get a fresh random session reference, printed as
+/// `session`; it is not stored anywhere, so no callback will know it.
+///
+/// On error, prints a problem document (RFC 9457) on stderr and exits 1.
+#[derive(clap::Args)]
+pub struct Args {
+    /// One project's config (JSON); the file name without extension is the project id
+    #[arg(long, value_name = "FILE")]
+    project_file: PathBuf,
+    /// The user as JSON, inline or as @path (e.g. '{"id":"u-1","email":"a@example.com"}')
+    #[arg(long, value_name = "JSON")]
+    user: String,
+    /// Sign as of this time (unix seconds) instead of now
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    now: Option<u64>,
+}
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    let project = load_project(&args.project_file).map_err(|detail| {
+        problem(
+            400,
+            "Invalid project config",
+            "invalid_project_config",
+            &detail,
+        )
+    })?;
+    let user: User = inline_or_file(&args.user)
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| format!("not a valid user: {e}")))
+        .map_err(|detail| problem(400, "Invalid user", "bad_user", &detail))?;
+    let now = now_or_system(args.now);
+
+    let vendor = &project.config.vendor;
+    let session = match vendor.session() {
+        SessionUse::None => None,
+        SessionUse::Reference | SessionUse::Cookie => {
+            Some(random_bytes::<16>().map(hex::encode).map_err(|detail| {
+                problem(500, "Random source failed", "signing_failed", &detail)
+            })?)
+        }
+    };
+    let signed = vendor.sign(&user, now, session.as_deref()).map_err(|e| {
+        problem(
+            422,
+            "The vendor profile cannot sign for this user",
+            e.code(),
+            &e.to_string(),
+        )
+    })?;
+
+    let mut body = serde_json::to_value(&signed)
+        .map_err(|e| problem(500, "Output failed", "signing_failed", &e.to_string()))?;
+    if let (Some(session), Value::Object(fields)) = (session, &mut body) {
+        fields.insert("session".into(), Value::String(session));
+    }
+    Ok(Report::ok(format!("{body:#}\n")))
+}
+
+fn problem(status: u16, title: &str, code: &str, detail: &str) -> Failure {
+    Failure::Problem(json!({
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }))
+}

@@ -1,0 +1,166 @@
+//! Request and response plumbing shared by the handlers: the project from the path, the
+//! body's limits, headers, the request's log line, and JSON answers that are never cached.
+
+use crate::ProjectId;
+use crate::ServiceError;
+use http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde_json::Value;
+use std::net::IpAddr;
+use std::time::Instant;
+
+/// The largest body any route reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// A JSON answer with `Cache-Control: no-store`.
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    let mut response = Response::new(Body::Text(text));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The `{project}` path parameter, checked against the id pattern before any lookup.
+pub fn project_id(request: &Request) -> Result<ProjectId, ServiceError> {
+    let from_params = request
+        .path_parameters_ref()
+        .and_then(|p| p.first("project"))
+        .map(str::to_owned);
+    let from_path = || {
+        let mut parts = request.uri().path().trim_matches('/').split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("v1"), Some("projects"), Some(project)) => Some(project.to_owned()),
+            _ => None,
+        }
+    };
+    from_params
+        .or_else(from_path)
+        .as_deref()
+        .and_then(ProjectId::parse)
+        .ok_or(ServiceError::UnknownProject)
+}
+
+/// Only `allowed` methods (and OPTIONS, answered elsewhere) reach a handler.
+pub fn require_method(request: &Request, allowed: &[Method]) -> Result<(), ServiceError> {
+    if allowed.contains(request.method()) {
+        Ok(())
+    } else {
+        Err(ServiceError::MethodNotAllowed)
+    }
+}
+
+/// The body, refused past [`MAX_BODY_BYTES`].
+pub fn body(request: &Request) -> Result<&[u8], ServiceError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ServiceError::PayloadTooLarge(MAX_BODY_BYTES));
+    }
+    Ok(body)
+}
+
+/// True when the Content-Type's media type is `media` (parameters ignored).
+pub fn content_type_is(request: &Request, media: &str) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(media))
+}
+
+/// The JSON object in the body, `None` for an empty body; anything else is a 4xx.
+pub fn json_body(
+    request: &Request,
+) -> Result<Option<serde_json::Map<String, Value>>, ServiceError> {
+    let body = body(request)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !content_type_is(request, "application/json") {
+        return Err(ServiceError::UnsupportedMediaType);
+    }
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(_) => Err(ServiceError::BadRequest(
+            "bad_json",
+            "the body must be a JSON object".into(),
+        )),
+        Err(_) => Err(ServiceError::BadRequest(
+            "bad_json",
+            "the body is not valid JSON".into(),
+        )),
+    }
+}
+
+/// The bearer token of the `Authorization` header.
+pub fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The caller's address as API Gateway saw it.
+pub fn source_ip(request: &Request) -> Option<IpAddr> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// What the request's log line needs, taken before the request is consumed.
+pub struct RequestLog {
+    request_id: String,
+    route: &'static str,
+    project: String,
+    started: Instant,
+}
+
+impl RequestLog {
+    pub fn start(request: &Request, route: &'static str) -> Self {
+        let request_id = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+            _ => None,
+        };
+        let project = request
+            .path_parameters_ref()
+            .and_then(|p| p.first("project"))
+            .unwrap_or("");
+        RequestLog {
+            request_id: request_id.unwrap_or_default(),
+            route,
+            // Only ids that pass the pattern are logged as they are.
+            project: ProjectId::parse(project)
+                .map_or_else(|| "(invalid)".into(), |p| p.to_string()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Logs the outcome (status and stable code, never a body) and hands the response back.
+    pub fn finish(self, response: Response<Body>, code: &str) -> Response<Body> {
+        tracing::info!(
+            request_id = %self.request_id,
+            route = self.route,
+            project = %self.project,
+            status = response.status().as_u16(),
+            outcome = code,
+            latency_us = self.started.elapsed().as_micros() as u64,
+            "request"
+        );
+        response
+    }
+}

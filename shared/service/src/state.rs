@@ -1,0 +1,72 @@
+//! The state every handler gets, built once per process (a warm Lambda keeps it): the ports as
+//! trait objects, the optional identity verifier, and the clock.
+
+use crate::aws;
+use crate::clock::{Clock, SystemClock};
+use crate::source::{
+    CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, SecretsManagerSource, Stages,
+};
+use crate::store::{DynamoSessionStore, SessionStore};
+use crate::verifier::IdentityVerifier;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct State {
+    pub configs: Arc<dyn ConfigSource>,
+    /// Checks bearer tokens when no API Gateway authorizer did.
+    pub verifier: Option<Arc<IdentityVerifier>>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl State {
+    /// State for a Lambda function, from its environment:
+    /// `CHATPASS_TABLE` (the state table, required), `CHATPASS_SECRET_PREFIX` (default
+    /// `chatpass/projects/`), the cache's `CHATPASS_CONFIG_*`,
+    /// and optionally `CHATPASS_JWKS` (a JWKS document or a file path), `CHATPASS_ISSUER`,
+    /// `CHATPASS_AUDIENCE` for deployments without an API Gateway JWT authorizer.
+    /// The AWS endpoint follows `AWS_ENDPOINT_URL` when set.
+    pub async fn from_env(stages: Stages) -> Result<State, String> {
+        let sdk = aws::sdk_config().await;
+        let prefix =
+            std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
+        let source =
+            SecretsManagerSource::new(aws_sdk_secretsmanager::Client::new(&sdk), prefix, stages);
+        let table =
+            std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(State {
+            sessions: Arc::new(DynamoSessionStore::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                table,
+            )),
+            configs: Arc::new(ConfigCache::new(
+                Arc::new(source),
+                clock.clone(),
+                CacheSettings::from_env(),
+            )),
+            verifier: verifier_from_env()?,
+            clock,
+        })
+    }
+}
+
+fn verifier_from_env() -> Result<Option<Arc<IdentityVerifier>>, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(jwks), Some(issuer), Some(audience)) = (
+        var("CHATPASS_JWKS"),
+        var("CHATPASS_ISSUER"),
+        var("CHATPASS_AUDIENCE"),
+    ) else {
+        return Ok(None);
+    };
+    let document = if jwks.trim_start().starts_with('{') {
+        jwks
+    } else {
+        std::fs::read_to_string(&jwks)
+            .map_err(|e| format!("CHATPASS_JWKS: cannot read {jwks}: {e}"))?
+    };
+    IdentityVerifier::new(&document, &issuer, &audience)
+        .map(|v| Some(Arc::new(v)))
+        .map_err(|e| format!("CHATPASS_JWKS: {e}"))
+}

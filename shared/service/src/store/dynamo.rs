@@ -1,0 +1,241 @@
+//! The DynamoDB session store: one table, `pk` string key, `expires_at` number as the TTL
+//! attribute. DynamoDB deletes expired items late, so every read checks `expires_at`; a logout
+//! and its delivery id are written in one transaction so a repeat has no second effect.
+
+use super::*;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct DynamoSessionStore {
+    client: Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn number(item: &Item, name: &str) -> Option<u64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+fn unavailable<E: ProvideErrorMetadata>(error: &SdkError<E>) -> StoreError {
+    StoreError(match error {
+        SdkError::ServiceError(e) => {
+            format!("service error {}", e.err().code().unwrap_or("unknown"))
+        }
+        SdkError::TimeoutError(_) => "timeout".into(),
+        SdkError::DispatchFailure(_) => "dispatch failure (unreachable)".into(),
+        _ => "request failed".into(),
+    })
+}
+
+fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
+    matches!(error, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+impl DynamoSessionStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoSessionStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    async fn get(&self, pk: String) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable(&e))?;
+        Ok(output.item)
+    }
+
+    fn delivery_put(&self, project: &str, delivery: &str, now: u64) -> Result<Put, StoreError> {
+        Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(delivery_key(project, delivery)))
+            .item("expires_at", n(now + DELIVERY_RETENTION_SECONDS))
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn logout_update(&self, project: &str, logout: &Logout, at: u64) -> Result<Update, StoreError> {
+        let update = match logout {
+            Logout::User { user_id } => Update::builder()
+                .key("pk", s(logout_key(project, user_id)))
+                .update_expression("SET logged_out_at = :at, expires_at = :exp")
+                .condition_expression("attribute_not_exists(logged_out_at) OR logged_out_at < :at")
+                .expression_attribute_values(":exp", n(at + LOGOUT_RETENTION_SECONDS)),
+            Logout::Session { reference } => Update::builder()
+                .key("pk", s(session_key(project, reference)))
+                .update_expression("SET ended_at = :at")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(ended_at)"),
+        };
+        update
+            .table_name(&self.table)
+            .expression_attribute_values(":at", n(at))
+            .build()
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    /// Records the delivery alone, for a logout that has nothing (more) to change.
+    async fn record_delivery(
+        &self,
+        project: &str,
+        delivery: &str,
+        now: u64,
+    ) -> Result<Applied, StoreError> {
+        let put = self.delivery_put(project, delivery, now)?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(put.table_name())
+            .set_item(Some(put.item().clone()))
+            .set_condition_expression(put.condition_expression().map(str::to_owned))
+            .set_expression_attribute_values(put.expression_attribute_values().cloned())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Applied::Done),
+            Err(e) if is_conditional_check_failed(&e) => Ok(Applied::Repeat),
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+}
+
+impl SessionStore for DynamoSessionStore {
+    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let user =
+                serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(session_key(&session.project, &session.reference)))
+                .item("user", s(user))
+                .item("created_ms", n(session.created_ms))
+                .item("expires_at", n(session.expires_at))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+                .await
+                .map_err(|e| unavailable(&e))?;
+            Ok(())
+        })
+    }
+
+    fn session<'a>(
+        &'a self,
+        project: &'a str,
+        reference: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+        Box::pin(async move {
+            let Some(item) = self.get(session_key(project, reference)).await? else {
+                return Ok(SessionLookup::Unknown);
+            };
+            let expires_at = number(&item, "expires_at")
+                .ok_or_else(|| StoreError("session without expires_at".into()))?;
+            if expires_at <= now {
+                return Ok(SessionLookup::Expired);
+            }
+            if let Some(at) = number(&item, "ended_at") {
+                return Ok(SessionLookup::Ended(at));
+            }
+            let user = item
+                .get("user")
+                .and_then(|u| u.as_s().ok())
+                .and_then(|u| serde_json::from_str(u).ok())
+                .ok_or_else(|| StoreError("session without a readable user".into()))?;
+            Ok(SessionLookup::Active(Box::new(Session {
+                project: project.to_owned(),
+                reference: reference.to_owned(),
+                user,
+                created_ms: number(&item, "created_ms").unwrap_or(0),
+                expires_at,
+            })))
+        })
+    }
+
+    fn logged_out_at<'a>(
+        &'a self,
+        project: &'a str,
+        user_id: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+        Box::pin(async move {
+            let item = self.get(logout_key(project, user_id)).await?;
+            Ok(item
+                .filter(|i| number(i, "expires_at").is_some_and(|e| e > now))
+                .and_then(|i| number(&i, "logged_out_at")))
+        })
+    }
+
+    fn apply_logout<'a>(
+        &'a self,
+        project: &'a str,
+        delivery: &'a str,
+        logout: &'a Logout,
+        at: u64,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+        Box::pin(async move {
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .put(self.delivery_put(project, delivery, now)?)
+                        .build(),
+                )
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(self.logout_update(project, logout, at)?)
+                        .build(),
+                )
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(Applied::Done),
+                Err(error) => {
+                    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                        error.as_service_error()
+                    else {
+                        return Err(unavailable(&error));
+                    };
+                    let failed = |i: usize| {
+                        cancelled
+                            .cancellation_reasons()
+                            .get(i)
+                            .and_then(|r| r.code())
+                            == Some("ConditionalCheckFailed")
+                    };
+                    if failed(0) {
+                        Ok(Applied::Repeat)
+                    } else if failed(1) {
+                        // Nothing to change (an older logout, or no such session): remember the delivery.
+                        self.record_delivery(project, delivery, now).await
+                    } else {
+                        Err(StoreError("logout transaction cancelled".into()))
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! The in-memory session store: `chatpass serve`'s default and the handlers' tests. Same
+//! behaviour as the DynamoDB store, expiry checked on every read.
+
+use super::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone)]
+enum Item {
+    Session {
+        session: Box<Session>,
+        ended_at: Option<u64>,
+    },
+    Logout {
+        at: u64,
+        expires_at: u64,
+    },
+    Delivery {
+        expires_at: u64,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct MemorySessionStore {
+    items: Mutex<HashMap<String, Item>>,
+}
+
+impl MemorySessionStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn items(&self) -> std::sync::MutexGuard<'_, HashMap<String, Item>> {
+        self.items
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Drops expired items, as DynamoDB's TTL eventually does.
+    fn sweep(items: &mut HashMap<String, Item>, now: u64) {
+        items.retain(|_, item| {
+            let expires_at = match item {
+                Item::Session { session, .. } => session.expires_at,
+                Item::Logout { expires_at, .. } | Item::Delivery { expires_at } => *expires_at,
+            };
+            expires_at > now
+        });
+    }
+}
+
+impl SessionStore for MemorySessionStore {
+    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut items = self.items();
+            if items.len() > 100_000 {
+                Self::sweep(&mut items, session.created_ms / 1000);
+            }
+            let key = session_key(&session.project, &session.reference);
+            if items.contains_key(&key) {
+                return Err(StoreError("session reference exists already".into()));
+            }
+            items.insert(
+                key,
+                Item::Session {
+                    session: Box::new(session.clone()),
+                    ended_at: None,
+                },
+            );
+            Ok(())
+        })
+    }
+
+    fn session<'a>(
+        &'a self,
+        project: &'a str,
+        reference: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+        Box::pin(async move {
+            Ok(match self.items().get(&session_key(project, reference)) {
+                Some(Item::Session { session, .. }) if session.expires_at <= now => {
+                    SessionLookup::Expired
+                }
+                Some(Item::Session {
+                    ended_at: Some(at), ..
+                }) => SessionLookup::Ended(*at),
+                Some(Item::Session { session, .. }) => SessionLookup::Active(session.clone()),
+                _ => SessionLookup::Unknown,
+            })
+        })
+    }
+
+    fn logged_out_at<'a>(
+        &'a self,
+        project: &'a str,
+        user_id: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+        Box::pin(async move {
+            Ok(match self.items().get(&logout_key(project, user_id)) {
+                Some(Item::Logout { at, expires_at }) if *expires_at > now => Some(*at),
+                _ => None,
+            })
+        })
+    }
+
+    fn apply_logout<'a>(
+        &'a self,
+        project: &'a str,
+        delivery: &'a str,
+        logout: &'a Logout,
+        at: u64,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+        Box::pin(async move {
+            let mut items = self.items();
+            let seen = delivery_key(project, delivery);
+            if matches!(items.get(&seen), Some(Item::Delivery { expires_at }) if *expires_at > now)
+            {
+                return Ok(Applied::Repeat);
+            }
+            match logout {
+                Logout::User { user_id } => {
+                    let key = logout_key(project, user_id);
+                    let newer = !matches!(items.get(&key), Some(Item::Logout { at: known, .. }) if *known >= at);
+                    if newer {
+                        items.insert(
+                            key,
+                            Item::Logout {
+                                at,
+                                expires_at: at + LOGOUT_RETENTION_SECONDS,
+                            },
+                        );
+                    }
+                }
+                Logout::Session { reference } => {
+                    if let Some(Item::Session {
+                        ended_at: ended @ None,
+                        ..
+                    }) = items.get_mut(&session_key(project, reference))
+                    {
+                        *ended = Some(at);
+                    }
+                }
+            }
+            items.insert(
+                seen,
+                Item::Delivery {
+                    expires_at: now + DELIVERY_RETENTION_SECONDS,
+                },
+            );
+            Ok(Applied::Done)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::contract;
+    use super::MemorySessionStore;
+
+    #[tokio::test]
+    async fn holds_sessions_until_they_expire() {
+        contract::holds_sessions_until_they_expire(&MemorySessionStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn applies_each_logout_once_and_only_moves_forward() {
+        contract::applies_each_logout_once_and_only_moves_forward(&MemorySessionStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn ends_one_session() {
+        contract::ends_one_session(&MemorySessionStore::new()).await;
+    }
+}

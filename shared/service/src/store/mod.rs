@@ -1,0 +1,249 @@
+//! State behind sessions and logouts, in one table keyed by `pk` with `expires_at` as TTL:
+//! sessions under reference tokens, per-user logout times, and seen delivery ids. The
+//! `SessionStore` port has a DynamoDB and an in-memory implementation with the same behaviour.
+
+mod dynamo;
+mod memory;
+
+pub use dynamo::DynamoSessionStore;
+pub use memory::MemorySessionStore;
+
+use crate::source::BoxFuture;
+use chatpass_signing::User;
+
+/// How long a per-user logout time is kept: longer than any identity token lives.
+pub const LOGOUT_RETENTION_SECONDS: u64 = 30 * 86_400;
+/// How long a delivery id or jti is remembered: far past the 300 s a delivery is accepted.
+pub const DELIVERY_RETENTION_SECONDS: u64 = 86_400;
+
+/// A server-side session behind a 128-bit reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub project: String,
+    pub reference: String,
+    pub user: User,
+    pub created_ms: u64,
+    pub expires_at: u64,
+}
+
+/// What a session lookup found at `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionLookup {
+    Active(Box<Session>),
+    Unknown,
+    Expired,
+    /// Ended by a logout of this session (its time).
+    Ended(u64),
+}
+
+/// What a logout ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logout {
+    /// Every session and identity token of the user issued up to `at`.
+    User { user_id: String },
+    /// One session.
+    Session { reference: String },
+}
+
+/// Whether a delivery took effect or was seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    Repeat,
+}
+
+/// The store could not be reached or answered badly; the cause is for the log only.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("session store unavailable: {0}")]
+pub struct StoreError(pub String);
+
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session; a reference that exists already is an error, never an overwrite.
+    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The session, judged at `now` (unix seconds).
+    fn session<'a>(
+        &'a self,
+        project: &'a str,
+        reference: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>>;
+
+    /// The user's last logout time (unix seconds), if one is on record.
+    fn logged_out_at<'a>(
+        &'a self,
+        project: &'a str,
+        user_id: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>>;
+
+    /// Applies a logout that happened at `at`, once per `delivery` id: a repeat changes nothing.
+    /// A user's logout time only ever moves forward.
+    fn apply_logout<'a>(
+        &'a self,
+        project: &'a str,
+        delivery: &'a str,
+        logout: &'a Logout,
+        at: u64,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Applied, StoreError>>;
+}
+
+fn session_key(project: &str, reference: &str) -> String {
+    format!("session#{project}#{reference}")
+}
+
+fn logout_key(project: &str, user_id: &str) -> String {
+    format!("logout#{project}#{user_id}")
+}
+
+fn delivery_key(project: &str, delivery: &str) -> String {
+    format!("delivery#{project}#{delivery}")
+}
+
+/// A fresh 128-bit session reference, as 32 lowercase hex digits.
+pub fn new_reference() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod contract {
+    //! The behaviour both implementations must show; each runs it against itself.
+    use super::*;
+
+    pub fn user(id: &str) -> User {
+        User {
+            id: id.into(),
+            email: Some("alice@example.com".into()),
+            ..User::default()
+        }
+    }
+
+    pub async fn holds_sessions_until_they_expire(store: &dyn SessionStore) {
+        let session = Session {
+            project: "p".into(),
+            reference: "r1".into(),
+            user: user("u-1"),
+            created_ms: 1_000_000,
+            expires_at: 1_300,
+        };
+        store.put_session(&session).await.unwrap();
+        assert_eq!(
+            store.session("p", "r1", 1_299).await.unwrap(),
+            SessionLookup::Active(Box::new(session.clone()))
+        );
+        assert_eq!(
+            store.session("p", "r1", 1_300).await.unwrap(),
+            SessionLookup::Expired
+        );
+        assert_eq!(
+            store.session("p", "nope", 1_000).await.unwrap(),
+            SessionLookup::Unknown
+        );
+        assert_eq!(
+            store.session("other", "r1", 1_000).await.unwrap(),
+            SessionLookup::Unknown
+        );
+        assert!(
+            store.put_session(&session).await.is_err(),
+            "a reference is never overwritten"
+        );
+    }
+
+    pub async fn applies_each_logout_once_and_only_moves_forward(store: &dyn SessionStore) {
+        let logout = Logout::User {
+            user_id: "u-1".into(),
+        };
+        assert_eq!(store.logged_out_at("p", "u-1", 1_000).await.unwrap(), None);
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_1", &logout, 1_000, 1_000)
+                .await
+                .unwrap(),
+            Applied::Done
+        );
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_1", &logout, 1_500, 1_500)
+                .await
+                .unwrap(),
+            Applied::Repeat
+        );
+        assert_eq!(
+            store.logged_out_at("p", "u-1", 1_600).await.unwrap(),
+            Some(1_000)
+        );
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_0", &logout, 900, 1_600)
+                .await
+                .unwrap(),
+            Applied::Done
+        );
+        assert_eq!(
+            store.logged_out_at("p", "u-1", 1_600).await.unwrap(),
+            Some(1_000),
+            "an older logout does not move it back"
+        );
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_2", &logout, 2_000, 2_000)
+                .await
+                .unwrap(),
+            Applied::Done
+        );
+        assert_eq!(
+            store.logged_out_at("p", "u-1", 2_000).await.unwrap(),
+            Some(2_000)
+        );
+        assert_eq!(
+            store.logged_out_at("q", "u-1", 2_000).await.unwrap(),
+            None,
+            "projects are apart"
+        );
+    }
+
+    pub async fn ends_one_session(store: &dyn SessionStore) {
+        let session = Session {
+            project: "p".into(),
+            reference: "r2".into(),
+            user: user("u-2"),
+            created_ms: 1_000_000,
+            expires_at: 5_000,
+        };
+        store.put_session(&session).await.unwrap();
+        let logout = Logout::Session {
+            reference: "r2".into(),
+        };
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_9", &logout, 1_100, 1_100)
+                .await
+                .unwrap(),
+            Applied::Done
+        );
+        assert_eq!(
+            store.session("p", "r2", 1_200).await.unwrap(),
+            SessionLookup::Ended(1_100)
+        );
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_9", &logout, 1_100, 1_100)
+                .await
+                .unwrap(),
+            Applied::Repeat
+        );
+        let unknown = Logout::Session {
+            reference: "nope".into(),
+        };
+        assert_eq!(
+            store
+                .apply_logout("p", "msg_10", &unknown, 1_100, 1_100)
+                .await
+                .unwrap(),
+            Applied::Done
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by the workspace-level tests in `tests/tests/`.
+
+pub mod moto;

@@ -1,0 +1,259 @@
+//! `chatpass explain` and `chatpass keygen` end to end: tokens accepted, expired, forged and
+//! tampered; hash vendors; keys and starter configs that load; and no vendor key ever printed.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chatpass_service::ProjectConfig;
+use chatpass_signing::vendors;
+use chatpass_signing::webhook::WebhookSecret;
+use cli::{Run, chatpass, scratch, write};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
+const OTHER_KEY: &str = "another-jsm-secret-that-did-not-sign-it";
+const NOW: u64 = 1_700_000_000;
+const USER: &str = r#"{"id": "u-1001", "email": "alice@example.com", "name": "Alice Smith"}"#;
+
+fn jsm_project(dir: &Path, name: &str, key: &str) -> PathBuf {
+    write(
+        dir,
+        name,
+        json!({"vendor": "jsm-chat", "key": key, "token_ttl_seconds": 300}).to_string(),
+    )
+}
+
+/// A jsm-chat token for `USER`, signed by `chatpass sign` at `NOW`.
+fn signed_token(project: &Path) -> String {
+    let run = chatpass([
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        USER,
+        "--now",
+        &NOW.to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout_json()["settings"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+fn explain(project: &Path, token: &str, now: u64) -> Run {
+    let run = chatpass([
+        "explain",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--token",
+        token,
+        "--now",
+        &now.to_string(),
+    ]);
+    assert!(
+        !run.all_output().contains(JSM_KEY),
+        "explain printed the key"
+    );
+    assert!(
+        !run.all_output().contains(OTHER_KEY),
+        "explain printed the key"
+    );
+    run
+}
+
+const ACCEPT: &str = "verdict: the vendor would accept this token\n";
+const REFUSE: &str = "verdict: the vendor would refuse this token\n";
+
+#[test]
+fn explains_that_a_fresh_token_would_be_accepted() {
+    let dir = scratch("explain-fresh");
+    let project = jsm_project(&dir, "acme.json", JSM_KEY);
+    let run = explain(&project, &signed_token(&project), NOW);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.ends_with(ACCEPT), "{}", run.stdout);
+    for expected in [
+        "vendor: jsm-chat",
+        "key: sha256:",
+        "\"displayName\": \"Alice Smith\"",
+        "\"alg\": \"HS256\"",
+        "signature: holds",
+        "expires at 2023-11-14T22:18:20Z (in 5 min",
+        "unused claims: none",
+        "problems: none",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "{expected:?} in\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn explains_that_an_expired_token_would_be_refused_naming_the_time() {
+    let dir = scratch("explain-expired");
+    let project = jsm_project(&dir, "acme.json", JSM_KEY);
+    let run = explain(&project, &signed_token(&project), NOW + 301);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("expired at 2023-11-14T22:18:20Z (1 s ago"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("the token expired at 1700000300"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explains_that_a_token_signed_with_another_key_does_not_match() {
+    let dir = scratch("explain-other-key");
+    let signer = jsm_project(&dir, "signer.json", OTHER_KEY);
+    let project = jsm_project(&dir, "acme.json", JSM_KEY);
+    let run = explain(&project, &signed_token(&signer), NOW);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("does not match"), "{}", run.stdout);
+    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+}
+
+#[test]
+fn explains_that_a_token_whose_alg_was_changed_to_none_is_refused() {
+    let dir = scratch("explain-alg-none");
+    let project = jsm_project(&dir, "acme.json", JSM_KEY);
+    let token = signed_token(&project);
+    let (_, rest) = token.split_once('.').unwrap();
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let run = explain(&project, &format!("{header}.{rest}"), NOW);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("the header says alg `none`, but the vendor only accepts HS256"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+}
+
+#[test]
+fn explains_that_a_hash_vendor_takes_no_token() {
+    let dir = scratch("explain-hash-vendor");
+    let key = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "sprinklr", "key": key, "options": {"mode": "user"}}).to_string(),
+    );
+    let jsm = jsm_project(&dir, "jsm.json", JSM_KEY);
+    let run = explain(&project, &signed_token(&jsm), NOW);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("sprinklr signs a hash, not a token"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+    assert!(!run.all_output().contains(key));
+}
+
+#[test]
+fn explain_names_the_key_id_and_never_prints_the_key() {
+    let dir = scratch("explain-key-id");
+    let key = "zendesk-signing-secret-abcdefghijklmnop";
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "zendesk", "key": key, "key_id": "app_64f0c0ffee"}).to_string(),
+    );
+    let sign = chatpass([
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        USER,
+        "--now",
+        &NOW.to_string(),
+    ]);
+    assert_eq!(sign.code, 0, "{}", sign.stderr);
+    let token = sign.stdout_json()["settings"]["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = explain(&project, &token, NOW + 10);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("key_id \"app_64f0c0ffee\""),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.all_output().contains(key));
+}
+
+#[test]
+fn explain_of_a_broken_project_file_exits_2_without_the_key() {
+    let dir = scratch("explain-bad-project");
+    let key = "zendesk-signing-secret-abcdefghijklmnop";
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "zendesk", "key": key}).to_string(),
+    );
+    let run = explain(&project, "a.b.c", NOW);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("key_id"), "{}", run.stderr);
+    assert!(!run.all_output().contains(key));
+}
+
+#[test]
+fn keygen_webhook_prints_a_secret_that_loads() {
+    let run = chatpass(["keygen", "--webhook"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let secret = run.stdout.trim();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    WebhookSecret::parse(secret).expect("the secret loads");
+    assert_ne!(chatpass(["keygen", "--webhook"]).stdout.trim(), secret);
+}
+
+#[test]
+fn keygen_prints_32_random_bytes_as_base64url_without_padding() {
+    let run = chatpass(["keygen"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let key = run.stdout.trim();
+    assert_eq!(URL_SAFE_NO_PAD.decode(key).expect("base64url").len(), 32);
+    assert_ne!(chatpass(["keygen"]).stdout.trim(), key);
+}
+
+#[test]
+fn keygen_prints_a_starter_config_that_loads_for_every_vendor() {
+    for vendor in vendors::ids() {
+        let run = chatpass(["keygen", "--vendor", vendor]);
+        assert_eq!(run.code, 0, "{vendor}: {}", run.stderr);
+        let config = ProjectConfig::parse("acme", &run.stdout)
+            .unwrap_or_else(|e| panic!("{vendor}: {e}\n{}", run.stdout));
+        assert_eq!(config.vendor.id(), vendor);
+        assert_eq!(config.callback_keys.len(), 1, "{vendor}");
+        assert_eq!(config.webhook_secrets.len(), 1, "{vendor}");
+        assert_eq!(config.allowed_origins, ["https://www.example.com"]);
+        let doc = run.stdout_json();
+        assert_eq!(doc["key"], "paste the vendor's secret here", "{vendor}");
+        assert_eq!(doc.get("key_id").is_some(), vendor == "zendesk", "{vendor}");
+    }
+}
+
+#[test]
+fn keygen_refuses_an_unknown_vendor_listing_the_known_ones() {
+    let run = chatpass(["keygen", "--vendor", "livechatx"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("livechatx"), "{}", run.stderr);
+    for vendor in vendors::ids() {
+        assert!(run.stderr.contains(vendor), "{vendor} in {}", run.stderr);
+    }
+}

@@ -1,0 +1,210 @@
+//! `chatpass sign` end to end: every case of vendors.json through the binary, byte for byte,
+//! plus the problem documents for bad input and the session reference Sprinklr modes need.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{chatpass, scratch, vectors, write};
+use serde_json::{Value, json};
+
+#[test]
+fn signs_every_vendor_vector_exactly_as_expected() {
+    let dir = scratch("sign-vectors");
+    let doc = vectors("vendors.json");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 18);
+    for (i, case) in cases.iter().enumerate() {
+        let name = case["name"].as_str().unwrap();
+        let key = case["project"]["key"].as_str().unwrap();
+        let project = write(&dir, &format!("case-{i}.json"), case["project"].to_string());
+        let now = case["now"].as_u64().unwrap().to_string();
+        let user = case["user"].to_string();
+        let run = chatpass([
+            "sign",
+            "--project-file",
+            project.to_str().unwrap(),
+            "--user",
+            &user,
+            "--now",
+            &now,
+        ]);
+        assert!(
+            !run.all_output().contains(key),
+            "{name}: output shows the key"
+        );
+        let expected = &case["expected"];
+
+        if let Some(code) = expected.get("error") {
+            assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{name}");
+            let problem = run.stderr_json();
+            assert_eq!(problem["code"], *code, "{name}");
+            assert_eq!(problem["status"], 422, "{name}");
+            assert_eq!(problem["type"], "about:blank", "{name}");
+            continue;
+        }
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let body = run.stdout_json();
+        assert_eq!(body["vendor"], case["project"]["vendor"], "{name}");
+        assert_eq!(body["settings"], expected["settings"], "{name}");
+        assert!(body.get("session").is_none(), "{name}");
+        if let Some(expires_at) = expected.get("expires_at") {
+            assert_eq!(body["expires_at"], *expires_at, "{name}");
+        }
+        if let Some(token) = expected.get("token") {
+            let settings = body["settings"].as_object().unwrap();
+            assert_eq!(settings.len(), 1, "{name}");
+            let signed = settings.values().next().unwrap();
+            assert_eq!(signed, token, "{name}: byte-for-byte token");
+        }
+    }
+}
+
+#[test]
+fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
+    let dir = scratch("sign-ambiguous");
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+               "options": {"mode": "user"}})
+        .to_string(),
+    );
+    let run = chatpass([
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        r#"{"id":"u-3","email":"doe@example.com","phone":"123_john"}"#,
+    ]);
+    assert_eq!(run.code, 1);
+    let problem = run.stderr_json();
+    assert_eq!(problem["code"], "ambiguous_field");
+    assert_eq!(problem["status"], 422);
+    assert!(problem["detail"].as_str().unwrap().contains("phone"));
+}
+
+#[test]
+fn reads_the_user_from_a_file_given_as_at_path() {
+    let dir = scratch("sign-user-file");
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    );
+    let user = write(
+        &dir,
+        "user.json",
+        r#"{"id": "u-1001", "email": "alice@example.com"}"#,
+    );
+    let run = chatpass([
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        &format!("@{}", user.display()),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout_json()["settings"]["email"], "alice@example.com");
+    assert_eq!(run.stdout_json()["expires_at"], Value::Null);
+}
+
+#[test]
+fn refuses_a_user_with_an_unknown_field_as_bad_user() {
+    let dir = scratch("sign-bad-user");
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    );
+    for user in [
+        r#"{"id": "u-1", "nickname": "al"}"#,
+        "not json",
+        r#"{"email": "a@b.c"}"#,
+    ] {
+        let run = chatpass([
+            "sign",
+            "--project-file",
+            project.to_str().unwrap(),
+            "--user",
+            user,
+        ]);
+        assert_eq!(run.code, 1, "{user}");
+        assert!(run.stdout.is_empty(), "{user}");
+        assert_eq!(run.stderr_json()["code"], "bad_user", "{user}");
+    }
+}
+
+#[test]
+fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
+    let dir = scratch("sign-bad-project");
+    let key = "zendesk-signing-secret-abcdefghijklmnop";
+    let project = write(
+        &dir,
+        "acme-support.json",
+        json!({"vendor": "zendesk", "key": key}).to_string(),
+    );
+    let missing = dir.join("missing.json");
+    let run = chatpass([
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        r#"{"id": "u-1"}"#,
+    ]);
+    assert_eq!(run.code, 1);
+    let problem = run.stderr_json();
+    assert_eq!(problem["code"], "invalid_project_config");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("acme-support") && detail.contains("key_id"),
+        "{detail}"
+    );
+    assert!(!run.all_output().contains(key));
+
+    let run = chatpass([
+        "sign",
+        "--project-file",
+        missing.to_str().unwrap(),
+        "--user",
+        r#"{"id": "u-1"}"#,
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr_json()["code"], "invalid_project_config");
+}
+
+#[test]
+fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
+    let dir = scratch("sign-session");
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+               "options": {"mode": "custom-user"}})
+        .to_string(),
+    );
+    let sign = || {
+        chatpass([
+            "sign",
+            "--project-file",
+            project.to_str().unwrap(),
+            "--user",
+            r#"{"id": "u-1001", "email": "alice@example.com"}"#,
+            "--now",
+            "1700000000",
+        ])
+    };
+    let first = sign();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let body = first.stdout_json();
+    let session = body["session"].as_str().expect("a session field");
+    assert_eq!(session.len(), 32, "128 bits in hex");
+    assert!(session.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(body["settings"]["customUser"]["token"], session);
+    assert_eq!(body["expires_at"], 1_700_000_300);
+    assert_ne!(
+        sign().stdout_json()["session"],
+        body["session"],
+        "fresh each time"
+    );
+}

@@ -1,3 +1,4 @@
-//! Helpers shared by the workspace-level tests in `tests/tests/`.
+//! Support for the workspace-level tests: the moto server harness and what the tests share.
 
 pub mod moto;
+pub mod support;

@@ -9,7 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
 use aws_sdk_secretsmanager::config::Credentials;
 
 /// How long `start` and `restart` wait for moto to answer.
@@ -94,10 +93,10 @@ impl Moto {
         }
     }
 
-    /// An `SdkConfig` pointed at this server: region `us-east-1`, static test credentials,
-    /// `endpoint_url` = [`Moto::endpoint`].
+    /// chatpass's own SDK config (timeouts, retries) pointed at this server: region
+    /// `us-east-1`, static test credentials, `endpoint_url` = [`Moto::endpoint`].
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+        chatpass_service::aws::loader()
             .region("us-east-1")
             .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
             .endpoint_url(&self.endpoint)

@@ -78,6 +78,19 @@ const FIELDS: &[&str] = &[
     "user_details_fields",
 ];
 
+/// The canonical user's fields, as `user_details_fields` may name them.
+const USER_FIELDS: &[&str] = &[
+    "id",
+    "email",
+    "email_verified",
+    "name",
+    "first_name",
+    "last_name",
+    "phone",
+    "avatar_url",
+    "properties",
+];
+
 impl ProjectConfig {
     /// Parses and checks the JSON document of `project`.
     pub fn parse(project: &str, document: &str) -> Result<Self, ConfigError> {
@@ -168,6 +181,29 @@ impl ProjectConfig {
                 "must be an https URL",
             ));
         }
+        let cookie_domain: Option<String> = p.optional("cookie_domain", "a domain name")?;
+        if cookie_domain.as_deref().is_some_and(|d| {
+            d.is_empty()
+                || !d
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        }) {
+            return Err(error(project, "cookie_domain", "must be a domain name"));
+        }
+        let user_details_fields: Option<BTreeMap<String, String>> =
+            p.optional("user_details_fields", "an object of field names")?;
+        if let Some(field) = user_details_fields
+            .iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .find(|k| !USER_FIELDS.contains(&k.as_str()))
+        {
+            return Err(error(
+                project,
+                &format!("user_details_fields.{field}"),
+                "not a user field",
+            ));
+        }
         let identity: Option<Map<String, Value>> = p.optional("identity", "an object")?;
         let claims = ClaimMap::from_config(identity)
             .map_err(|(field, reason)| error(project, &field, reason))?;
@@ -190,8 +226,8 @@ impl ProjectConfig {
             callback_allowed_ips,
             webhook_secrets,
             oidc_logout,
-            cookie_domain: p.optional("cookie_domain", "a domain name")?,
-            user_details_fields: p.optional("user_details_fields", "an object of field names")?,
+            cookie_domain,
+            user_details_fields,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod cors;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod jwks;
 pub mod logging;
 pub mod project_id;
 pub mod signin;

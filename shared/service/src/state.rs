@@ -3,6 +3,7 @@
 
 use crate::aws;
 use crate::clock::{Clock, SystemClock};
+use crate::jwks::JwksCache;
 use crate::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, SecretsManagerSource, Stages,
 };
@@ -17,6 +18,8 @@ pub struct State {
     pub verifier: Option<Arc<IdentityVerifier>>,
     pub sessions: Arc<dyn SessionStore>,
     pub clock: Arc<dyn Clock>,
+    /// Identity providers' JWKS documents, for OIDC logout tokens.
+    pub jwks: Arc<JwksCache>,
 }
 
 impl State {
@@ -47,6 +50,7 @@ impl State {
             )),
             verifier: verifier_from_env()?,
             clock,
+            jwks: Arc::default(),
         })
     }
 }

@@ -2,7 +2,9 @@
 //! A vendor key is used exactly as the vendor issued it; keys chatpass itself checks must be
 //! at least [`MIN_VERIFIER_KEY_BYTES`] random bytes.
 
+use sha2::{Digest, Sha256};
 use std::fmt;
+use subtle::ConstantTimeEq;
 use thiserror::Error;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -77,6 +79,20 @@ impl VerifierKey {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// True when `presented` is this key. Constant time: digests of equal length are
+    /// compared, so neither the content nor the length of the key leaks through timing.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        let ours = Sha256::digest(&self.0);
+        let theirs = Sha256::digest(presented);
+        ours.as_slice().ct_eq(theirs.as_slice()).into()
+    }
+}
+
+/// True when `presented` is any of `keys`; every key is compared, whichever matches.
+pub fn matches_any(keys: &[VerifierKey], presented: &[u8]) -> bool {
+    keys.iter()
+        .fold(false, |found, key| found | key.matches(presented))
 }
 
 /// Read as given; emptiness is checked when the vendor profile is built.
@@ -129,6 +145,16 @@ mod tests {
             VerifierKey::new(vec![b'a'; 40]).err(),
             Some(KeyError::NotRandom)
         );
+    }
+
+    #[test]
+    fn matches_only_the_exact_key() {
+        let key = VerifierKey::new(b"0123456789abcdefghijklmnop".to_vec()).unwrap();
+        assert!(key.matches(b"0123456789abcdefghijklmnop"));
+        assert!(!key.matches(b"0123456789abcdefghijklmno"));
+        assert!(!key.matches(b""));
+        let other = VerifierKey::new(b"ponmlkjihgfedcba9876543210".to_vec()).unwrap();
+        assert!(matches_any(&[other, key], b"0123456789abcdefghijklmnop"));
     }
 
     #[test]

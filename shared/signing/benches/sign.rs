@@ -1,1 +1,53 @@
-fn main() {}
+//! Signing with every vendor profile beside raw HMAC-SHA256 of the same bytes: the profile's
+//! overhead (claims, JSON, encoding) over the cryptography it cannot avoid.
+
+use chatpass_signing::mac::hmac_sha256;
+use chatpass_signing::{User, VendorConfig, vendors};
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use std::hint::black_box;
+
+fn user() -> User {
+    serde_json::from_value(json!({
+        "id": "u-1001", "email": "alice@example.com", "email_verified": true, "name": "Alice Smith",
+        "first_name": "Alice", "last_name": "Smith", "phone": "15550100",
+        "avatar_url": "https://img.example.com/a.png", "properties": {"property_172": "188"}
+    }))
+    .unwrap()
+}
+
+fn config(vendor: &str) -> VendorConfig {
+    let mut config = json!({"vendor": vendor, "key": "a-vendor-key-of-thirty-two-bytes"});
+    match vendor {
+        "zendesk" => config["key_id"] = json!("app_64f0c0ffee"),
+        "sprinklr" => config["options"] = json!({"mode": "user"}),
+        _ => {}
+    }
+    serde_json::from_value(config).unwrap()
+}
+
+fn profiles(c: &mut Criterion) {
+    let user = user();
+    let key = b"a-vendor-key-of-thirty-two-bytes";
+    let message = b"u-1001_Alice_Smith_https://img.example.com/a.png_15550100_alice@example.com_1700000000000";
+    c.bench_function("raw hmac-sha256", |b| {
+        b.iter(|| hmac_sha256(black_box(key), black_box(message)))
+    });
+    for id in vendors::ids() {
+        let vendor = vendors::build(&config(id)).unwrap();
+        c.bench_function(&format!("sign {id}"), |b| {
+            b.iter(|| {
+                vendor
+                    .sign(
+                        black_box(&user),
+                        black_box(1_700_000_000),
+                        Some("00112233445566778899aabbccddeeff"),
+                    )
+                    .unwrap()
+            })
+        });
+    }
+}
+
+criterion_group!(benches, profiles);
+criterion_main!(benches);

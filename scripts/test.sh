@@ -53,8 +53,13 @@ install_node_tools() {
 
 # --- checks ------------------------------------------------------------------------------
 
-# Later steps go here: sam build, browser tests against `chatpass serve`, load tests.
+# Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`, then
+# the SAM template.
 extra_checks() {
+  step "browser test: the demo page in headless Chromium against chatpass serve"
+  cargo build --quiet -p chatpass
+  CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
+
   if [[ -f template.yaml ]]; then
     step "cfn-lint template.yaml"
     cfn-lint template.yaml

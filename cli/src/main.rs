@@ -23,6 +23,7 @@ enum Command {
     VerifyWebhook(commands::verify_webhook::Args),
     Explain(commands::explain::Args),
     Keygen(commands::keygen::Args),
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::VerifyWebhook(args) => commands::verify_webhook::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Keygen(args) => commands::keygen::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(Report { text, accepted }) => {

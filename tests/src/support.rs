@@ -207,3 +207,212 @@ pub async fn create_table(moto: &Moto, table: &str) {
         .await
         .unwrap();
 }
+
+/// Sets (or, with `None`, removes) one header of a fixture event.
+pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
+    let headers = event["headers"]
+        .as_object_mut()
+        .expect("a fixture event has headers");
+    match value {
+        Some(value) => {
+            headers.insert(name.to_owned(), json!(value));
+        }
+        None => {
+            headers.remove(name);
+        }
+    }
+    event
+}
+
+/// The `code` of a problem+json answer (`""` when there is none).
+pub fn problem_code(response: &Response<Body>) -> String {
+    json_body(response)["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A Standard Webhooks delivery of `body` to `project`'s logout-webhook, signed with `secret`
+/// (`whsec_...`) at `timestamp` under `id`, from the `logout-webhook` fixture.
+pub fn signed_logout_webhook(
+    project: &str,
+    secret: &str,
+    id: &str,
+    timestamp: u64,
+    body: &str,
+) -> Value {
+    let signature = chatpass_signing::webhook::WebhookSecret::parse(secret)
+        .expect("a usable webhook secret")
+        .sign(id, timestamp as i64, body.as_bytes());
+    let mut event = for_project(fixture("logout-webhook", "logout-webhook"), project);
+    event["body"] = json!(body);
+    let event = with_header(event, "webhook-id", Some(id));
+    let event = with_header(event, "webhook-timestamp", Some(&timestamp.to_string()));
+    with_header(event, "webhook-signature", Some(&signature))
+}
+
+/// The body of a `user.logged_out` delivery for `user_id`.
+pub fn logged_out_body(user_id: &str) -> String {
+    json!({"type": "user.logged_out", "data": {"user_id": user_id}}).to_string()
+}
+
+/// An OIDC back-channel logout of `project`: `logout_token` form-encoded, from the
+/// `logout-oidc` fixture. (A compact JWS needs no form escaping.)
+pub fn oidc_logout(project: &str, logout_token: &str) -> Value {
+    let mut event = for_project(fixture("logout-webhook", "logout-oidc"), project);
+    event["body"] = json!(format!("logout_token={logout_token}"));
+    event
+}
+
+/// The `events` claim of an OIDC back-channel logout token.
+pub fn backchannel_events() -> Value {
+    json!({"http://schemas.openid.net/event/backchannel-logout": {}})
+}
+
+/// A JWKS document served over plain HTTP/1.1 on a loopback port, as an identity provider
+/// would serve it (`GET` any path answers the document). Stops when dropped.
+pub struct JwksServer {
+    /// `http://127.0.0.1:<port>/jwks.json`
+    pub url: String,
+    addr: std::net::SocketAddr,
+    served: Arc<std::sync::atomic::AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl JwksServer {
+    /// Serves `jwks` (a JWKS document) until dropped.
+    pub fn start(jwks: String) -> JwksServer {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().expect("the listener's address");
+        let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let (served, stop) = (served.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(mut stream) = stream else { continue };
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let (status, body) = if head.starts_with(b"GET ") {
+                        served.fetch_add(1, Ordering::SeqCst);
+                        ("200 OK", jwks.as_str())
+                    } else {
+                        ("405 Method Not Allowed", "")
+                    };
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                }
+            })
+        };
+        JwksServer {
+            url: format!("http://{addr}/jwks.json"),
+            addr,
+            served,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// How many GETs it has answered.
+    pub fn served(&self) -> usize {
+        self.served.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = std::net::TcpStream::connect(self.addr);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Project configs kept as raw JSON documents and checked on every lookup, the way a secret
+/// is read: a document that does not check is a [`SourceError::Invalid`], as Secrets Manager
+/// and file sources report it.
+///
+/// [`SourceError::Invalid`]: chatpass_service::source::SourceError::Invalid
+#[derive(Debug, Default, Clone)]
+pub struct RawSource {
+    documents: std::collections::HashMap<String, Value>,
+}
+
+impl RawSource {
+    pub fn new(projects: &[(&str, Value)]) -> Self {
+        RawSource {
+            documents: projects
+                .iter()
+                .map(|(id, doc)| ((*id).to_owned(), doc.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl ConfigSource for RawSource {
+    fn project<'a>(
+        &'a self,
+        id: &'a chatpass_service::ProjectId,
+    ) -> chatpass_service::source::BoxFuture<
+        'a,
+        Result<Arc<ProjectConfig>, chatpass_service::source::SourceError>,
+    > {
+        use chatpass_service::source::SourceError;
+        let found = match self.documents.get(id.as_str()) {
+            None => Err(SourceError::NotFound),
+            Some(doc) => ProjectConfig::from_value(id.as_str(), doc.clone())
+                .map(Arc::new)
+                .map_err(SourceError::from),
+        };
+        Box::pin(async move { found })
+    }
+}
+
+/// A state over in-memory ports whose configs are checked on lookup (see [`RawSource`]), so
+/// a project may hold a config that does not check.
+pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
+    State {
+        configs: Arc::new(RawSource::new(projects)),
+        verifier: None,
+        sessions: Arc::new(MemorySessionStore::new()),
+        clock,
+        jwks: Arc::new(JwksCache::default()),
+    }
+}
+
+/// Replaces an event's body with `body` as text.
+pub fn with_body(mut event: Value, body: &str) -> Value {
+    event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
+    event
+}
+
+/// Replaces an event's HTTP method (request context and route key).
+pub fn with_method(mut event: Value, method: &str) -> Value {
+    event["requestContext"]["http"]["method"] = json!(method);
+    if let Some(route) = event["routeKey"].as_str() {
+        let path = route.split_once(' ').map_or(route, |(_, path)| path);
+        let route = format!("{method} {path}");
+        event["routeKey"] = json!(route);
+        event["requestContext"]["routeKey"] = json!(route);
+    }
+    event
+}

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod keygen;
+pub mod serve;
 pub mod sign;
 pub mod verify_webhook;
 

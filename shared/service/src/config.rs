@@ -173,12 +173,12 @@ impl ProjectConfig {
         let oidc_logout: Option<OidcLogout> =
             p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
         if let Some(oidc) = &oidc_logout
-            && !oidc.jwks_url.starts_with("https://")
+            && !crate::jwks::is_allowed_url(&oidc.jwks_url)
         {
             return Err(error(
                 project,
                 "oidc_logout.jwks_url",
-                "must be an https URL",
+                "must be an https URL (or http on loopback)",
             ));
         }
         let cookie_domain: Option<String> = p.optional("cookie_domain", "a domain name")?;

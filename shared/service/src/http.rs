@@ -102,11 +102,12 @@ pub fn json_body(
 
 /// The bearer token of the `Authorization` header.
 pub fn bearer(request: &Request) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    bearer_in(request.headers())
+}
+
+/// The bearer token of an `Authorization` header in `headers`.
+pub fn bearer_in(headers: &http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

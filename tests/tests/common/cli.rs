@@ -57,7 +57,7 @@ where
 
 /// The `chatpass` binary beside this test binary (`<target>/<profile>/deps/cli_x-hash`), built
 /// once per test binary so it is never stale: the tests crate cannot depend on a binary.
-fn binary() -> &'static Path {
+pub fn binary() -> &'static Path {
     static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let built = BINARY.get_or_init(|| {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;

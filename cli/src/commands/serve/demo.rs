@@ -1,0 +1,346 @@
+//! The embedded default of `chatpass serve`: a demo project per vendor with keys made at
+//! start, a stand-in identity provider (`/dev/login`, `/dev/jwks.json`), and the helpers the
+//! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
+//! (`/dev/user-details`). None of this exists outside the demo.
+
+use super::gateway::{self, Context, Route};
+use super::server::HttpResponse;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use bytes::Bytes;
+use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::{ProjectConfig, State};
+use chatpass_signing::mac::sha256_hex;
+use chatpass_signing::vendors;
+use chatpass_signing::webhook::WebhookSecret;
+use http::{HeaderValue, Method, StatusCode, header};
+use http_body_util::Full;
+use serde_json::{Value, json};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+const AUDIENCE: &str = "chatpass-demo";
+const PAGE: &str = include_str!("page.html");
+
+/// One demo project as the page lists it.
+#[derive(Clone, serde::Serialize)]
+pub struct DemoProject {
+    pub project: String,
+    pub vendor: &'static str,
+    pub endpoint: &'static str,
+}
+
+pub struct Demo {
+    idp: StandinIdp,
+    verifier: Arc<IdentityVerifier>,
+    projects: Vec<DemoProject>,
+    webhook_secret: WebhookSecret,
+    callback_key: String,
+    page_origins: Vec<String>,
+}
+
+fn random_text<const N: usize>() -> Result<String, String> {
+    super::super::random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
+}
+
+/// The demo projects: every vendor, and Sprinklr in each of its modes.
+fn documents(
+    page_origins: &[String],
+    webhook_secret: &str,
+    callback_key: &str,
+) -> Result<Vec<(String, Value)>, String> {
+    let mut documents = Vec::new();
+    for vendor in vendors::ids() {
+        let modes: &[Option<&str>] = if vendor == "sprinklr" {
+            &[
+                None,
+                Some("custom-user"),
+                Some("cookie"),
+                Some("pre-created"),
+            ]
+        } else {
+            &[None]
+        };
+        for mode in modes {
+            let mut doc = json!({
+                "vendor": vendor,
+                "key": random_text::<32>()?,
+                "allowed_origins": page_origins,
+                "callback_keys": [callback_key],
+                "webhook_secrets": [webhook_secret],
+            });
+            if vendor == "zendesk" {
+                doc["key_id"] = json!("app_demo");
+            }
+            if let Some(mode) = mode {
+                doc["options"] = json!({ "mode": mode });
+            }
+            let id = mode.map_or_else(
+                || format!("demo-{vendor}"),
+                |m| format!("demo-{vendor}-{m}"),
+            );
+            documents.push((id, doc));
+        }
+    }
+    Ok(documents)
+}
+
+impl Demo {
+    /// Makes keys and the stand-in IdP; the page is served from `page_origins`.
+    pub fn generate(
+        issuer: &str,
+        page_origins: Vec<String>,
+    ) -> Result<(Demo, Vec<ProjectConfig>), String> {
+        let webhook_secret = format!(
+            "whsec_{}",
+            STANDARD.encode(super::super::random_bytes::<32>()?)
+        );
+        let callback_key = random_text::<32>()?;
+        let mut configs = Vec::new();
+        let mut projects = Vec::new();
+        for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key)? {
+            let config = ProjectConfig::from_value(&id, doc).map_err(|e| e.to_string())?;
+            projects.push(DemoProject {
+                project: id,
+                vendor: config.vendor.id(),
+                endpoint: config.vendor.endpoint().path(),
+            });
+            configs.push(config);
+        }
+        let idp = StandinIdp::generate(issuer, AUDIENCE);
+        let verifier = Arc::new(
+            IdentityVerifier::new(&idp.jwks(), issuer, AUDIENCE).map_err(|e| e.to_string())?,
+        );
+        let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
+        Ok((
+            Demo {
+                idp,
+                verifier,
+                projects,
+                webhook_secret,
+                callback_key,
+                page_origins,
+            },
+            configs,
+        ))
+    }
+
+    pub fn projects(&self) -> &[DemoProject] {
+        &self.projects
+    }
+
+    /// The verifier of the stand-in's tokens: the authorizer of the demo.
+    pub fn verifier(&self) -> Arc<IdentityVerifier> {
+        self.verifier.clone()
+    }
+
+    /// The demo page, with the API's address filled in.
+    pub fn page(api: &str) -> HttpResponse {
+        let html = PAGE.replace("__CHATPASS_API__", api);
+        let mut response = http::Response::new(Full::new(Bytes::from(html)));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+
+    /// The `/dev/...` routes on the API's address.
+    pub async fn handle(
+        &self,
+        state: &State,
+        parts: http::request::Parts,
+        body: Bytes,
+    ) -> HttpResponse {
+        let origin = parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|o| o.to_str().ok())
+            .filter(|o| self.page_origins.iter().any(|p| p == o))
+            .map(str::to_owned);
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let (status, answer) = match (&parts.method, parts.uri.path()) {
+            (&Method::OPTIONS, _) => (StatusCode::NO_CONTENT, Value::Null),
+            (&Method::GET, "/dev/jwks.json") => (
+                StatusCode::OK,
+                serde_json::from_str(&self.idp.jwks()).unwrap_or_default(),
+            ),
+            (&Method::GET, "/dev/projects") => (StatusCode::OK, json!(self.projects)),
+            (&Method::POST, "/dev/login") => self.login(state, &body),
+            (&Method::POST, "/dev/logout") => self.logout(state, &body).await,
+            (&Method::POST, "/dev/user-details") => {
+                self.user_details(state, &body, &parts.headers).await
+            }
+            _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"})),
+        };
+        let mut response = http::Response::new(Full::new(if answer.is_null() {
+            Bytes::new()
+        } else {
+            Bytes::from(answer.to_string())
+        }));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(origin) = origin.and_then(|o| HeaderValue::from_str(&o).ok()) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, OPTIONS"),
+            );
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type"),
+            );
+        }
+        response
+    }
+
+    /// `{"email", "name"}` → `{"id_token"}`: a verified-email RS256 ID token from the stand-in.
+    fn login(&self, state: &State, body: &Value) -> (StatusCode, Value) {
+        let Some(email) = body["email"]
+            .as_str()
+            .filter(|e| e.contains('@') && e.len() <= 254)
+        else {
+            return (
+                StatusCode::BAD_REQUEST,
+                json!({"code": "bad_email", "detail": "an email address is required"}),
+            );
+        };
+        let name = body["name"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(email);
+        let mut words = name.split_whitespace();
+        let (given, family) = (
+            words.next().unwrap_or(name),
+            words.collect::<Vec<_>>().join(" "),
+        );
+        let subject = format!(
+            "user-{}",
+            &sha256_hex(&[email.to_ascii_lowercase().as_bytes()])[..12]
+        );
+        let token = self.idp.id_token(
+            &subject,
+            state.clock.now(),
+            json!({"email": email, "email_verified": true, "name": name, "given_name": given, "family_name": family}),
+        );
+        (StatusCode::OK, json!({ "id_token": token, "sub": subject }))
+    }
+
+    /// `{"id_token"}` → the brand's backend tells chatpass the user logged out: a signed
+    /// Standard Webhooks delivery to every demo project's logout route.
+    async fn logout(&self, state: &State, body: &Value) -> (StatusCode, Value) {
+        let Some(claims) = body["id_token"]
+            .as_str()
+            .and_then(|t| self.verifier.verify(t, state.clock.now()).ok())
+        else {
+            return (
+                StatusCode::UNAUTHORIZED,
+                json!({"code": "unauthorized", "detail": "a valid id_token is required"}),
+            );
+        };
+        let user_id = claims.get("sub").cloned().unwrap_or_default();
+        let delivery = json!({"type": "user.logged_out", "data": {"user_id": user_id}}).to_string();
+        let now = state.clock.now();
+        let mut ended = 0;
+        for project in &self.projects {
+            let id = format!("msg_{}", random_text::<12>().unwrap_or_default());
+            let signature = self
+                .webhook_secret
+                .sign(&id, now as i64, delivery.as_bytes());
+            let request = http::Request::post(format!("/v1/projects/{}/logout", project.project))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", now.to_string())
+                .header("webhook-signature", signature)
+                .body(())
+                .expect("a valid request");
+            let context = Context {
+                project: &project.project,
+                route: Route::Logout,
+                source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                request_id: "demo-logout".into(),
+                claims: None,
+            };
+            let response = logout_webhook::handler(
+                state,
+                gateway::to_lambda(
+                    request.into_parts().0,
+                    Bytes::from(delivery.clone()),
+                    context,
+                ),
+            )
+            .await;
+            ended += usize::from(response.status() == StatusCode::OK);
+        }
+        (
+            StatusCode::OK,
+            json!({ "user_id": user_id, "projects_logged_out": ended }),
+        )
+    }
+
+    /// `{"project", "token"}` → what the vendor's server gets from user-details for it. Without
+    /// a token, the browser's `chatpass_session` cookie is forwarded, as Sprinklr's cookie mode does.
+    async fn user_details(
+        &self,
+        state: &State,
+        body: &Value,
+        headers: &http::HeaderMap,
+    ) -> (StatusCode, Value) {
+        let Some(project) = body["project"].as_str() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                json!({"code": "bad_request", "detail": "project is required"}),
+            );
+        };
+        let mut request = http::Request::post(format!("/v1/projects/{project}/user-details"))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.callback_key),
+            );
+        let payload = match body["token"].as_str() {
+            Some(token) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                json!({ "token": token }).to_string()
+            }
+            None => {
+                for cookie in headers.get_all(header::COOKIE) {
+                    request = request.header(header::COOKIE, cookie);
+                }
+                String::new()
+            }
+        };
+        let request = request.body(()).expect("a valid request");
+        let context = Context {
+            project,
+            route: Route::UserDetails,
+            source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            request_id: "demo-user-details".into(),
+            claims: None,
+        };
+        let response = user_details_callback::handler(
+            state,
+            gateway::to_lambda(request.into_parts().0, Bytes::from(payload), context),
+        )
+        .await;
+        let status = response.status();
+        let answer = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+        (
+            StatusCode::OK,
+            json!({ "status": status.as_u16(), "body": answer }),
+        )
+    }
+}

@@ -1,0 +1,233 @@
+//! `chatpass serve`: all four function handlers on one local HTTP server, with the request
+//! context API Gateway would give them. With no flags, the embedded demo; with flags, real
+//! project files, JWKS, Secrets Manager and DynamoDB.
+
+mod demo;
+mod gateway;
+mod server;
+
+use super::{Failure, Report};
+use chatpass_service::clock::{Clock, SystemClock};
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::{
+    CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, FileSource, MemorySource,
+    SecretsManagerSource, Stages,
+};
+use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::{State, aws};
+use demo::Demo;
+use server::App;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Run the four functions locally (with no flags: a demo of every vendor).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address of the API; the demo page is served on the next port
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// A JSON file mapping project ids to project configs
+    #[arg(long, value_name = "FILE")]
+    projects: Option<PathBuf>,
+    /// Where project configs come from: `file` (--projects) or `aws` (Secrets Manager)
+    #[arg(long, value_name = "file|aws")]
+    secrets: Option<String>,
+    /// Session store: `memory` or `dynamodb:TABLE`
+    #[arg(long, value_name = "memory|dynamodb:TABLE", default_value = "memory")]
+    store: String,
+    /// JWKS of the identity provider (a file or an https URL), checked like API Gateway's JWT authorizer
+    #[arg(long, value_name = "FILE|URL", requires_all = ["issuer", "audience"])]
+    jwks: Option<String>,
+    /// Expected `iss` of identity tokens
+    #[arg(long, value_name = "ISS", requires = "jwks")]
+    issuer: Option<String>,
+    /// Expected `aud` of identity tokens
+    #[arg(long, value_name = "AUD", requires = "jwks")]
+    audience: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<Report, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Unable(e.to_string()))?;
+    runtime.block_on(serve(args)).map_err(Failure::Unable)?;
+    Ok(Report::ok("chatpass serve stopped\n".into()))
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+async fn serve(args: Args) -> Result<(), String> {
+    // Listen for Ctrl-C (and SIGTERM) before anything else, so an early one is handled too.
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    chatpass_service::logging::init();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let embedded = args.projects.is_none() && args.secrets.is_none();
+    let api = bind(args.addr).await?;
+    let api_addr = api.local_addr().map_err(|e| e.to_string())?;
+    let page = if embedded {
+        Some(bind(SocketAddr::new(api_addr.ip(), api_addr.port() + 1)).await?)
+    } else {
+        None
+    };
+
+    let sdk = if args.secrets.as_deref() == Some("aws") || args.store.starts_with("dynamodb:") {
+        Some(aws::sdk_config().await)
+    } else {
+        None
+    };
+    let sessions: Arc<dyn SessionStore> = match args.store.split_once(':') {
+        None if args.store == "memory" => Arc::new(MemorySessionStore::new()),
+        Some(("dynamodb", table)) if !table.is_empty() => Arc::new(DynamoSessionStore::new(
+            aws_sdk_dynamodb::Client::new(sdk.as_ref().expect("loaded above")),
+            table,
+        )),
+        _ => {
+            return Err(format!(
+                "--store `{}`: use memory or dynamodb:TABLE",
+                args.store
+            ));
+        }
+    };
+
+    let mut demo = None;
+    let source: Arc<dyn ConfigSource> = match (args.secrets.as_deref(), &args.projects) {
+        (Some("aws"), _) => {
+            let prefix =
+                std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
+            let client = aws_sdk_secretsmanager::Client::new(sdk.as_ref().expect("loaded above"));
+            Arc::new(SecretsManagerSource::new(
+                client,
+                prefix,
+                Stages::CurrentAndPrevious,
+            ))
+        }
+        (None | Some("file"), Some(path)) => {
+            let source = FileSource::new(path);
+            let projects = source.load_all()?;
+            println!(
+                "projects from {}: {}",
+                path.display(),
+                projects
+                    .iter()
+                    .map(|p| p.project.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Arc::new(source)
+        }
+        (Some("file"), None) => return Err("--secrets file needs --projects FILE".into()),
+        (Some(other), _) => return Err(format!("--secrets `{other}`: use file or aws")),
+        (None, None) => {
+            let page_addr = page
+                .as_ref()
+                .and_then(|p| p.local_addr().ok())
+                .expect("bound above");
+            let origins = vec![
+                format!("http://{page_addr}"),
+                format!("http://localhost:{}", page_addr.port()),
+            ];
+            let (made, configs) = Demo::generate(&format!("http://{api_addr}/dev"), origins)?;
+            demo = Some(Arc::new(made));
+            Arc::new(MemorySource::new(configs))
+        }
+    };
+
+    let authorizer: Option<Arc<IdentityVerifier>> =
+        match (&args.jwks, &args.issuer, &args.audience, &demo) {
+            (Some(jwks), Some(issuer), Some(audience), _) => Some(Arc::new(
+                load_verifier(jwks, issuer, audience, clock.now_ms()).await?,
+            )),
+            (None, _, _, Some(demo)) => Some(demo.verifier()),
+            _ => None,
+        };
+    if authorizer.is_none() {
+        println!(
+            "no --jwks: token and user-hash will answer 401 (there is no identity provider to check callers against)"
+        );
+    }
+    let state = State {
+        configs: Arc::new(ConfigCache::new(
+            source,
+            clock.clone(),
+            CacheSettings::from_env(),
+        )),
+        verifier: None,
+        sessions,
+        clock,
+        jwks: Arc::new(JwksCache::default()),
+    };
+    let app = Arc::new(App {
+        state,
+        authorizer,
+        demo: demo.clone(),
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+
+    println!("chatpass serve: API on http://{api_addr}");
+    let mut tasks = vec![tokio::spawn(server::serve(
+        api,
+        app.clone(),
+        stopped.clone(),
+    ))];
+    if let (Some(page), Some(demo)) = (page, &demo) {
+        let page_addr = page.local_addr().map_err(|e| e.to_string())?;
+        println!(
+            "demo page: http://{page_addr}/  (sign in, pick a vendor, see its settings, log out)"
+        );
+        println!(
+            "demo projects: {}",
+            demo.projects()
+                .iter()
+                .map(|p| p.project.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "try: curl -s -XPOST http://{api_addr}/dev/login -d '{{\"email\":\"alice@example.com\",\"name\":\"Alice Smith\"}}'"
+        );
+        let api_url = format!("http://{api_addr}");
+        tasks.push(tokio::spawn(server::serve_page(
+            page,
+            api_url,
+            stopped.clone(),
+        )));
+    }
+    println!("Ctrl-C stops it.");
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    let _ = stop.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    Ok(())
+}
+
+/// The identity provider's keys from a JWKS file or URL.
+async fn load_verifier(
+    jwks: &str,
+    issuer: &str,
+    audience: &str,
+    now_ms: u64,
+) -> Result<IdentityVerifier, String> {
+    if jwks.starts_with("https://") || jwks.starts_with("http://") {
+        return JwksCache::default()
+            .verifier(jwks, issuer, audience, now_ms, false)
+            .await
+            .map_err(|e| format!("--jwks {jwks}: {e}"));
+    }
+    let document =
+        std::fs::read_to_string(jwks).map_err(|e| format!("--jwks {jwks}: cannot read it: {e}"))?;
+    IdentityVerifier::new(&document, issuer, audience).map_err(|e| format!("--jwks {jwks}: {e}"))
+}

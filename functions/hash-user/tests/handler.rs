@@ -1,0 +1,251 @@
+//! hash-user's handler against the in-memory ports: Sprinklr's user-details mode (the vectors'
+//! key and hash), custom-user and cookie modes with their server-side sessions, and a JWT
+//! vendor sent to the other endpoint.
+
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::MemorySource;
+use chatpass_service::store::{MemorySessionStore, SessionLookup, SessionStore};
+use chatpass_service::{ProjectConfig, State};
+use chatpass_signing::mac::hmac_sha256_hex;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const NOW: u64 = 1_700_000_000;
+const PROJECT: &str = "acme-sprinklr";
+const ORIGIN: &str = "https://www.example.com";
+/// The key of the vectors' "sprinklr user details" case.
+const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
+
+struct Harness {
+    state: State,
+    store: Arc<MemorySessionStore>,
+}
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    let store = Arc::new(MemorySessionStore::new());
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
+    let state = State {
+        configs: Arc::new(MemorySource::new(configs)),
+        verifier: None,
+        sessions: store.clone(),
+        clock: Arc::new(ManualClock::at(NOW)),
+        jwks: Arc::new(JwksCache::default()),
+    };
+    Harness { state, store }
+}
+
+fn sprinklr(options: Value, extra: Value) -> Value {
+    let mut doc = json!({
+        "vendor": "sprinklr", "key": SPRINKLR_KEY, "options": options,
+        "allowed_origins": [ORIGIN],
+    });
+    doc.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    doc
+}
+
+fn event() -> Value {
+    let path = format!("{}/events/user-hash.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(state: &State, event: &Value) -> Response<Body> {
+    hash_user::handler(state, request(event)).await
+}
+
+fn body(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+fn is_reference(value: &str) -> bool {
+    value.len() == 32
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Asserts the store holds an active session for the fixture's user under `reference`.
+async fn assert_session(h: &Harness, reference: &str, expires_at: u64) {
+    match h.store.session(PROJECT, reference, NOW).await.unwrap() {
+        SessionLookup::Active(session) => {
+            assert_eq!(session.user.id, "u-1001");
+            assert_eq!(session.user.email.as_deref(), Some("alice@example.com"));
+            assert_eq!(session.user.first_name.as_deref(), Some("Alice"));
+            assert_eq!(session.created_ms, NOW * 1000);
+            assert_eq!(session.expires_at, expires_at);
+        }
+        other => panic!("no active session under the reference: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn signs_the_fixture_user_as_the_sprinklr_vector_does() {
+    let h = harness(&[(
+        PROJECT,
+        sprinklr(
+            json!({"mode": "user", "hash_creation_time": false}),
+            json!({}),
+        ),
+    )]);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(ORIGIN)
+    );
+    assert_eq!(header(&response, "vary"), Some("Origin"));
+    assert!(header(&response, "set-cookie").is_none());
+    // The vectors' "sprinklr user details" case: the fixture's claims are that user.
+    assert_eq!(
+        body(&response),
+        json!({
+            "vendor": "sprinklr",
+            "settings": {"user": {
+                "id": "u-1001",
+                "firstName": "Alice",
+                "lastName": "Smith",
+                "profileImageUrl": "https://img.example.com/a.png",
+                "phoneNo": "15550100",
+                "email": "alice@example.com",
+                "hash": "15045df644cf604aa4d9d07fe29f9b55d2585741ec81aec3968a582ee4bf78c2"
+            }},
+            "expires_at": null
+        })
+    );
+}
+
+#[tokio::test]
+async fn custom_user_mode_signs_a_fresh_reference_and_keeps_the_session() {
+    let h = harness(&[(PROJECT, sprinklr(json!({"mode": "custom-user"}), json!({})))]);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    let answer = body(&response);
+    let custom = &answer["settings"]["customUser"];
+    let reference = custom["token"].as_str().unwrap();
+    assert!(is_reference(reference), "{reference}");
+    let now_ms = NOW * 1000;
+    assert_eq!(custom["hashCreationTime"], json!(now_ms));
+    assert_eq!(
+        custom["hash"],
+        json!(hmac_sha256_hex(
+            SPRINKLR_KEY.as_bytes(),
+            format!("{reference}_{now_ms}").as_bytes()
+        ))
+    );
+    assert_eq!(answer["expires_at"], json!(NOW + 300));
+    assert_eq!(answer["settings"].as_object().unwrap().len(), 1);
+    assert!(header(&response, "set-cookie").is_none());
+    assert_session(&h, reference, NOW + 300).await;
+
+    let again = body(&call(&h.state, &event()).await);
+    assert_ne!(
+        again["settings"]["customUser"]["token"],
+        json!(reference),
+        "every call gets a new reference"
+    );
+}
+
+#[tokio::test]
+async fn cookie_mode_sets_the_session_cookie_on_the_configured_domain() {
+    let h = harness(&[(
+        PROJECT,
+        sprinklr(
+            json!({"mode": "cookie"}),
+            json!({"cookie_domain": ".example.com", "token_ttl_seconds": 300}),
+        ),
+    )]);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    let cookie = header(&response, "set-cookie").expect("a Set-Cookie header");
+    let reference = cookie
+        .strip_prefix("chatpass_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
+    assert!(is_reference(reference), "{cookie}");
+    assert_eq!(
+        cookie,
+        format!(
+            "chatpass_session={reference}; Path=/; Max-Age=300; Domain=.example.com; HttpOnly; Secure; SameSite=None"
+        )
+    );
+    assert_eq!(
+        body(&response),
+        json!({"vendor": "sprinklr", "settings": {}, "expires_at": NOW + 300})
+    );
+    assert!(
+        !response
+            .body()
+            .as_ref()
+            .windows(reference.len())
+            .any(|w| w == reference.as_bytes()),
+        "the reference travels only in the HttpOnly cookie"
+    );
+    assert_session(&h, reference, NOW + 300).await;
+}
+
+#[tokio::test]
+async fn cookie_mode_without_a_cookie_domain_sets_a_host_only_cookie() {
+    let h = harness(&[(
+        PROJECT,
+        sprinklr(json!({"mode": "cookie"}), json!({"token_ttl_seconds": 120})),
+    )]);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    let cookie = header(&response, "set-cookie").expect("a Set-Cookie header");
+    let reference = cookie
+        .strip_prefix("chatpass_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
+    assert_eq!(
+        cookie,
+        format!(
+            "chatpass_session={reference}; Path=/; Max-Age=120; HttpOnly; Secure; SameSite=None"
+        )
+    );
+    assert_session(&h, reference, NOW + 120).await;
+}
+
+#[tokio::test]
+async fn sends_a_jwt_vendors_project_to_the_token_endpoint() {
+    let h = harness(&[(
+        PROJECT,
+        json!({"vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz", "allowed_origins": [ORIGIN]}),
+    )]);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 409, "{}", body(&response));
+    assert_eq!(body(&response)["code"], "wrong_endpoint");
+    assert!(
+        body(&response)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("token")
+    );
+    assert_eq!(
+        header(&response, "content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(ORIGIN)
+    );
+}

@@ -1,0 +1,390 @@
+//! issue-jwt's handler against the in-memory ports: the fixture events of `events/`, a jsm-chat
+//! project with the vectors' key, identity from the authorizer or from our own verifier, and
+//! the project's policies (email domain, verified email, logouts, the body choosing nobody).
+
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::MemorySource;
+use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::store::{Logout, MemorySessionStore, SessionStore};
+use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::{ProjectConfig, State};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+
+const NOW: u64 = 1_700_000_000;
+const PROJECT: &str = "acme-jsm";
+/// The key of the vectors' "jsm-chat basic" case.
+const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
+/// The token of the vectors' "jsm-chat basic" case: the fixture's user signed at `NOW`.
+const VECTOR_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIiwiZGlzcGxheU5hbWUiOiJBbGljZSBTbWl0aCIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwMzAwfQ.wP-kfIHO-gAaZSlUWA0OYOibJVXTt73y2faU4GUeCZE";
+const ORIGIN: &str = "https://www.example.com";
+const ISSUER: &str = "https://idp.example.com/";
+const AUDIENCE: &str = "chatpass";
+
+struct Harness {
+    state: State,
+    store: Arc<MemorySessionStore>,
+}
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    let store = Arc::new(MemorySessionStore::new());
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
+    let state = State {
+        configs: Arc::new(MemorySource::new(configs)),
+        verifier: None,
+        sessions: store.clone(),
+        clock: Arc::new(ManualClock::at(NOW)),
+        jwks: Arc::new(JwksCache::default()),
+    };
+    Harness { state, store }
+}
+
+fn jsm_project() -> Value {
+    json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]})
+}
+
+/// A jsm-chat project with `extra` fields added.
+fn jsm_with(extra: Value) -> Value {
+    let mut doc = jsm_project();
+    doc.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    doc
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn token_event() -> Value {
+    fixture("token")
+}
+
+fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+/// The fixture's authorizer claims with `changes` applied (`null` removes a claim).
+fn with_claims(mut event: Value, changes: Value) -> Value {
+    let claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+        .as_object_mut()
+        .unwrap();
+    for (name, value) in changes.as_object().unwrap() {
+        if value.is_null() {
+            claims.remove(name);
+        } else {
+            claims.insert(name.clone(), value.clone());
+        }
+    }
+    event
+}
+
+fn without_authorizer(mut event: Value) -> Value {
+    event["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    event
+}
+
+fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
+    let headers = event["headers"].as_object_mut().unwrap();
+    match value {
+        Some(value) => headers.insert(name.into(), json!(value)),
+        None => headers.remove(name),
+    };
+    event
+}
+
+fn with_body(mut event: Value, body: &str) -> Value {
+    event["body"] = json!(body);
+    event
+}
+
+async fn call(state: &State, event: &Value) -> Response<Body> {
+    issue_jwt::handler(state, request(event)).await
+}
+
+fn body(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+/// Asserts a problem+json answer with `status` and `code`.
+#[track_caller]
+fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
+    let problem = body(response);
+    assert_eq!(
+        (response.status().as_u16(), problem["code"].as_str()),
+        (status, Some(code)),
+        "{problem}"
+    );
+    assert_eq!(
+        header(response, "content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(header(response, "cache-control"), Some("no-store"));
+}
+
+/// The jsm-chat token's claims, after checking its HS256 signature with the project key.
+fn decode(token: &str) -> Value {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Value>(
+        token,
+        &DecodingKey::from_secret(JSM_KEY.as_bytes()),
+        &validation,
+    )
+    .expect("a token signed with the project key")
+    .claims
+}
+
+fn the_token(response: &Response<Body>) -> String {
+    body(response)["settings"]["token"]
+        .as_str()
+        .expect("a token in settings")
+        .to_owned()
+}
+
+fn idp() -> &'static StandinIdp {
+    static IDP: OnceLock<StandinIdp> = OnceLock::new();
+    IDP.get_or_init(|| StandinIdp::generate(ISSUER, AUDIENCE))
+}
+
+/// A state whose own verifier trusts the stand-in provider (no API Gateway authorizer).
+fn harness_with_verifier() -> Harness {
+    let mut h = harness(&[(PROJECT, jsm_project())]);
+    let verifier = IdentityVerifier::new(&idp().jwks(), ISSUER, AUDIENCE).unwrap();
+    h.state.verifier = Some(Arc::new(verifier));
+    h
+}
+
+fn alice_extra() -> Value {
+    json!({"email": "alice@example.com", "email_verified": true, "name": "Alice Smith"})
+}
+
+#[tokio::test]
+async fn mints_a_jsm_chat_token_for_the_authorizers_user() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let response = call(&h.state, &token_event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    assert_eq!(header(&response, "content-type"), Some("application/json"));
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(ORIGIN)
+    );
+    assert_eq!(header(&response, "vary"), Some("Origin"));
+    let token = the_token(&response);
+    assert_eq!(
+        body(&response),
+        json!({"vendor": "jsm-chat", "settings": {"token": token}, "expires_at": NOW + 300})
+    );
+    assert_eq!(
+        decode(&token),
+        json!({"email": "alice@example.com", "displayName": "Alice Smith", "iat": NOW, "exp": NOW + 300})
+    );
+    assert_eq!(token, VECTOR_TOKEN, "the vectors' token for the same user");
+}
+
+#[tokio::test]
+async fn answers_a_preflight_from_a_listed_origin() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let response = call(&h.state, &fixture("token-preflight")).await;
+
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        header(&response, "access-control-allow-methods"),
+        Some("POST, OPTIONS")
+    );
+    let allowed = header(&response, "access-control-allow-headers").unwrap();
+    assert!(allowed.contains("authorization"), "{allowed}");
+    assert!(allowed.contains("content-type"), "{allowed}");
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(ORIGIN)
+    );
+    assert_eq!(header(&response, "vary"), Some("Origin"));
+    assert!(response.body().is_empty());
+}
+
+#[tokio::test]
+async fn refuses_a_caller_without_an_authorizer_when_no_verifier_is_configured() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let response = call(&h.state, &without_authorizer(token_event())).await;
+
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(header(&response, "www-authenticate"), Some("Bearer"));
+    assert_eq!(
+        header(&response, "access-control-allow-origin"),
+        Some(ORIGIN),
+        "a listed origin can read the refusal"
+    );
+}
+
+#[tokio::test]
+async fn accepts_a_bearer_identity_token_its_own_verifier_trusts() {
+    let h = harness_with_verifier();
+    let bearer = idp().id_token("u-1001", NOW, alice_extra());
+    let event = with_header(
+        without_authorizer(token_event()),
+        "authorization",
+        Some(&format!("Bearer {bearer}")),
+    );
+    let response = call(&h.state, &event).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(the_token(&response), VECTOR_TOKEN);
+}
+
+#[tokio::test]
+async fn refuses_a_bearer_signed_by_another_identity_provider() {
+    let h = harness_with_verifier();
+    let other = StandinIdp::generate(ISSUER, AUDIENCE);
+    let bearer = other.id_token("u-1001", NOW, alice_extra());
+    let event = with_header(
+        without_authorizer(token_event()),
+        "authorization",
+        Some(&format!("Bearer {bearer}")),
+    );
+    let response = call(&h.state, &event).await;
+
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(header(&response, "www-authenticate"), Some("Bearer"));
+}
+
+#[tokio::test]
+async fn refuses_a_caller_without_a_bearer_when_the_verifier_is_configured() {
+    let h = harness_with_verifier();
+    let event = with_header(without_authorizer(token_event()), "authorization", None);
+    let response = call(&h.state, &event).await;
+
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(header(&response, "www-authenticate"), Some("Bearer"));
+}
+
+#[tokio::test]
+async fn the_body_cannot_choose_the_user() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    for attempt in [
+        r#"{"user":{"id":"evil"}}"#,
+        r#"{"email":"mallory@evil.example"}"#,
+    ] {
+        let response = call(&h.state, &with_body(token_event(), attempt)).await;
+        assert_problem(&response, 400, "unexpected_field");
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some(ORIGIN)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_tokens_email_is_always_the_claims_email() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let mut event = with_claims(
+        token_event(),
+        json!({"sub": "u-2002", "email": "bob@example.com", "name": "Bob"}),
+    );
+    event["rawQueryString"] = json!("email=mallory%40evil.example");
+    event["queryStringParameters"] = json!({"email": "mallory@evil.example"});
+    let response = call(&h.state, &event).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    let claims = decode(&the_token(&response));
+    assert_eq!(claims["email"], "bob@example.com");
+    assert_eq!(claims["displayName"], "Bob");
+}
+
+#[tokio::test]
+async fn refuses_an_email_outside_the_allowed_domains() {
+    let h = harness(&[(
+        PROJECT,
+        jsm_with(json!({"allowed_email_domains": ["example.org"]})),
+    )]);
+    let response = call(&h.state, &token_event()).await;
+    assert_problem(&response, 403, "email_domain_not_allowed");
+
+    let allowed = with_claims(token_event(), json!({"email": "alice@Example.ORG"}));
+    let response = call(&h.state, &allowed).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+}
+
+#[tokio::test]
+async fn refuses_an_unverified_email_unless_the_project_trusts_it() {
+    let unverified = with_claims(token_event(), json!({"email_verified": "false"}));
+
+    let h = harness(&[(PROJECT, jsm_project())]);
+    assert_problem(
+        &call(&h.state, &unverified).await,
+        403,
+        "email_not_verified",
+    );
+    let no_claim = with_claims(token_event(), json!({"email_verified": null}));
+    assert_problem(&call(&h.state, &no_claim).await, 403, "email_not_verified");
+
+    let h = harness(&[(PROJECT, jsm_with(json!({"trust_unverified_email": true})))]);
+    let response = call(&h.state, &unverified).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(decode(&the_token(&response))["email"], "alice@example.com");
+}
+
+#[tokio::test]
+async fn sends_a_hash_vendors_project_to_the_user_hash_endpoint() {
+    let h = harness(&[(
+        "acme-crisp",
+        json!({"vendor": "crisp", "key": "crisp-website-secret", "allowed_origins": [ORIGIN]}),
+    )]);
+    let event = serde_json::to_string(&token_event())
+        .unwrap()
+        .replace(PROJECT, "acme-crisp");
+    let response = call(&h.state, &serde_json::from_str(&event).unwrap()).await;
+
+    assert_problem(&response, 409, "wrong_endpoint");
+    let detail = body(&response)["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("user-hash"), "{detail}");
+}
+
+#[tokio::test]
+async fn refuses_identity_tokens_issued_up_to_a_recorded_logout() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let logout_at = NOW + 10;
+    h.store
+        .apply_logout(
+            PROJECT,
+            "d1",
+            &Logout::User {
+                user_id: "u-1001".into(),
+            },
+            logout_at,
+            NOW,
+        )
+        .await
+        .unwrap();
+
+    for iat in [NOW, logout_at] {
+        let event = with_claims(token_event(), json!({"iat": iat.to_string()}));
+        assert_problem(&call(&h.state, &event).await, 403, "logged_out");
+    }
+    let no_iat = with_claims(token_event(), json!({"iat": null}));
+    assert_problem(&call(&h.state, &no_iat).await, 403, "logged_out");
+
+    let after = with_claims(token_event(), json!({"iat": (logout_at + 1).to_string()}));
+    let response = call(&h.state, &after).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+
+    let other_user = with_claims(token_event(), json!({"sub": "u-2002"}));
+    assert_eq!(call(&h.state, &other_user).await.status(), 200);
+}

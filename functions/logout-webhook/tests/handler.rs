@@ -1,0 +1,222 @@
+//! logout-webhook's handler against the in-memory ports: the fixture's Standard Webhooks
+//! delivery (signed with the vectors' secret at 1700000000), repeats, tampering, one session
+//! ended alone, a project that takes no webhooks, and events it does not handle.
+
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::MemorySource;
+use chatpass_service::store::{MemorySessionStore, Session, SessionLookup, SessionStore};
+use chatpass_service::{ProjectConfig, State};
+use chatpass_signing::User;
+use chatpass_signing::webhook::WebhookSecret;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const NOW: u64 = 1_700_000_000;
+const PROJECT: &str = "acme-sprinklr";
+/// The secret of the vectors' webhooks.json, which signed the fixture.
+const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
+struct Harness {
+    state: State,
+    store: Arc<MemorySessionStore>,
+}
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    let store = Arc::new(MemorySessionStore::new());
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
+    let state = State {
+        configs: Arc::new(MemorySource::new(configs)),
+        verifier: None,
+        sessions: store.clone(),
+        clock: Arc::new(ManualClock::at(NOW)),
+        jwks: Arc::new(JwksCache::default()),
+    };
+    Harness { state, store }
+}
+
+fn project() -> Value {
+    json!({
+        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+        "options": {"mode": "custom-user"}, "webhook_secrets": [SECRET],
+    })
+}
+
+fn event() -> Value {
+    let path = format!("{}/events/logout-webhook.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The fixture carrying `body` as delivery `id`, signed with the secret at `NOW`.
+fn signed(id: &str, body: &str) -> Value {
+    let signature = WebhookSecret::parse(SECRET)
+        .unwrap()
+        .sign(id, NOW as i64, body.as_bytes());
+    let mut event = event();
+    event["headers"]["webhook-id"] = json!(id);
+    event["headers"]["webhook-signature"] = json!(signature);
+    event["body"] = json!(body);
+    event
+}
+
+fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(state: &State, event: &Value) -> Response<Body> {
+    logout_webhook::handler(state, request(event)).await
+}
+
+fn body(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+#[track_caller]
+fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
+    let problem = body(response);
+    assert_eq!(
+        (response.status().as_u16(), problem["code"].as_str()),
+        (status, Some(code)),
+        "{problem}"
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+async fn put_session(h: &Harness, reference: &str) {
+    h.store
+        .put_session(&Session {
+            project: PROJECT.into(),
+            reference: reference.into(),
+            user: User {
+                id: "u-1001".into(),
+                ..User::default()
+            },
+            created_ms: (NOW - 60) * 1000,
+            expires_at: NOW + 300,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn records_the_logout_of_the_fixtures_delivery() {
+    let h = harness(&[(PROJECT, project())]);
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        None
+    );
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(body(&response), json!({"status": "logged_out"}));
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        Some(NOW),
+        "the logout time is the delivery's timestamp"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_delivery_is_answered_without_a_second_effect() {
+    let h = harness(&[(PROJECT, project())]);
+    assert_eq!(call(&h.state, &event()).await.status(), 200);
+    let response = call(&h.state, &event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(body(&response), json!({"status": "already_applied"}));
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        Some(NOW)
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_body_changed_by_one_byte() {
+    let h = harness(&[(PROJECT, project())]);
+    let mut tampered = event();
+    let body_text = tampered["body"]
+        .as_str()
+        .unwrap()
+        .replace("u-1001", "u-1002");
+    tampered["body"] = json!(body_text);
+    let response = call(&h.state, &tampered).await;
+
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1002", NOW).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn ends_only_the_named_session() {
+    let h = harness(&[(PROJECT, project())]);
+    let ended = "00112233445566778899aabbccddeeff";
+    let kept = "ffeeddccbbaa99887766554433221100";
+    put_session(&h, ended).await;
+    put_session(&h, kept).await;
+    let delivery = signed(
+        "msg_session_1",
+        &json!({"type": "user.logged_out", "data": {"user_id": "u-1001", "session": ended}})
+            .to_string(),
+    );
+    let response = call(&h.state, &delivery).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(body(&response), json!({"status": "logged_out"}));
+    assert_eq!(
+        h.store.session(PROJECT, ended, NOW).await.unwrap(),
+        SessionLookup::Ended(NOW)
+    );
+    assert!(matches!(
+        h.store.session(PROJECT, kept, NOW).await.unwrap(),
+        SessionLookup::Active(_)
+    ));
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        None,
+        "the user's other sessions and tokens stand"
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_delivery_for_a_project_without_webhook_secrets() {
+    let mut doc = project();
+    doc.as_object_mut().unwrap().remove("webhook_secrets");
+    let h = harness(&[(PROJECT, doc)]);
+    let response = call(&h.state, &event()).await;
+
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn refuses_an_event_type_it_does_not_handle() {
+    let h = harness(&[(PROJECT, project())]);
+    let delivery = signed(
+        "msg_other_1",
+        r#"{"type":"user.created","data":{"user_id":"u-1001"}}"#,
+    );
+    let response = call(&h.state, &delivery).await;
+
+    assert_problem(&response, 400, "unsupported_event");
+    assert_eq!(
+        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        None
+    );
+}

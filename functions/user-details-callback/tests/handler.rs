@@ -1,0 +1,351 @@
+//! user-details-callback's handler against the in-memory ports: a session put in the store
+//! directly, looked up by the reference from the body, the query or the forwarded cookie;
+//! the vendor's server authenticated by callback key and source address; expired, ended and
+//! unknown sessions.
+
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::MemorySource;
+use chatpass_service::store::{Logout, MemorySessionStore, Session, SessionStore};
+use chatpass_service::{ProjectConfig, State};
+use chatpass_signing::User;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const NOW: u64 = 1_700_000_000;
+const PROJECT: &str = "acme-sprinklr";
+/// The callback key the fixtures present.
+const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
+/// The reference the fixtures carry.
+const REFERENCE: &str = "00112233445566778899aabbccddeeff";
+const SESSION_TTL: u64 = 300;
+
+struct Harness {
+    state: State,
+    clock: Arc<ManualClock>,
+    store: Arc<MemorySessionStore>,
+}
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    let store = Arc::new(MemorySessionStore::new());
+    let clock = Arc::new(ManualClock::at(NOW));
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
+    let state = State {
+        configs: Arc::new(MemorySource::new(configs)),
+        verifier: None,
+        sessions: store.clone(),
+        clock: clock.clone(),
+        jwks: Arc::new(JwksCache::default()),
+    };
+    Harness {
+        state,
+        clock,
+        store,
+    }
+}
+
+fn project(extra: Value) -> Value {
+    let mut doc = json!({
+        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+        "options": {"mode": "custom-user"}, "callback_keys": [CALLBACK_KEY],
+    });
+    doc.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    doc
+}
+
+fn alice() -> User {
+    User {
+        id: "u-1001".into(),
+        email: Some("alice@example.com".into()),
+        email_verified: Some(true),
+        name: Some("Alice Smith".into()),
+        first_name: Some("Alice".into()),
+        last_name: Some("Smith".into()),
+        phone: Some("15550100".into()),
+        avatar_url: Some("https://img.example.com/a.png".into()),
+        ..User::default()
+    }
+}
+
+/// A harness for the project with `extra` config, alice's session under `REFERENCE`.
+async fn with_session(extra: Value) -> Harness {
+    let h = harness(&[(PROJECT, project(extra))]);
+    h.store
+        .put_session(&Session {
+            project: PROJECT.into(),
+            reference: REFERENCE.into(),
+            user: alice(),
+            created_ms: NOW * 1000,
+            expires_at: NOW + SESSION_TTL,
+        })
+        .await
+        .unwrap();
+    h
+}
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The POST fixture with the reference in the JSON body.
+fn body_event() -> Value {
+    fixture("user-details")
+}
+
+/// The GET fixture with the reference in the forwarded cookie.
+fn cookie_event() -> Value {
+    fixture("user-details-cookie")
+}
+
+/// A GET with the reference in the query string and no cookie.
+fn query_event(token: &str) -> Value {
+    let mut event = cookie_event();
+    event.as_object_mut().unwrap().remove("cookies");
+    event["rawQueryString"] = json!(format!("token={token}"));
+    event["queryStringParameters"] = json!({ "token": token });
+    event
+}
+
+fn with_key(mut event: Value, key: &str) -> Value {
+    event["headers"]["authorization"] = json!(format!("Bearer {key}"));
+    event
+}
+
+fn with_body(mut event: Value, body: &str) -> Value {
+    event["body"] = json!(body);
+    event
+}
+
+fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(state: &State, event: &Value) -> Response<Body> {
+    user_details_callback::handler(state, request(event)).await
+}
+
+fn body(response: &Response<Body>) -> Value {
+    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
+}
+
+fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
+    response.headers().get(name).map(|v| v.to_str().unwrap())
+}
+
+#[track_caller]
+fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
+    let problem = body(response);
+    assert_eq!(
+        (response.status().as_u16(), problem["code"].as_str()),
+        (status, Some(code)),
+        "{problem}"
+    );
+    assert_eq!(
+        header(response, "content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(header(response, "cache-control"), Some("no-store"));
+}
+
+fn alice_in_sprinklr_names() -> Value {
+    json!({
+        "id": "u-1001",
+        "firstName": "Alice",
+        "lastName": "Smith",
+        "profileImageUrl": "https://img.example.com/a.png",
+        "phoneNo": "15550100",
+        "email": "alice@example.com"
+    })
+}
+
+#[tokio::test]
+async fn answers_the_reference_in_the_body_with_the_users_details_in_sprinklr_names() {
+    let h = with_session(json!({})).await;
+    let response = call(&h.state, &body_event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(header(&response, "cache-control"), Some("no-store"));
+    assert_eq!(header(&response, "content-type"), Some("application/json"));
+    assert_eq!(body(&response), alice_in_sprinklr_names());
+}
+
+#[tokio::test]
+async fn answers_the_reference_in_the_forwarded_cookie() {
+    let h = with_session(json!({})).await;
+    let response = call(&h.state, &cookie_event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(body(&response), alice_in_sprinklr_names());
+}
+
+#[tokio::test]
+async fn answers_the_reference_in_the_query_string() {
+    let h = with_session(json!({})).await;
+    let response = call(&h.state, &query_event(REFERENCE)).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(body(&response), alice_in_sprinklr_names());
+}
+
+#[tokio::test]
+async fn refuses_a_wrong_or_missing_callback_key() {
+    let h = with_session(json!({})).await;
+    let wrong = with_key(body_event(), "cb-key-0123456789abcdefghijklmnoq");
+    let response = call(&h.state, &wrong).await;
+    assert_problem(&response, 401, "unauthorized");
+    assert_eq!(header(&response, "www-authenticate"), Some("Bearer"));
+
+    let mut missing = body_event();
+    missing["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorization");
+    assert_problem(&call(&h.state, &missing).await, 401, "unauthorized");
+
+    let h = with_session(json!({"callback_keys": []})).await;
+    assert_problem(&call(&h.state, &body_event()).await, 401, "unauthorized");
+}
+
+#[tokio::test]
+async fn accepts_every_key_in_callback_keys_while_rotating() {
+    let next = "cb-key-next-ZYXWVUTSRQPONMLKJIHGFEDCBA";
+    let h = with_session(json!({"callback_keys": [CALLBACK_KEY, next]})).await;
+
+    for key in [CALLBACK_KEY, next] {
+        let response = call(&h.state, &with_key(body_event(), key)).await;
+        assert_eq!(response.status(), 200, "{}", body(&response));
+    }
+}
+
+#[tokio::test]
+async fn refuses_a_caller_outside_the_allowed_addresses() {
+    // The fixtures come from 203.0.113.10.
+    let h = with_session(json!({"callback_allowed_ips": ["198.51.100.0/24"]})).await;
+    assert_problem(&call(&h.state, &body_event()).await, 401, "unauthorized");
+
+    let h = with_session(json!({"callback_allowed_ips": ["203.0.113.0/24"]})).await;
+    let response = call(&h.state, &body_event()).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+
+    let h = with_session(json!({"callback_allowed_ips": ["203.0.113.10"]})).await;
+    assert_eq!(call(&h.state, &body_event()).await.status(), 200);
+}
+
+#[tokio::test]
+async fn answers_404_for_an_unknown_reference() {
+    let h = with_session(json!({})).await;
+    let unknown = with_body(
+        body_event(),
+        r#"{"token": "ffeeddccbbaa99887766554433221100"}"#,
+    );
+    assert_problem(&call(&h.state, &unknown).await, 404, "not_found");
+
+    let malformed = query_event("not-a-reference");
+    assert_problem(&call(&h.state, &malformed).await, 404, "not_found");
+}
+
+#[tokio::test]
+async fn answers_410_once_the_session_expired() {
+    let h = with_session(json!({})).await;
+    h.clock.advance(SESSION_TTL - 1);
+    assert_eq!(call(&h.state, &body_event()).await.status(), 200);
+
+    h.clock.advance(1);
+    assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
+}
+
+#[tokio::test]
+async fn answers_410_after_the_user_logged_out() {
+    let h = with_session(json!({})).await;
+    h.clock.advance(10);
+    h.store
+        .apply_logout(
+            PROJECT,
+            "d1",
+            &Logout::User {
+                user_id: "u-1001".into(),
+            },
+            NOW + 5,
+            NOW + 10,
+        )
+        .await
+        .unwrap();
+
+    assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
+    assert_problem(&call(&h.state, &cookie_event()).await, 410, "gone");
+}
+
+#[tokio::test]
+async fn a_logout_before_the_session_began_leaves_it_answering() {
+    let h = with_session(json!({})).await;
+    h.store
+        .apply_logout(
+            PROJECT,
+            "d0",
+            &Logout::User {
+                user_id: "u-1001".into(),
+            },
+            NOW - 1,
+            NOW,
+        )
+        .await
+        .unwrap();
+
+    let response = call(&h.state, &body_event()).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+}
+
+#[tokio::test]
+async fn answers_410_after_the_session_alone_was_ended() {
+    let h = with_session(json!({})).await;
+    h.store
+        .apply_logout(
+            PROJECT,
+            "d2",
+            &Logout::Session {
+                reference: REFERENCE.into(),
+            },
+            NOW,
+            NOW,
+        )
+        .await
+        .unwrap();
+
+    assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
+}
+
+#[tokio::test]
+async fn answers_only_the_fields_the_project_maps_in_their_names() {
+    let h = with_session(json!({
+        "user_details_fields": {"id": "externalId", "email": "mail", "name": "fullName"}
+    }))
+    .await;
+    let response = call(&h.state, &body_event()).await;
+
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(
+        body(&response),
+        json!({"externalId": "u-1001", "mail": "alice@example.com", "fullName": "Alice Smith"})
+    );
+}
+
+#[tokio::test]
+async fn refuses_a_call_with_no_token_anywhere() {
+    let h = with_session(json!({})).await;
+    assert_problem(
+        &call(&h.state, &with_body(body_event(), "{}")).await,
+        400,
+        "missing_token",
+    );
+
+    let mut bare = cookie_event();
+    bare.as_object_mut().unwrap().remove("cookies");
+    assert_problem(&call(&h.state, &bare).await, 400, "missing_token");
+}

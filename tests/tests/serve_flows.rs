@@ -1,0 +1,302 @@
+//! `chatpass serve` over HTTP: the sessions flow with a projects file and a JWKS file, again
+//! with `--secrets aws --store dynamodb:TABLE` against moto; bad start-up input stops it with
+//! one clear line; Ctrl-C stops it cleanly.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use chatpass_service::standin_idp::StandinIdp;
+use chatpass_signing::webhook::WebhookSecret;
+use chatpass_tests::moto::Moto;
+use chatpass_tests::support::{create_table, put_project};
+use serde_json::{Value, json};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const ISSUER: &str = "https://idp.example.com/";
+const AUDIENCE: &str = "chatpass";
+const WEBHOOK_SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
+
+fn project() -> Value {
+    json!({
+        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d", "options": {"mode": "custom-user"},
+        "callback_keys": [CALLBACK_KEY], "webhook_secrets": [WEBHOOK_SECRET]
+    })
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `chatpass serve`, interrupted (Ctrl-C) on drop.
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+impl Serve {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut command = Command::new(cli::binary());
+        command
+            .args(["serve", "--addr", &addr])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command.envs(env.iter().copied());
+        let child = command.spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "chatpass serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    fn interrupt(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.interrupt();
+        }
+    }
+}
+
+async fn post(
+    url: &str,
+    headers: &[(&str, String)],
+    body: String,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = reqwest::Client::new().post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+/// user-hash (custom-user) → callback 200 → signed logout webhook → callback 410 →
+/// user-hash with the pre-logout identity 403 → a fresh identity 200.
+async fn sessions_flow(serve: &Serve, idp: &StandinIdp, project: &str) {
+    let api = format!("{}/v1/projects/{project}", serve.base);
+    let signed_in_at = now() - 5;
+    let old_identity = idp.id_token(
+        "u-1001",
+        signed_in_at,
+        json!({"email": "alice@example.com", "email_verified": true, "given_name": "Alice"}),
+    );
+    let bearer = |token: &str| vec![("authorization", format!("Bearer {token}"))];
+
+    let (status, _, body) = post(
+        &format!("{api}/user-hash"),
+        &bearer(&old_identity),
+        String::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let reference = body["settings"]["customUser"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let callback = |reference: &str| {
+        (
+            format!("{api}/user-details"),
+            json!({ "token": reference }).to_string(),
+        )
+    };
+    let (url, details) = callback(&reference);
+    let caller = vec![
+        ("authorization", format!("Bearer {CALLBACK_KEY}")),
+        ("content-type", "application/json".into()),
+    ];
+    let (status, headers, body) = post(&url, &caller, details.clone()).await;
+    assert_eq!(
+        (status, body["firstName"].as_str()),
+        (200, Some("Alice")),
+        "{body}"
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+
+    let at = now();
+    let delivery = json!({"type": "user.logged_out", "data": {"user_id": "u-1001"}}).to_string();
+    let signature = WebhookSecret::parse(WEBHOOK_SECRET).unwrap().sign(
+        "msg_serve_1",
+        at as i64,
+        delivery.as_bytes(),
+    );
+    let webhook = vec![
+        ("webhook-id", "msg_serve_1".to_owned()),
+        ("webhook-timestamp", at.to_string()),
+        ("webhook-signature", signature),
+        ("content-type", "application/json".to_owned()),
+    ];
+    let (status, _, body) = post(&format!("{api}/logout"), &webhook, delivery.clone()).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("logged_out")),
+        "{body}"
+    );
+    let (status, _, body) = post(&format!("{api}/logout"), &webhook, delivery).await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("already_applied")),
+        "{body}"
+    );
+
+    let (status, _, body) = post(&url, &caller, details).await;
+    assert_eq!(status, 410, "{body}");
+    let (status, _, body) = post(
+        &format!("{api}/user-hash"),
+        &bearer(&old_identity),
+        String::new(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("logged_out")),
+        "{body}"
+    );
+    let fresh = idp.id_token(
+        "u-1001",
+        at + 1,
+        json!({"email": "alice@example.com", "email_verified": true}),
+    );
+    let (status, _, body) = post(&format!("{api}/user-hash"), &bearer(&fresh), String::new()).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+fn scratch(name: &str, contents: &str) -> std::path::PathBuf {
+    cli::write(
+        &cli::scratch(&format!("serve_flows-{name}")),
+        name,
+        contents,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_the_sessions_flow_from_a_projects_file_and_a_jwks_file() {
+    let idp = StandinIdp::generate(ISSUER, AUDIENCE);
+    let projects = scratch("projects.json", &json!({ "acme": project() }).to_string());
+    let jwks = scratch("jwks.json", &idp.jwks());
+    let serve = Serve::start(
+        &[
+            "--projects",
+            projects.to_str().unwrap(),
+            "--jwks",
+            jwks.to_str().unwrap(),
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+        ],
+        &[],
+    );
+    sessions_flow(&serve, &idp, "acme").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_runs_the_sessions_flow_on_secrets_manager_and_dynamodb() {
+    let moto = Moto::start();
+    create_table(&moto, "chatpass-serve").await;
+    put_project(&moto, "acme-aws", &project()).await;
+    let idp = StandinIdp::generate(ISSUER, AUDIENCE);
+    let jwks = scratch("jwks-aws.json", &idp.jwks());
+    let env = [
+        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let serve = Serve::start(
+        &[
+            "--secrets",
+            "aws",
+            "--store",
+            "dynamodb:chatpass-serve",
+            "--jwks",
+            jwks.to_str().unwrap(),
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+        ],
+        &env,
+    );
+    sessions_flow(&serve, &idp, "acme-aws").await;
+}
+
+/// Runs `serve` expecting it to refuse to start: its exit code and its stderr lines.
+fn refused(args: &[&str]) -> (i32, Vec<String>) {
+    let run = cli::chatpass(
+        ["serve", "--addr", &format!("127.0.0.1:{}", free_port())]
+            .iter()
+            .copied()
+            .chain(args.iter().copied()),
+    );
+    (run.code, run.stderr.lines().map(str::to_owned).collect())
+}
+
+#[test]
+fn bad_start_up_input_stops_with_one_clear_line() {
+    let (code, lines) = refused(&["--projects", "/nonexistent/projects.json"]);
+    assert_ne!(code, 0);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("/nonexistent/projects.json"), "{lines:?}");
+
+    let empty_key = scratch(
+        "empty-key.json",
+        &json!({"acme": {"vendor": "crisp", "key": ""}}).to_string(),
+    );
+    let (code, lines) = refused(&["--projects", empty_key.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("acme") && lines[0].contains("`key`"),
+        "{lines:?}"
+    );
+
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = cli::chatpass(["serve", "--addr", &addr]);
+    assert_ne!(run.code, 0);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(&addr) && lines[0].contains("in use"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_serve_cleanly() {
+    let mut serve = Serve::start(&[], &[]);
+    let status = serve.interrupt();
+    assert!(status.success(), "{status:?}");
+}

@@ -2,42 +2,25 @@
 //! key and hash), custom-user and cookie modes with their server-side sessions, and a JWT
 //! vendor sent to the other endpoint.
 
-use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::JwksCache;
-use chatpass_service::source::MemorySource;
-use chatpass_service::store::{MemorySessionStore, SessionLookup, SessionStore};
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::State;
+use chatpass_service::store::{SessionLookup, SessionStore};
+use chatpass_service::testing::{
+    Harness, harness as memory_harness, header, json_body as body, request,
+};
 use chatpass_signing::mac::hmac_sha256_hex;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const NOW: u64 = 1_700_000_000;
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    memory_harness(projects, NOW)
+}
 const PROJECT: &str = "acme-sprinklr";
 const ORIGIN: &str = "https://www.example.com";
 /// The key of the vectors' "sprinklr user details" case.
 const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
-
-struct Harness {
-    state: State,
-    store: Arc<MemorySessionStore>,
-}
-
-/// A state over memory ports holding `projects`, the clock at `NOW`.
-fn harness(projects: &[(&str, Value)]) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
-    let state = State {
-        configs: Arc::new(MemorySource::new(configs)),
-        verifier: None,
-        sessions: store.clone(),
-        clock: Arc::new(ManualClock::at(NOW)),
-        jwks: Arc::new(JwksCache::default()),
-    };
-    Harness { state, store }
-}
 
 fn sprinklr(options: Value, extra: Value) -> Value {
     let mut doc = json!({
@@ -55,20 +38,8 @@ fn event() -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
-}
-
 async fn call(state: &State, event: &Value) -> Response<Body> {
     hash_user::handler(state, request(event)).await
-}
-
-fn body(response: &Response<Body>) -> Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
-}
-
-fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
 }
 
 fn is_reference(value: &str) -> bool {

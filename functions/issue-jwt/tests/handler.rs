@@ -2,19 +2,25 @@
 //! project with the vectors' key, identity from the authorizer or from our own verifier, and
 //! the project's policies (email domain, verified email, logouts, the body choosing nobody).
 
-use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::JwksCache;
-use chatpass_service::source::MemorySource;
+use chatpass_service::State;
 use chatpass_service::standin_idp::StandinIdp;
-use chatpass_service::store::{Logout, MemorySessionStore, SessionStore};
+use chatpass_service::store::{Logout, SessionStore};
+use chatpass_service::testing::{
+    Harness, assert_problem, harness as memory_harness, header, json_body as body, request,
+    with_body, with_claims, with_header, without_authorizer,
+};
 use chatpass_service::verifier::IdentityVerifier;
-use chatpass_service::{ProjectConfig, State};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
 
 const NOW: u64 = 1_700_000_000;
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    memory_harness(projects, NOW)
+}
 const PROJECT: &str = "acme-jsm";
 /// The key of the vectors' "jsm-chat basic" case.
 const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
@@ -23,27 +29,6 @@ const VECTOR_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6ImF
 const ORIGIN: &str = "https://www.example.com";
 const ISSUER: &str = "https://idp.example.com/";
 const AUDIENCE: &str = "chatpass";
-
-struct Harness {
-    state: State,
-    store: Arc<MemorySessionStore>,
-}
-
-/// A state over memory ports holding `projects`, the clock at `NOW`.
-fn harness(projects: &[(&str, Value)]) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
-    let state = State {
-        configs: Arc::new(MemorySource::new(configs)),
-        verifier: None,
-        sessions: store.clone(),
-        clock: Arc::new(ManualClock::at(NOW)),
-        jwks: Arc::new(JwksCache::default()),
-    };
-    Harness { state, store }
-}
 
 fn jsm_project() -> Value {
     json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]})
@@ -67,73 +52,8 @@ fn token_event() -> Value {
     fixture("token")
 }
 
-fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
-}
-
-/// The fixture's authorizer claims with `changes` applied (`null` removes a claim).
-fn with_claims(mut event: Value, changes: Value) -> Value {
-    let claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-        .as_object_mut()
-        .unwrap();
-    for (name, value) in changes.as_object().unwrap() {
-        if value.is_null() {
-            claims.remove(name);
-        } else {
-            claims.insert(name.clone(), value.clone());
-        }
-    }
-    event
-}
-
-fn without_authorizer(mut event: Value) -> Value {
-    event["requestContext"]
-        .as_object_mut()
-        .unwrap()
-        .remove("authorizer");
-    event
-}
-
-fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
-    let headers = event["headers"].as_object_mut().unwrap();
-    match value {
-        Some(value) => headers.insert(name.into(), json!(value)),
-        None => headers.remove(name),
-    };
-    event
-}
-
-fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = json!(body);
-    event
-}
-
 async fn call(state: &State, event: &Value) -> Response<Body> {
     issue_jwt::handler(state, request(event)).await
-}
-
-fn body(response: &Response<Body>) -> Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
-}
-
-fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
-}
-
-/// Asserts a problem+json answer with `status` and `code`.
-#[track_caller]
-fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
-    let problem = body(response);
-    assert_eq!(
-        (response.status().as_u16(), problem["code"].as_str()),
-        (status, Some(code)),
-        "{problem}"
-    );
-    assert_eq!(
-        header(response, "content-type"),
-        Some("application/problem+json")
-    );
-    assert_eq!(header(response, "cache-control"), Some("no-store"));
 }
 
 /// The jsm-chat token's claims, after checking its HS256 signature with the project key.

@@ -2,42 +2,25 @@
 //! delivery (signed with the vectors' secret at 1700000000), repeats, tampering, one session
 //! ended alone, a project that takes no webhooks, and events it does not handle.
 
-use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::JwksCache;
-use chatpass_service::source::MemorySource;
-use chatpass_service::store::{MemorySessionStore, Session, SessionLookup, SessionStore};
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::State;
+use chatpass_service::store::{Session, SessionLookup, SessionStore};
+use chatpass_service::testing::{
+    Harness, assert_problem, harness as memory_harness, json_body as body, request,
+};
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const NOW: u64 = 1_700_000_000;
-const PROJECT: &str = "acme-sprinklr";
-/// The secret of the vectors' webhooks.json, which signed the fixture.
-const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
-
-struct Harness {
-    state: State,
-    store: Arc<MemorySessionStore>,
-}
 
 /// A state over memory ports holding `projects`, the clock at `NOW`.
 fn harness(projects: &[(&str, Value)]) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
-    let state = State {
-        configs: Arc::new(MemorySource::new(configs)),
-        verifier: None,
-        sessions: store.clone(),
-        clock: Arc::new(ManualClock::at(NOW)),
-        jwks: Arc::new(JwksCache::default()),
-    };
-    Harness { state, store }
+    memory_harness(projects, NOW)
 }
+const PROJECT: &str = "acme-sprinklr";
+/// The secret of the vectors' webhooks.json, which signed the fixture.
+const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
 fn project() -> Value {
     json!({
@@ -63,30 +46,8 @@ fn signed(id: &str, body: &str) -> Value {
     event
 }
 
-fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
-}
-
 async fn call(state: &State, event: &Value) -> Response<Body> {
     logout_webhook::handler(state, request(event)).await
-}
-
-fn body(response: &Response<Body>) -> Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
-}
-
-#[track_caller]
-fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
-    let problem = body(response);
-    assert_eq!(
-        (response.status().as_u16(), problem["code"].as_str()),
-        (status, Some(code)),
-        "{problem}"
-    );
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
 }
 
 async fn put_session(h: &Harness, reference: &str) {

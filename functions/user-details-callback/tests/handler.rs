@@ -3,50 +3,28 @@
 //! the vendor's server authenticated by callback key and source address; expired, ended and
 //! unknown sessions.
 
-use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::JwksCache;
-use chatpass_service::source::MemorySource;
-use chatpass_service::store::{Logout, MemorySessionStore, Session, SessionStore};
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::State;
+use chatpass_service::store::{Logout, Session, SessionStore};
+use chatpass_service::testing::{
+    Harness, assert_problem, harness as memory_harness, header, json_body as body, request,
+    with_body,
+};
 use chatpass_signing::User;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const NOW: u64 = 1_700_000_000;
+
+/// A state over memory ports holding `projects`, the clock at `NOW`.
+fn harness(projects: &[(&str, Value)]) -> Harness {
+    memory_harness(projects, NOW)
+}
 const PROJECT: &str = "acme-sprinklr";
 /// The callback key the fixtures present.
 const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
 /// The reference the fixtures carry.
 const REFERENCE: &str = "00112233445566778899aabbccddeeff";
 const SESSION_TTL: u64 = 300;
-
-struct Harness {
-    state: State,
-    clock: Arc<ManualClock>,
-    store: Arc<MemorySessionStore>,
-}
-
-/// A state over memory ports holding `projects`, the clock at `NOW`.
-fn harness(projects: &[(&str, Value)]) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
-    let clock = Arc::new(ManualClock::at(NOW));
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
-    let state = State {
-        configs: Arc::new(MemorySource::new(configs)),
-        verifier: None,
-        sessions: store.clone(),
-        clock: clock.clone(),
-        jwks: Arc::new(JwksCache::default()),
-    };
-    Harness {
-        state,
-        clock,
-        store,
-    }
-}
 
 fn project(extra: Value) -> Value {
     let mut doc = json!({
@@ -118,40 +96,8 @@ fn with_key(mut event: Value, key: &str) -> Value {
     event
 }
 
-fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = json!(body);
-    event
-}
-
-fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
-}
-
 async fn call(state: &State, event: &Value) -> Response<Body> {
     user_details_callback::handler(state, request(event)).await
-}
-
-fn body(response: &Response<Body>) -> Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
-}
-
-fn header<'r>(response: &'r Response<Body>, name: &str) -> Option<&'r str> {
-    response.headers().get(name).map(|v| v.to_str().unwrap())
-}
-
-#[track_caller]
-fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
-    let problem = body(response);
-    assert_eq!(
-        (response.status().as_u16(), problem["code"].as_str()),
-        (status, Some(code)),
-        "{problem}"
-    );
-    assert_eq!(
-        header(response, "content-type"),
-        Some("application/problem+json")
-    );
-    assert_eq!(header(response, "cache-control"), Some("no-store"));
 }
 
 fn alice_in_sprinklr_names() -> Value {

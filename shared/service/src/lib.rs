@@ -17,6 +17,8 @@ pub mod source;
 pub mod standin_idp;
 pub mod state;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod verifier;
 
 pub use config::{ConfigError, ProjectConfig};

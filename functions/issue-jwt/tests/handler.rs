@@ -308,3 +308,10 @@ async fn refuses_identity_tokens_issued_up_to_a_recorded_logout() {
     let other_user = with_claims(token_event(), json!({"sub": "u-2002"}));
     assert_eq!(call(&h.state, &other_user).await.status(), 200);
 }
+
+#[tokio::test]
+async fn refuses_a_user_id_too_long_for_the_store() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    let event = with_claims(token_event(), json!({"sub": "u".repeat(600)}));
+    assert_problem(&call(&h.state, &event).await, 422, "field_too_long");
+}

@@ -6,7 +6,7 @@ mod oidc;
 mod webhook;
 
 use chatpass_service::http::{self, RequestLog, json_response};
-use chatpass_service::store::{Applied, Logout};
+use chatpass_service::store::{Applied, Logout, MAX_ID_BYTES};
 use chatpass_service::{ServiceError, State, signin};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -44,6 +44,18 @@ async fn answer(
     } else {
         webhook::verify(state, &project, request)?
     };
+    let target = match &verified.logout {
+        Logout::User { user_id } => user_id,
+        Logout::Session { reference } => reference,
+    };
+    if verified.delivery.len() > MAX_ID_BYTES || target.len() > MAX_ID_BYTES {
+        return Err(ServiceError::BadRequest(
+            "field_too_long",
+            format!(
+                "delivery ids, user ids and session references are at most {MAX_ID_BYTES} bytes"
+            ),
+        ));
+    }
     let applied = state
         .sessions
         .apply_logout(

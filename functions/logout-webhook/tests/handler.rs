@@ -181,3 +181,27 @@ async fn refuses_an_event_type_it_does_not_handle() {
         None
     );
 }
+
+#[tokio::test]
+async fn refuses_ids_too_long_for_the_store_as_bad_input() {
+    let h = harness(&[(PROJECT, project())]);
+    let long_id = "m".repeat(600);
+    let response = call(
+        &h.state,
+        &signed(
+            &long_id,
+            r#"{"type":"user.logged_out","data":{"user_id":"u-1001"}}"#,
+        ),
+    )
+    .await;
+    assert_problem(&response, 400, "field_too_long");
+    let long_user = format!(
+        r#"{{"type":"user.logged_out","data":{{"user_id":"{}"}}}}"#,
+        "u".repeat(600)
+    );
+    assert_problem(
+        &call(&h.state, &signed("msg_long_user", &long_user)).await,
+        400,
+        "field_too_long",
+    );
+}

@@ -5,9 +5,10 @@ use crate::cors::Cors;
 use crate::identity::Claims;
 use crate::source::SourceError;
 use crate::state::State;
+use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, caller, http};
 use ::http::Method;
-use chatpass_signing::{Endpoint, User};
+use chatpass_signing::{Endpoint, SignError, User};
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
 
@@ -91,6 +92,12 @@ pub async fn front(state: &State, request: &Request, endpoint: Endpoint) -> Resu
         let crate::identity::IdentityError::MissingClaim(claim) = e;
         refuse(ServiceError::MissingClaim(claim))
     })?;
+    if user.id.len() > MAX_ID_BYTES {
+        return Err(refuse(ServiceError::Sign(SignError::FieldTooLong {
+            field: "id",
+            max: MAX_ID_BYTES,
+        })));
+    }
     check_policy(&project, &user).map_err(refuse)?;
     check_not_logged_out(state, &project, &user, &claims)
         .await

@@ -16,6 +16,10 @@ pub const LOGOUT_RETENTION_SECONDS: u64 = 30 * 86_400;
 /// How long a delivery id or jti is remembered: far past the 300 s a delivery is accepted.
 pub const DELIVERY_RETENTION_SECONDS: u64 = 86_400;
 
+/// The longest user id, delivery id or session reference the store keys take; longer ones are
+/// refused as bad input before they reach the store.
+pub const MAX_ID_BYTES: usize = 512;
+
 /// A server-side session behind a 128-bit reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {

@@ -1,10 +1,14 @@
 //! End to end under `cargo lambda watch`: the four functions' real binaries against moto
-//! (Secrets Manager and DynamoDB), invoked with `cargo lambda invoke --data-file` on API Gateway
-//! v2 fixtures, driving the sessions flow: token, user-hash (custom-user), user-details, logout.
+//! (Secrets Manager and DynamoDB), driving the sessions flow as the deployed API would:
+//! token and user-hash invoked with `cargo lambda invoke --data-file` on API Gateway v2 events
+//! carrying the JWT authorizer's claims; user-details and logout over HTTP, through the
+//! emulator's function URLs (`/lambda-url/<function>/<path>`: no path parameters there, so
+//! the handlers find the project in `/v1/projects/{project}/...`). Last, every fixture under
+//! `functions/*/events/` is invoked as a `--data-file` and must get an API Gateway answer.
 
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
-use chatpass_tests::support::{create_table, fixture, for_project, put_project};
+use chatpass_tests::support::{create_table, fixture, put_project};
 use serde_json::{Value, json};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -80,6 +84,11 @@ impl Watch {
         let file =
             std::env::temp_dir().join(format!("chatpass-event-{}-{function}.json", self.port));
         std::fs::write(&file, event.to_string()).unwrap();
+        self.invoke_file(function, &file)
+    }
+
+    /// `cargo lambda invoke FUNCTION --data-file FILE`; the API Gateway response.
+    fn invoke_file(&self, function: &str, file: &Path) -> (u16, Value, Value) {
         let output = Command::new(cargo_lambda())
             .args([
                 "lambda",
@@ -89,14 +98,15 @@ impl Watch {
                 &self.port.to_string(),
                 "--data-file",
             ])
-            .arg(&file)
+            .arg(file)
             .current_dir(root())
             .stderr(Stdio::inherit())
             .output()
             .unwrap();
         assert!(
             output.status.success(),
-            "invoke {function}: {}",
+            "invoke {function} --data-file {}: {}",
+            file.display(),
             String::from_utf8_lossy(&output.stdout)
         );
         let response: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -108,6 +118,67 @@ impl Watch {
             body,
         )
     }
+
+    /// An HTTP request through the emulator's function URL of `function`:
+    /// `http://127.0.0.1:PORT/lambda-url/<function><path_and_query>`.
+    async fn http(
+        &self,
+        function: &str,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let url = format!(
+            "http://127.0.0.1:{}/lambda-url/{function}{path_and_query}",
+            self.port
+        );
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let mut request = client.request(method.parse().unwrap(), &url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            headers,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+/// Every fixture event of every function: (function, file).
+fn all_fixtures() -> Vec<(String, PathBuf)> {
+    let mut fixtures = Vec::new();
+    for function in [
+        "issue-jwt",
+        "hash-user",
+        "user-details-callback",
+        "logout-webhook",
+    ] {
+        let dir = root().join("functions").join(function).join("events");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{function} has event fixtures");
+        fixtures.extend(files.into_iter().map(|file| (function.to_owned(), file)));
+    }
+    fixtures
 }
 
 impl Drop for Watch {
@@ -172,40 +243,117 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
         .unwrap()
         .to_owned();
 
-    let mut details = for_project(
-        fixture("user-details-callback", "user-details"),
-        "acme-sprinklr",
-    );
-    details["body"] = json!(json!({ "token": reference }).to_string());
-    let (status, _, body) = watch.invoke("user-details-callback", &details);
+    // The vendor's server asks for the user over HTTP (no authorizer: a callback key), the
+    // token in the body, then in the query string.
+    let callback = [
+        ("authorization", format!("Bearer {CALLBACK_KEY}")),
+        ("content-type", "application/json".to_owned()),
+    ];
+    let callback: Vec<(&str, &str)> = callback.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let details_path = "/v1/projects/acme-sprinklr/user-details";
+    let (status, headers, body) = watch
+        .http(
+            "user-details-callback",
+            "POST",
+            details_path,
+            &callback,
+            Some(json!({ "token": reference }).to_string()),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["firstName"], "Alice");
+    assert_eq!(headers["cache-control"], "no-store");
+    let details_query = format!("{details_path}?token={reference}");
+    let (status, _, body) = watch
+        .http(
+            "user-details-callback",
+            "GET",
+            &details_query,
+            &callback[..1],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["firstName"], "Alice");
+    let (status, _, body) = watch
+        .http(
+            "user-details-callback",
+            "GET",
+            &details_query,
+            &[("authorization", "Bearer not-the-callback-key-0123456789")],
+            None,
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
 
-    let mut logout = fixture("logout-webhook", "logout-webhook");
-    let at = now();
-    let event_body = logout["body"].as_str().unwrap().to_owned();
+    // The brand backend's logout webhook, over HTTP (no authorizer: a Standard Webhooks
+    // signature); a repeat of the same delivery changes nothing.
+    let logout_body = fixture("logout-webhook", "logout-webhook")["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = now().to_string();
     let signature = WebhookSecret::parse(WEBHOOK_SECRET).unwrap().sign(
         "msg_watch_1",
-        at as i64,
-        event_body.as_bytes(),
+        at.parse().unwrap(),
+        logout_body.as_bytes(),
     );
-    logout["headers"]["webhook-id"] = json!("msg_watch_1");
-    logout["headers"]["webhook-timestamp"] = json!(at.to_string());
-    logout["headers"]["webhook-signature"] = json!(signature);
-    let (status, _, body) = watch.invoke("logout-webhook", &logout);
+    let delivery = [
+        ("content-type", "application/json"),
+        ("webhook-id", "msg_watch_1"),
+        ("webhook-timestamp", at.as_str()),
+        ("webhook-signature", signature.as_str()),
+    ];
+    let logout_path = "/v1/projects/acme-sprinklr/logout";
+    let (status, _, body) = watch
+        .http(
+            "logout-webhook",
+            "POST",
+            logout_path,
+            &delivery,
+            Some(logout_body.clone()),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("logged_out")),
         "{body}"
     );
-    let (status, _, body) = watch.invoke("logout-webhook", &logout);
+    let (status, _, body) = watch
+        .http(
+            "logout-webhook",
+            "POST",
+            logout_path,
+            &delivery,
+            Some(logout_body),
+        )
+        .await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("already_applied")),
         "{body}"
     );
 
-    let (status, _, body) = watch.invoke("user-details-callback", &details);
+    // From then on the session is gone and the user's earlier identity token is refused.
+    let (status, _, body) = watch
+        .http(
+            "user-details-callback",
+            "POST",
+            details_path,
+            &callback,
+            Some(json!({ "token": reference }).to_string()),
+        )
+        .await;
+    assert_eq!(status, 410, "{body}");
+    let (status, _, body) = watch
+        .http(
+            "user-details-callback",
+            "GET",
+            &details_query,
+            &callback[..1],
+            None,
+        )
+        .await;
     assert_eq!(status, 410, "{body}");
     let (status, _, body) = watch.invoke("hash-user", &hash);
     assert_eq!(
@@ -213,4 +361,16 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
         (403, Some("logged_out")),
         "{body}"
     );
+
+    // Every fixture is a usable `--data-file`: the function answers it as API Gateway would
+    // relay it (whatever the status: the fixtures' tokens and signatures are made up), never
+    // with a crash or a 5xx.
+    for (function, file) in all_fixtures() {
+        let (status, _, body) = watch.invoke_file(&function, &file);
+        assert!(
+            (200..500).contains(&status),
+            "{function} {}: {status} {body}",
+            file.display()
+        );
+    }
 }

@@ -10,6 +10,19 @@ use serde_json::json;
 /// Seconds a client should wait before retrying when a dependency is down.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
+/// The codes a [`ServiceError::BadRequest`] may carry. A handler that answers another code
+/// trips a debug assertion, and the OpenAPI document's test checks the handlers' sources.
+pub const BAD_REQUEST_CODES: &[&str] = &[
+    "bad_json",
+    "unexpected_field",
+    "missing_token",
+    "repeated_header",
+    "bad_event",
+    "unsupported_event",
+    "invalid_logout_token",
+    "field_too_long",
+];
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceError {
@@ -108,6 +121,74 @@ impl ServiceError {
         }
     }
 
+    /// Every code [`ServiceError::code`] can give (the OpenAPI document's `Problem.code`).
+    pub fn all_codes() -> Vec<&'static str> {
+        use ServiceError::*;
+        let every = [
+            UnknownProject,
+            InvalidProjectConfig {
+                field: String::new(),
+            },
+            ConfigUnavailable,
+            StoreUnavailable,
+            Unauthorized(""),
+            LoggedOut,
+            EmailDomainNotAllowed,
+            EmailNotVerified,
+            WrongEndpoint {
+                vendor: "",
+                endpoint: "",
+            },
+            OriginNotAllowed,
+            MissingClaim(String::new()),
+            UnsupportedMediaType,
+            PayloadTooLarge(0),
+            MethodNotAllowed,
+            NoRoute,
+            NotFound(""),
+            Gone(""),
+            Internal(String::new()),
+        ];
+        for error in &every {
+            // No `_` arm: a new variant does not compile until it is listed in `every` (or,
+            // for the two that carry other codes, below) too.
+            match error {
+                UnknownProject
+                | InvalidProjectConfig { .. }
+                | ConfigUnavailable
+                | StoreUnavailable
+                | Unauthorized(_)
+                | LoggedOut
+                | EmailDomainNotAllowed
+                | EmailNotVerified
+                | WrongEndpoint { .. }
+                | OriginNotAllowed
+                | MissingClaim(_)
+                | UnsupportedMediaType
+                | PayloadTooLarge(_)
+                | MethodNotAllowed
+                | NoRoute
+                | NotFound(_)
+                | Gone(_)
+                | Internal(_) => {}
+                Sign(_) | BadRequest(..) => unreachable!("listed below"),
+            }
+        }
+        let mut codes: Vec<&'static str> = Vec::new();
+        let sign_codes = SignError::all_codes();
+        let all = every.iter().map(ServiceError::code);
+        for code in all
+            .chain(sign_codes)
+            .chain(BAD_REQUEST_CODES.iter().copied())
+        {
+            // A 400 may share its code with a 422 (`field_too_long`): listed once.
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        codes
+    }
+
     fn title(&self) -> &'static str {
         self.status().canonical_reason().unwrap_or("Error")
     }
@@ -115,6 +196,11 @@ impl ServiceError {
     /// The problem+json response; logs the internal cause of a 5xx once.
     pub fn into_response(self) -> Response<Body> {
         let status = self.status();
+        debug_assert!(
+            !matches!(&self, ServiceError::BadRequest(code, _) if !BAD_REQUEST_CODES.contains(code)),
+            "a 400 code missing from BAD_REQUEST_CODES: {}",
+            self.code()
+        );
         if let ServiceError::Internal(cause) = &self {
             tracing::error!(code = self.code(), cause = %cause, "internal error");
         }

@@ -32,6 +32,35 @@ impl SignError {
             SignError::Crypto => "signing_failed",
         }
     }
+
+    /// Every code [`SignError::code`] can give, one per variant (the OpenAPI document lists
+    /// them; its test compares).
+    pub fn all_codes() -> Vec<&'static str> {
+        use SignError::*;
+        let every = [
+            MissingField(""),
+            AmbiguousField(""),
+            FieldTooLong { field: "", max: 0 },
+            BadField {
+                field: String::new(),
+                reason: "",
+            },
+            MissingSessionReference,
+            Crypto,
+        ];
+        for error in &every {
+            // No `_` arm: a new variant does not compile until it is listed in `every` too.
+            match error {
+                MissingField(_)
+                | AmbiguousField(_)
+                | FieldTooLong { .. }
+                | BadField { .. }
+                | MissingSessionReference
+                | Crypto => {}
+            }
+        }
+        every.iter().map(SignError::code).collect()
+    }
 }
 
 /// Why a vendor config was refused when it was loaded.

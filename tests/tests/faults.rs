@@ -1,0 +1,746 @@
+//! Failure injection between chatpass and AWS: a loopback proxy in front of moto makes
+//! Secrets Manager or DynamoDB slow (requests held without an answer, or answered late) or
+//! throttled (HTTP 400 `ThrottlingException` / `ProvisionedThroughputExceededException`), and
+//! the real handlers are watched through it.
+//!
+//! Expected: every answer comes back within the SDK's bounds (connect 1 s, attempt 2 s,
+//! operation 5 s, 2 attempts), far below API Gateway's 30 s; a cached config is served stale
+//! within its bound and then the answer is 503 with `Retry-After`; callback, sign-in and logout
+//! answer 503 with `Retry-After` when the store fails; and no logout is lost: a delivery
+//! refused with 503 takes effect exactly once when the sender retries after recovery.
+//! (Moto stopped outright is covered in flows_cache.rs and flows_sessions.rs.)
+
+use chatpass_service::aws::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT};
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::{FETCH_TIMEOUT, JwksCache};
+use chatpass_service::source::{CacheSettings, ConfigCache, SecretsManagerSource, Stages};
+use chatpass_service::state::State;
+use chatpass_service::store::DynamoSessionStore;
+use chatpass_tests::moto::Moto;
+use chatpass_tests::support::{
+    SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
+    problem_code, put_project, request, signed_logout_webhook, with_claims, with_header,
+};
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const T0: u64 = 1_700_000_000;
+const PROJECT: &str = "faults-sprinklr";
+const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
+const CALLBACK_KEY: &str = "cbk-7Qx2vL9pRw4Zt8Nm3Kd6Hs1Yf5Gj0Ba";
+const WEBHOOK_SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+/// API Gateway's integration timeout: every answer must come well before it.
+const API_GATEWAY_TIMEOUT: Duration = Duration::from_secs(30);
+/// One AWS call given up on (the operation timeout), plus room for a loaded CI machine.
+const ONE_CALL_BOUND: Duration = Duration::from_millis(6_500);
+
+// --- the proxy ----------------------------------------------------------------------------
+
+/// What the proxy does with one request.
+#[derive(Clone, Debug)]
+enum Action {
+    /// Passes it to moto and its answer back.
+    Forward,
+    /// Passes it to moto, but holds the answer this long (the write happens; the caller may
+    /// have given up).
+    Late(Duration),
+    /// Never answers: holds the connection until the caller gives up.
+    Hold,
+    /// Answers this status and AWS JSON error body itself; moto never sees the request.
+    Answer(u16, String),
+}
+
+type Rule = Arc<dyn Fn(&str) -> Action + Send + Sync>;
+
+/// A loopback HTTP/1.1 proxy in front of moto that applies a rule, chosen by the request's
+/// `X-Amz-Target`, to each request. Every answer closes its connection, so the SDK opens a
+/// new one for each request and a rule change applies at once. Stops when dropped.
+struct FaultProxy {
+    endpoint: String,
+    addr: SocketAddr,
+    rule: Arc<Mutex<Rule>>,
+    /// Requests received, by target.
+    seen: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FaultProxy {
+    fn start(upstream: &Moto) -> FaultProxy {
+        let upstream: SocketAddr = upstream
+            .endpoint
+            .trim_start_matches("http://")
+            .parse()
+            .expect("moto's endpoint is http://ip:port");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().unwrap();
+        let rule: Arc<Mutex<Rule>> = Arc::new(Mutex::new(Arc::new(|_: &str| Action::Forward)));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let (rule, seen, stop) = (rule.clone(), seen.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (rule, seen, stop) = (rule.clone(), seen.clone(), stop.clone());
+                    std::thread::spawn(move || serve(stream, upstream, &rule, &seen, &stop));
+                }
+            });
+        }
+        FaultProxy {
+            endpoint: format!("http://{addr}"),
+            addr,
+            rule,
+            seen,
+            stop,
+        }
+    }
+
+    fn set(&self, rule: impl Fn(&str) -> Action + Send + Sync + 'static) {
+        *self.rule.lock().unwrap() = Arc::new(rule);
+    }
+
+    fn forward(&self) {
+        self.set(|_| Action::Forward);
+    }
+
+    /// How many requests for targets ending in `operation` it received.
+    fn requests(&self, operation: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|t| t.ends_with(operation))
+            .count()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// One request's head and body, or `None` if the client went away first.
+fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = data[head_end..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some((head, body))
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    rule: &Mutex<Rule>,
+    seen: &Mutex<Vec<String>>,
+    stop: &AtomicBool,
+) {
+    let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
+    let Some((head, body)) = read_request(&mut client) else {
+        return;
+    };
+    let target = header(&head, "x-amz-target").unwrap_or("").to_owned();
+    seen.lock().unwrap().push(target.clone());
+    let action = { rule.lock().unwrap().clone() }(&target);
+    match action {
+        Action::Hold => {
+            // Until the caller gives up (closes) or the proxy stops.
+            let _ = client.set_read_timeout(Some(Duration::from_millis(100)));
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut buf = [0u8; 256];
+            while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+                match client.read(&mut buf) {
+                    Ok(0) => return,
+                    Err(e)
+                        if e.kind() != std::io::ErrorKind::WouldBlock
+                            && e.kind() != std::io::ErrorKind::TimedOut =>
+                    {
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Action::Answer(status, error) => {
+            let reason = if status == 400 {
+                "Bad Request"
+            } else {
+                "Error"
+            };
+            let _ = write!(
+                client,
+                "HTTP/1.1 {status} {reason}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{error}",
+                error.len()
+            );
+        }
+        Action::Forward | Action::Late(_) => {
+            let Ok(mut moto) = TcpStream::connect(upstream) else {
+                return;
+            };
+            let _ = moto.set_read_timeout(Some(Duration::from_secs(10)));
+            // The same request, closing its connection after the answer.
+            let mut forwarded = String::new();
+            for line in head.trim_end().lines() {
+                if !line.to_ascii_lowercase().starts_with("connection:") {
+                    forwarded.push_str(line);
+                    forwarded.push_str("\r\n");
+                }
+            }
+            forwarded.push_str("Connection: close\r\n\r\n");
+            if moto.write_all(forwarded.as_bytes()).is_err() || moto.write_all(&body).is_err() {
+                return;
+            }
+            let mut answer = Vec::new();
+            let _ = moto.read_to_end(&mut answer);
+            if let Action::Late(delay) = action {
+                std::thread::sleep(delay);
+            }
+            let _ = client.write_all(&answer);
+        }
+    }
+    let _ = client.shutdown(Shutdown::Both);
+}
+
+/// An AWS JSON error body.
+fn aws_error(kind: &str, message: &str) -> String {
+    json!({"__type": kind, "message": message}).to_string()
+}
+
+fn throttling() -> Action {
+    Action::Answer(400, aws_error("ThrottlingException", "Rate exceeded"))
+}
+
+fn throughput_exceeded() -> Action {
+    Action::Answer(
+        400,
+        aws_error(
+            "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded.",
+        ),
+    )
+}
+
+// --- handlers over moto, through the proxy --------------------------------------------
+
+async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    chatpass_service::aws::loader()
+        .region("us-east-1")
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test", "test", None, None, "faults",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+fn project_config() -> Value {
+    json!({
+        "vendor": "sprinklr",
+        "key": SPRINKLR_KEY,
+        "options": {"mode": "custom-user"},
+        "trust_unverified_email": false,
+        "callback_keys": [CALLBACK_KEY],
+        "webhook_secrets": [WEBHOOK_SECRET],
+    })
+}
+
+/// Moto with the table and the project, a proxy in front of it, and a state whose Secrets
+/// Manager (`secrets_via_proxy`) or DynamoDB (otherwise) client goes through the proxy.
+struct Setup {
+    moto: Moto,
+    proxy: FaultProxy,
+    state: State,
+    clock: Arc<ManualClock>,
+}
+
+impl Setup {
+    async fn start(table: &str, secrets_via_proxy: bool) -> Setup {
+        let moto = Moto::start();
+        create_table(&moto, table).await;
+        put_project(&moto, PROJECT, &project_config()).await;
+        let proxy = FaultProxy::start(&moto);
+        let (secrets_at, store_at) = if secrets_via_proxy {
+            (&proxy.endpoint, &moto.endpoint)
+        } else {
+            (&moto.endpoint, &proxy.endpoint)
+        };
+        let clock = Arc::new(ManualClock::at(T0));
+        let source = SecretsManagerSource::new(
+            aws_sdk_secretsmanager::Client::new(&sdk_config(secrets_at).await),
+            SECRET_PREFIX,
+            Stages::CurrentAndPrevious,
+        );
+        let state = State {
+            configs: Arc::new(ConfigCache::new(
+                Arc::new(source),
+                clock.clone(),
+                CacheSettings::default(),
+            )),
+            verifier: None,
+            sessions: Arc::new(DynamoSessionStore::new(
+                aws_sdk_dynamodb::Client::new(&sdk_config(store_at).await),
+                table,
+            )),
+            clock: clock.clone(),
+            jwks: Arc::new(JwksCache::default()),
+        };
+        Setup {
+            moto,
+            proxy,
+            state,
+            clock,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        use chatpass_service::clock::Clock;
+        self.clock.now()
+    }
+
+    /// user-hash for u-1001 with an identity token issued at `iat`, and how long it took.
+    async fn user_hash(&self, iat: u64) -> (Response<Body>, Duration) {
+        let user = json!({"id": "u-1001", "email": "alice@example.com", "first_name": "Alice"});
+        let event = with_header(
+            with_claims(
+                for_project(fixture("hash-user", "user-hash"), PROJECT),
+                Some(claims_for(&user, iat)),
+            ),
+            "origin",
+            None,
+        );
+        timed(hash_user::handler(&self.state, request(&event))).await
+    }
+
+    /// Signs in and returns the session reference.
+    async fn sign_in(&self, iat: u64) -> String {
+        let (response, _) = self.user_hash(iat).await;
+        let body = json_body(&response);
+        assert_eq!(response.status(), 200, "sign-in: {body}");
+        body["settings"]["customUser"]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn callback(&self, reference: &str) -> (Response<Body>, Duration) {
+        let mut event = for_project(fixture("user-details-callback", "user-details"), PROJECT);
+        event["body"] = json!(json!({ "token": reference }).to_string());
+        let event = with_header(
+            event,
+            "authorization",
+            Some(&format!("Bearer {CALLBACK_KEY}")),
+        );
+        timed(user_details_callback::handler(&self.state, request(&event))).await
+    }
+
+    fn delivery(&self, id: &str) -> Value {
+        signed_logout_webhook(
+            PROJECT,
+            WEBHOOK_SECRET,
+            id,
+            self.now(),
+            &logged_out_body("u-1001"),
+        )
+    }
+
+    async fn deliver(&self, delivery: &Value) -> (Response<Body>, Duration) {
+        timed(logout_webhook::handler(&self.state, request(delivery))).await
+    }
+}
+
+async fn timed<F: Future>(future: F) -> (F::Output, Duration) {
+    let started = Instant::now();
+    let output = future.await;
+    (output, started.elapsed())
+}
+
+/// A 503 with `Retry-After` and `code`, answered within `bound`.
+fn assert_unavailable(
+    answer: &(Response<Body>, Duration),
+    code: &str,
+    bound: Duration,
+    what: &str,
+) {
+    let (response, took) = answer;
+    assert_eq!(response.status(), 503, "{what}: {}", json_body(response));
+    assert_eq!(problem_code(response), code, "{what}");
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .unwrap_or_else(|| panic!("{what}: a 503 without Retry-After"));
+    assert!(
+        retry_after
+            .to_str()
+            .unwrap()
+            .parse::<u32>()
+            .is_ok_and(|s| s > 0),
+        "{what}: Retry-After {retry_after:?}"
+    );
+    assert!(*took < bound, "{what}: took {took:?}, more than {bound:?}");
+    eprintln!("{what}: 503 {code} in {took:.2?}");
+}
+
+fn assert_logout(answer: &(Response<Body>, Duration), status: &str, what: &str) {
+    let (response, _) = answer;
+    assert_eq!(response.status(), 200, "{what}: {}", json_body(response));
+    assert_eq!(json_body(response), json!({ "status": status }), "{what}");
+}
+
+// --- the SDK's bounds -------------------------------------------------------------------
+
+#[test]
+fn the_slowest_request_chatpass_can_make_still_answers_before_api_gateway_gives_up() {
+    assert_eq!(CONNECT_TIMEOUT, Duration::from_secs(1));
+    assert_eq!(ATTEMPT_TIMEOUT, Duration::from_secs(2));
+    assert_eq!(OPERATION_TIMEOUT, Duration::from_secs(5));
+    assert_eq!(MAX_ATTEMPTS, 2);
+    assert!(ATTEMPT_TIMEOUT * MAX_ATTEMPTS <= OPERATION_TIMEOUT);
+    // The longest chain of waits in one request, each dependency answering just in time: an
+    // OIDC logout with a cold cache reads AWSCURRENT and AWSPREVIOUS, fetches the IdP's JWKS
+    // (and once more for an unknown kid), then writes the logout (and, for a logout that
+    // changes nothing, the delivery id alone).
+    let worst = OPERATION_TIMEOUT * 2 + FETCH_TIMEOUT * 2 + OPERATION_TIMEOUT * 2;
+    assert!(
+        worst < API_GATEWAY_TIMEOUT,
+        "{worst:?} of dependency waits in one request"
+    );
+}
+
+// --- Secrets Manager slow or throttled ----------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_secrets_manager_holding_requests_a_cold_project_is_a_503_within_the_sdk_timeouts() {
+    let setup = Setup::start("faults-sm-hold-cold", true).await;
+    setup.proxy.set(|_| Action::Hold);
+    let answer = setup.user_hash(T0).await;
+    assert_unavailable(
+        &answer,
+        "config_unavailable",
+        ONE_CALL_BOUND,
+        "user-hash, Secrets Manager holding",
+    );
+    assert!(
+        answer.1 >= ATTEMPT_TIMEOUT,
+        "answered in {:?}: before the SDK could have timed out",
+        answer.1
+    );
+    assert!(
+        setup.proxy.requests("GetSecretValue") <= MAX_ATTEMPTS as usize,
+        "at most {MAX_ATTEMPTS} attempts"
+    );
+    assert_eq!(
+        setup.moto.request_count("GetSecretValue"),
+        0,
+        "nothing reached Secrets Manager"
+    );
+
+    // Back: answered at once, once the cache's retry interval has passed.
+    setup.proxy.forward();
+    setup.clock.advance(CacheSettings::default().retry_interval);
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_secrets_manager_answering_late_a_cached_config_is_served_until_its_bound_then_503() {
+    let setup = Setup::start("faults-sm-late-stale", true).await;
+    let settings = CacheSettings::default();
+    setup.sign_in(T0).await;
+    // Answers come after the attempt timeout: every attempt is given up on.
+    setup
+        .proxy
+        .set(|_| Action::Late(ATTEMPT_TIMEOUT + Duration::from_millis(500)));
+
+    setup.clock.advance(settings.ttl);
+    let (response, took) = setup.user_hash(T0).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "stale after the TTL: {}",
+        json_body(&response)
+    );
+    assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
+
+    setup.clock.advance(settings.stale_for - 1);
+    let (response, took) = setup.user_hash(T0).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "stale one second before the bound: {}",
+        json_body(&response)
+    );
+    assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
+
+    setup.clock.advance(1);
+    assert_unavailable(
+        &setup.user_hash(T0).await,
+        "config_unavailable",
+        ONE_CALL_BOUND,
+        "past the stale bound",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_secrets_manager_throttling_a_cached_config_is_served_until_its_bound_then_503() {
+    let setup = Setup::start("faults-sm-throttle", true).await;
+    let settings = CacheSettings::default();
+
+    // Cold and throttled: 503 at once, after at most the SDK's attempts.
+    setup.proxy.set(|_| throttling());
+    assert_unavailable(
+        &setup.user_hash(T0).await,
+        "config_unavailable",
+        ONE_CALL_BOUND,
+        "cold project, throttled",
+    );
+    let attempts = setup.proxy.requests("GetSecretValue");
+    assert!(
+        (1..=MAX_ATTEMPTS as usize).contains(&attempts),
+        "{attempts} attempts for one lookup"
+    );
+
+    setup.proxy.forward();
+    setup.clock.advance(settings.retry_interval);
+    setup.sign_in(T0).await;
+
+    setup.proxy.set(|_| throttling());
+    setup.clock.advance(settings.ttl);
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "stale while throttled: {}",
+        json_body(&response)
+    );
+    setup.clock.advance(settings.stale_for - 1);
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(response.status(), 200, "stale one second before the bound");
+    setup.clock.advance(1);
+    assert_unavailable(
+        &setup.user_hash(T0).await,
+        "config_unavailable",
+        ONE_CALL_BOUND,
+        "throttled past the stale bound",
+    );
+    assert_eq!(
+        setup.moto.request_count("GetSecretValue"),
+        2,
+        "only the successful fetch reached Secrets Manager (AWSCURRENT, AWSPREVIOUS)"
+    );
+}
+
+// --- DynamoDB slow or throttled -----------------------------------------------------------
+
+/// Signs in and calls back while the store works, breaks the store with `fault`, checks that
+/// sign-in, callback and a logout delivery each answer 503 with Retry-After within `bound`,
+/// repairs it, and checks that the sender's retry of the delivery takes effect exactly once.
+async fn store_fault(table: &str, fault: fn(&str) -> Action, bound: Duration) -> Setup {
+    let setup = Setup::start(table, false).await;
+    let reference = setup.sign_in(T0).await;
+    let (response, _) = setup.callback(&reference).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+
+    setup.clock.advance(1);
+    let delivery = setup.delivery("msg_store_fault");
+    setup.proxy.set(fault);
+    assert_unavailable(
+        &setup.user_hash(T0).await,
+        "store_unavailable",
+        bound,
+        "user-hash cannot check for a logout",
+    );
+    assert_unavailable(
+        &setup.callback(&reference).await,
+        "store_unavailable",
+        bound,
+        "callback",
+    );
+    assert_unavailable(
+        &setup.deliver(&delivery).await,
+        "store_unavailable",
+        bound,
+        "logout",
+    );
+
+    setup.proxy.forward();
+    assert_logout(
+        &setup.deliver(&delivery).await,
+        "logged_out",
+        "the sender's retry after recovery",
+    );
+    assert_logout(
+        &setup.deliver(&delivery).await,
+        "already_applied",
+        "its repeat",
+    );
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(
+        (response.status().as_u16(), problem_code(&response)),
+        (403, "logged_out".to_owned()),
+        "the logout took effect"
+    );
+    let (response, _) = setup.callback(&reference).await;
+    assert_eq!(response.status(), 410, "the session ended with it");
+    setup.clock.advance(2);
+    setup.sign_in(setup.now()).await;
+    setup
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dynamodb_holding_requests_every_route_answers_503_in_time_and_no_logout_is_lost() {
+    let setup = store_fault("faults-ddb-hold", |_| Action::Hold, ONE_CALL_BOUND).await;
+    assert_eq!(
+        setup.moto.request_count("TransactWriteItems"),
+        2,
+        "the held delivery never reached DynamoDB; the retry and its repeat did"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dynamodb_throttling_every_route_answers_503_and_no_logout_is_lost() {
+    let setup = store_fault(
+        "faults-ddb-throughput",
+        |_| throughput_exceeded(),
+        ONE_CALL_BOUND,
+    )
+    .await;
+    let attempts = setup.proxy.requests("TransactWriteItems");
+    // The throttled delivery (at most MAX_ATTEMPTS), the retry and its repeat.
+    assert!(
+        attempts <= MAX_ATTEMPTS as usize + 2,
+        "{attempts} TransactWriteItems"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dynamodb_answering_throttling_exception_every_route_answers_503_and_no_logout_is_lost()
+ {
+    store_fault("faults-ddb-throttling", |_| throttling(), ONE_CALL_BOUND).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_transaction_cancelled_for_throttling_is_a_503_and_is_applied_on_retry() {
+    let cancelled = |target: &str| {
+        if target.ends_with("TransactWriteItems") {
+            Action::Answer(
+                400,
+                json!({
+                    "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                    "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]",
+                    "CancellationReasons": [
+                        {"Code": "None"},
+                        {"Code": "ThrottlingError", "Message": "Throughput exceeds the current capacity of your table or index."}
+                    ]
+                })
+                .to_string(),
+            )
+        } else {
+            Action::Forward
+        }
+    };
+    let setup = Setup::start("faults-ddb-cancelled", false).await;
+    setup.sign_in(T0).await;
+    setup.clock.advance(1);
+    let delivery = setup.delivery("msg_cancelled");
+    setup.proxy.set(cancelled);
+    assert_unavailable(
+        &setup.deliver(&delivery).await,
+        "store_unavailable",
+        ONE_CALL_BOUND,
+        "a cancelled logout transaction",
+    );
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(response.status(), 200, "nothing was recorded");
+    setup.proxy.forward();
+    assert_logout(&setup.deliver(&delivery).await, "logged_out", "the retry");
+    assert_logout(
+        &setup.deliver(&delivery).await,
+        "already_applied",
+        "its repeat",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_written_but_answered_too_late_is_a_503_and_its_retry_is_already_applied() {
+    let setup = Setup::start("faults-ddb-late", false).await;
+    let reference = setup.sign_in(T0).await;
+    setup.clock.advance(1);
+    let delivery = setup.delivery("msg_late");
+    // DynamoDB does the write, but its answer comes after the SDK gave up on the attempt.
+    setup.proxy.set(|target: &str| {
+        if target.ends_with("TransactWriteItems") {
+            Action::Late(ATTEMPT_TIMEOUT + Duration::from_millis(500))
+        } else {
+            Action::Forward
+        }
+    });
+    assert_unavailable(
+        &setup.deliver(&delivery).await,
+        "store_unavailable",
+        ONE_CALL_BOUND,
+        "a logout whose answer was lost",
+    );
+    assert!(
+        setup.moto.request_count("TransactWriteItems") >= 1,
+        "the write reached DynamoDB"
+    );
+
+    setup.proxy.forward();
+    // The sender retries: the first attempt's write stands, so this is a repeat, and the
+    // logout is in effect exactly once.
+    assert_logout(
+        &setup.deliver(&delivery).await,
+        "already_applied",
+        "the retry of a delivery written before",
+    );
+    let (response, _) = setup.user_hash(T0).await;
+    assert_eq!(
+        (response.status().as_u16(), problem_code(&response)),
+        (403, "logged_out".to_owned()),
+        "the logout took effect"
+    );
+    let (response, _) = setup.callback(&reference).await;
+    assert_eq!(response.status(), 410);
+    setup.clock.advance(2);
+    setup.sign_in(setup.now()).await;
+}

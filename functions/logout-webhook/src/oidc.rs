@@ -1,6 +1,7 @@
 //! OpenID Connect Back-Channel Logout 1.0: a `logout_token` (form body) checked against the
-//! IdP's JWKS from `oidc_logout`: signature, `iss`, `aud`, `iat`, `exp`, `jti`, the
-//! back-channel `events` member, `sub` (or `sid`), and no `nonce`. Any failure is a 400.
+//! IdP's JWKS from `oidc_logout`: signature, `iss`, `aud`, `iat`, `exp` (at most ten minutes
+//! after `iat`), `jti`, the back-channel `events` member, `sub` (or `sid`), and no `nonce`.
+//! Any failure is a 400.
 
 use crate::Verified;
 use chatpass_service::store::Logout;
@@ -10,6 +11,11 @@ use lambda_http::Request;
 use serde_json::{Map, Value};
 
 pub const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// The longest a logout token may live (`exp` − `iat`). The spec recommends at most two
+/// minutes; ten allow for IdPs that issue five-minute tokens, and refuse long-lived ones
+/// that could be replayed after their `jti` is forgotten.
+pub const MAX_LOGOUT_TOKEN_LIFETIME_SECONDS: u64 = 600;
 
 fn invalid(detail: impl Into<String>) -> ServiceError {
     ServiceError::BadRequest("invalid_logout_token", detail.into())
@@ -42,7 +48,8 @@ pub(crate) async fn verify(
         .jwks
         .verifier(&oidc.jwks_url, &oidc.issuer, &oidc.audience, now_ms, false)
         .await
-        .map_err(fetch_failed)?;
+        .map_err(fetch_failed)?
+        .with_max_lifetime(MAX_LOGOUT_TOKEN_LIFETIME_SECONDS);
     let claims = match verifier.verify_claims(&token, now_ms / 1000) {
         Err(VerifyError::UnknownKey) => {
             // The IdP may have rotated its keys: look again, at most once a minute.
@@ -50,7 +57,8 @@ pub(crate) async fn verify(
                 .jwks
                 .verifier(&oidc.jwks_url, &oidc.issuer, &oidc.audience, now_ms, true)
                 .await
-                .map_err(fetch_failed)?;
+                .map_err(fetch_failed)?
+                .with_max_lifetime(MAX_LOGOUT_TOKEN_LIFETIME_SECONDS);
             verifier.verify_claims(&token, now_ms / 1000)
         }
         result => result,

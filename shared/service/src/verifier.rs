@@ -1,14 +1,25 @@
 //! Verifies an identity token the way API Gateway's JWT authorizer does, for deployments
 //! without one (function URL, load balancer) and for `chatpass serve`: RS256 or ES256 only,
-//! a key from the JWKS, `iss`, `aud`, `exp` and `nbf` checked against `now`.
+//! a key from the JWKS, `iss`, `aud`, `exp` and `nbf` checked against `now`; beyond the
+//! authorizer, a bound on the token's lifetime and no `crit` header extensions.
 
 use crate::identity::{Claims, flatten};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::{Map, Value};
 
 /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECONDS: u64 = 60;
+
+/// The longest an identity token may live (`exp` − `iat`) unless the verifier is told
+/// otherwise: a day, far beyond what identity providers issue (minutes to an hour), so only
+/// a token minted to outlive a logout or a key rotation is refused.
+pub const DEFAULT_MAX_LIFETIME_SECONDS: u64 = 86_400;
+
+/// The `events` member that marks an OpenID Connect back-channel logout token.
+const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// Why an identity token was refused. Deliberately coarse: the caller learns no more than 401.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +45,12 @@ pub enum VerifyError {
     NotYetValid,
     #[error("issued in the future")]
     IssuedInFuture,
+    #[error("lives longer than {max} s")]
+    LifetimeTooLong { max: u64 },
+    #[error("the header names critical extensions (`crit`) that are not understood")]
+    CriticalHeader,
+    #[error("a logout token is not an identity token")]
+    LogoutToken,
 }
 
 /// Why a JWKS could not be used.
@@ -56,6 +73,7 @@ pub struct IdentityVerifier {
     keys: Vec<Key>,
     issuer: String,
     audience: String,
+    max_lifetime: u64,
 }
 
 impl IdentityVerifier {
@@ -87,22 +105,45 @@ impl IdentityVerifier {
             keys,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            max_lifetime: DEFAULT_MAX_LIFETIME_SECONDS,
         })
     }
 
-    /// The token's claims, flattened as API Gateway hands them to a function.
+    /// Refuses tokens that live longer than `seconds` (`exp` − `iat`, or `exp` − now when
+    /// there is no `iat`). The default is [`DEFAULT_MAX_LIFETIME_SECONDS`].
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// The token's claims, flattened as API Gateway hands them to a function. An OpenID
+    /// Connect back-channel logout token (typ `logout+jwt`, or the back-channel event) is no
+    /// identity token, even from the same issuer for the same audience.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
-        self.verify_claims(token, now).map(flatten)
+        let claims = self.verify_claims(token, now)?;
+        let logout_event = claims
+            .get("events")
+            .and_then(Value::as_object)
+            .is_some_and(|events| events.contains_key(BACKCHANNEL_EVENT));
+        if logout_event || typ_is_logout(token) {
+            return Err(VerifyError::LogoutToken);
+        }
+        Ok(flatten(claims))
     }
 
     /// The token's claims as JSON, after every check.
     pub fn verify_claims(&self, token: &str, now: u64) -> Result<Map<String, Value>, VerifyError> {
+        check_alg(token)?;
         let header = decode_header(token).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => VerifyError::Algorithm,
             _ => VerifyError::Malformed,
         })?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
             return Err(VerifyError::Algorithm);
+        }
+        // RFC 7515 §4.1.11: extensions named in `crit` must be understood; none are.
+        if header.crit.is_some() {
+            return Err(VerifyError::CriticalHeader);
         }
         let mut candidates = self.keys.iter().filter(|k| k.algorithm == header.alg);
         let key = match &header.kid {
@@ -136,13 +177,48 @@ impl IdentityVerifier {
                 }
             })?
             .claims;
-        check_times(&claims, now)?;
+        // `iss` is one string (RFC 7519 §4.1.1); the JWT library also takes a list holding it.
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Err(VerifyError::Issuer);
+        }
+        check_times(&claims, now, self.max_lifetime)?;
         Ok(claims)
     }
 }
 
-/// `exp` required, `nbf` and `iat` optional; each a JSON number of seconds.
-fn check_times(claims: &Map<String, Value>, now: u64) -> Result<(), VerifyError> {
+/// The header as a JSON object, if the token has one.
+fn raw_header(token: &str) -> Option<Map<String, Value>> {
+    let encoded = token.split('.').next()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()
+}
+
+/// An `alg` other than RS256 or ES256 (`none` in any casing, HS256, …) is an algorithm
+/// refusal, not a malformed token, whether or not the JWT library knows the name.
+fn check_alg(token: &str) -> Result<(), VerifyError> {
+    match raw_header(token).as_ref().and_then(|h| h.get("alg")) {
+        Some(Value::String(alg)) if alg == "RS256" || alg == "ES256" => Ok(()),
+        Some(_) => Err(VerifyError::Algorithm),
+        None => Err(VerifyError::Malformed),
+    }
+}
+
+/// `typ: logout+jwt` (RFC 8725 §3.11 explicit typing; `application/` prefix optional).
+fn typ_is_logout(token: &str) -> bool {
+    raw_header(token)
+        .as_ref()
+        .and_then(|h| h.get("typ"))
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|typ| typ.trim_start_matches("application/") == "logout+jwt")
+}
+
+/// `exp` required, `nbf` and `iat` optional; each a JSON number of seconds. The lifetime,
+/// `exp` − `iat` (or `exp` − `now` without `iat`), is at most `max_lifetime`.
+fn check_times(
+    claims: &Map<String, Value>,
+    now: u64,
+    max_lifetime: u64,
+) -> Result<(), VerifyError> {
     let seconds = |name: &'static str| -> Result<Option<u64>, VerifyError> {
         match claims.get(name) {
             None => Ok(None),
@@ -157,11 +233,15 @@ fn check_times(claims: &Map<String, Value>, now: u64) -> Result<(), VerifyError>
     if exp.saturating_add(LEEWAY_SECONDS) <= now {
         return Err(VerifyError::Expired);
     }
-    if seconds("nbf")?.is_some_and(|nbf| nbf > now + LEEWAY_SECONDS) {
+    if seconds("nbf")?.is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS)) {
         return Err(VerifyError::NotYetValid);
     }
-    if seconds("iat")?.is_some_and(|iat| iat > now + LEEWAY_SECONDS) {
+    let iat = seconds("iat")?;
+    if iat.is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECONDS)) {
         return Err(VerifyError::IssuedInFuture);
+    }
+    if exp.saturating_sub(iat.unwrap_or(now)) > max_lifetime {
+        return Err(VerifyError::LifetimeTooLong { max: max_lifetime });
     }
     Ok(())
 }
@@ -264,5 +344,94 @@ mod tests {
                 .verify(&other.sign(claims.as_object().unwrap()), NOW)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn refuses_a_token_that_lives_longer_than_the_maximum() {
+        let v = verifier();
+        let day = DEFAULT_MAX_LIFETIME_SECONDS;
+        assert!(v.verify(&token(json!({"exp": NOW + day})), NOW).is_ok());
+        assert_eq!(
+            v.verify(&token(json!({"exp": NOW + day + 1})), NOW),
+            Err(VerifyError::LifetimeTooLong { max: day })
+        );
+        // Without `iat` the lifetime counts from now.
+        let no_iat =
+            json!({"iss": idp().issuer, "aud": idp().audience, "sub": "u-1", "exp": NOW + day + 1});
+        assert_eq!(
+            v.verify(&idp().sign(no_iat.as_object().unwrap()), NOW),
+            Err(VerifyError::LifetimeTooLong { max: day })
+        );
+        // Issued long ago, still unexpired: the lifetime, not the remaining time, counts.
+        assert_eq!(
+            v.verify(&token(json!({"iat": NOW - day, "exp": NOW + 60})), NOW),
+            Err(VerifyError::LifetimeTooLong { max: day })
+        );
+        let short = verifier().with_max_lifetime(600);
+        assert!(short.verify(&token(json!({"exp": NOW + 600})), NOW).is_ok());
+        assert_eq!(
+            short.verify(&token(json!({"exp": NOW + 601})), NOW),
+            Err(VerifyError::LifetimeTooLong { max: 600 })
+        );
+    }
+
+    #[test]
+    fn refuses_alg_none_in_any_casing_as_an_algorithm_refusal() {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let good = token(json!({}));
+        let payload = good.split('.').nth(1).unwrap();
+        for alg in ["none", "None", "NONE", "nOnE", "HS256", "PS256", "RS512"] {
+            let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}"}}"#));
+            assert_eq!(
+                verifier().verify(&format!("{header}.{payload}."), NOW),
+                Err(VerifyError::Algorithm),
+                "{alg}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_an_issuer_list_even_one_holding_ours() {
+        for iss in [
+            json!([idp().issuer]),
+            json!([idp().issuer, "https://evil/"]),
+        ] {
+            assert_eq!(
+                verifier().verify(&token(json!({ "iss": iss })), NOW),
+                Err(VerifyError::Issuer),
+                "{iss}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_a_critical_header_extension() {
+        let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+        header.crit = Some(vec!["exp".into()]);
+        let good = token(json!({}));
+        let (_, rest) = good.split_once('.').unwrap();
+        let forged = format!(
+            "{}.{rest}",
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                serde_json::to_vec(&header).unwrap()
+            )
+        );
+        assert_eq!(
+            verifier().verify(&forged, NOW),
+            Err(VerifyError::CriticalHeader)
+        );
+    }
+
+    #[test]
+    fn refuses_a_logout_token_as_an_identity_token() {
+        let events = json!({"events": {BACKCHANNEL_EVENT: {}}, "jti": "j-1"});
+        assert_eq!(
+            verifier().verify(&token(events.clone()), NOW),
+            Err(VerifyError::LogoutToken)
+        );
+        // The logout path reads the same token's claims.
+        assert!(verifier().verify_claims(&token(events), NOW).is_ok());
     }
 }

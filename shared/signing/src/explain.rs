@@ -37,6 +37,8 @@ pub enum Problem {
     Expired { at: u64, ago: u64 },
     #[error("the token was issued at {iat}, {ahead} s in the future")]
     IssuedInFuture { iat: u64, ahead: u64 },
+    #[error("the token is not valid before {nbf}, {ahead} s from now")]
+    NotYetValid { nbf: u64, ahead: u64 },
     #[error("the token was issued at {iat}; the vendor refuses it {max_age} s after that")]
     TooOld { iat: u64, max_age: u64 },
 }
@@ -139,10 +141,17 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
 
     let iat = seconds(&claims, "iat", &mut out.problems);
     let exp = seconds(&claims, "exp", &mut out.problems);
+    let nbf = seconds(&claims, "nbf", &mut out.problems);
     if let Some(iat) = iat.filter(|iat| *iat > now) {
         out.problems.push(Problem::IssuedInFuture {
             iat,
             ahead: iat - now,
+        });
+    }
+    if let Some(nbf) = nbf.filter(|nbf| *nbf > now) {
+        out.problems.push(Problem::NotYetValid {
+            nbf,
+            ahead: nbf - now,
         });
     }
     let by_age = rules
@@ -189,4 +198,48 @@ fn seconds(
         problems.push(Problem::NotSeconds(name));
     }
     secs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VendorConfig;
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use serde_json::json;
+
+    const NOW: u64 = 1_700_000_000;
+    const KEY: &str = "a-jsm-chat-key-of-some-length";
+
+    fn jsm(claims: Value) -> Explanation {
+        let config: VendorConfig =
+            serde_json::from_value(json!({"vendor": "jsm-chat", "key": KEY})).unwrap();
+        let vendor = crate::vendors::build(&config).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(KEY.as_bytes()),
+        )
+        .unwrap();
+        explain(&*vendor, &VendorKey::new(KEY).unwrap(), &token, NOW)
+    }
+
+    #[test]
+    fn a_future_or_non_numeric_nbf_is_a_problem() {
+        let base = json!({"email": "a@example.com", "iat": NOW, "exp": NOW + 300});
+        let mut future = base.clone();
+        future["nbf"] = json!(NOW + 10);
+        assert_eq!(
+            jsm(future).problems,
+            [Problem::NotYetValid {
+                nbf: NOW + 10,
+                ahead: 10
+            }]
+        );
+        let mut text = base.clone();
+        text["nbf"] = json!("1700000000");
+        assert_eq!(jsm(text).problems, [Problem::NotSeconds("nbf")]);
+        let mut past = base;
+        past["nbf"] = json!(NOW);
+        assert!(jsm(past).accepted());
+    }
 }

@@ -1,0 +1,511 @@
+//! Arbitrary requests, as API Gateway (HTTP API, payload 2.0) would hand them over, through
+//! the handler of each route with in-memory state: never a panic, never a 5xx, every answer
+//! `Cache-Control: no-store`, every refusal problem+json with a stable code. The inputs mix
+//! noise with the pieces that reach deep: a valid identity token, authorizer claims, a
+//! correctly signed webhook, an IdP-signed logout token (its JWKS served on loopback), a
+//! live session reference.
+
+#![no_main]
+
+use arbitrary::Arbitrary;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chatpass_service::clock::ManualClock;
+use chatpass_service::jwks::JwksCache;
+use chatpass_service::source::MemorySource;
+use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::store::{MemorySessionStore, Session, SessionStore};
+use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::{ProjectConfig, State};
+use chatpass_signing::User;
+use chatpass_signing::webhook::WebhookSecret;
+use lambda_http::{Body, Response};
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Map, Value, json};
+use std::io::{Read, Write};
+use std::sync::{Arc, OnceLock};
+
+const NOW: u64 = 1_700_000_000;
+const ORIGIN: &str = "https://www.example.com";
+const ISSUER: &str = "https://idp.example.com/";
+const AUDIENCE: &str = "chatpass";
+const LOGOUT_AUDIENCE: &str = "chatpass-backchannel";
+const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
+const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
+const WEBHOOK_SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+const REFERENCE: &str = "00112233445566778899aabbccddeeff";
+
+const PROJECTS: [&str; 7] = [
+    "acme-jsm",
+    "acme-sprinklr",
+    "acme-custom",
+    "acme-cookie",
+    "acme-zendesk",
+    "acme-kustomer",
+    "acme-intercom",
+];
+const CLAIMS: [&str; 10] = [
+    "sub",
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "phone_number",
+    "picture",
+    "iat",
+    "exp",
+];
+const METHODS: [&str; 7] = ["POST", "GET", "OPTIONS", "PUT", "DELETE", "HEAD", "PATCH"];
+const CONTENT_TYPES: [&str; 5] = [
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "application/json; charset=utf-8",
+    "APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8",
+];
+
+struct Fixture {
+    runtime: tokio::runtime::Runtime,
+    configs: Vec<ProjectConfig>,
+    verifier: Arc<IdentityVerifier>,
+    jwks: Arc<JwksCache>,
+    idp: StandinIdp,
+    events: [Value; 4],
+}
+
+fn configs(jwks_url: &str) -> Vec<ProjectConfig> {
+    let docs = [
+        json!({"vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz",
+               "allowed_origins": [ORIGIN], "allowed_email_domains": ["example.com"]}),
+        json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],
+               "options": {"mode": "user", "hash_creation_time": true}}),
+        json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],
+               "options": {"mode": "custom-user"}, "callback_keys": [CALLBACK_KEY],
+               "webhook_secrets": [WEBHOOK_SECRET],
+               "oidc_logout": {"issuer": ISSUER, "audience": LOGOUT_AUDIENCE, "jwks_url": jwks_url}}),
+        json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],
+               "options": {"mode": "cookie"}, "callback_keys": [CALLBACK_KEY],
+               "callback_allowed_ips": ["203.0.113.0/24"], "cookie_domain": ".example.com",
+               "webhook_secrets": [WEBHOOK_SECRET],
+               "user_details_fields": {"id": "userId", "email": "mail"}}),
+        json!({"vendor": "zendesk", "key": "zendesk-secret-0123456789", "key_id": "app_1"}),
+        json!({"vendor": "kustomer", "key": "kustomer-secret-0123456789",
+               "options": {"identify_by": "email"}, "trust_unverified_email": true}),
+        json!({"vendor": "intercom", "key": "intercom-secret-0123456789",
+               "identity": {"claims": {"id": "employee_id"}, "properties": {"tier": "tier"}}}),
+    ];
+    PROJECTS
+        .iter()
+        .zip(docs)
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc).expect("a fixture config"))
+        .collect()
+}
+
+/// Answers every GET with `jwks` on a loopback port, for the life of the process.
+fn serve_jwks(jwks: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+        }
+    });
+    url
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let idp = StandinIdp::generate(ISSUER, AUDIENCE);
+        let jwks_url = serve_jwks(idp.jwks());
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        Fixture {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            configs: configs(&jwks_url),
+            verifier: Arc::new(IdentityVerifier::new(&idp.jwks(), ISSUER, AUDIENCE).unwrap()),
+            jwks: Arc::new(JwksCache::default()),
+            events: [
+                parse(include_str!("../../functions/issue-jwt/events/token.json")),
+                parse(include_str!(
+                    "../../functions/hash-user/events/user-hash.json"
+                )),
+                parse(include_str!(
+                    "../../functions/user-details-callback/events/user-details.json"
+                )),
+                parse(include_str!(
+                    "../../functions/logout-webhook/events/logout-webhook.json"
+                )),
+            ],
+            idp,
+        }
+    })
+}
+
+#[derive(Arbitrary, Debug)]
+enum Choice {
+    Known(u8),
+    Raw(String),
+}
+
+impl Choice {
+    fn pick(&self, known: &[&str]) -> String {
+        match self {
+            Choice::Known(i) => known[usize::from(*i) % known.len()].to_owned(),
+            Choice::Raw(raw) => raw.clone(),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Authorization {
+    /// A valid identity token of the stand-in IdP, with these claims added.
+    Identity(Vec<(u8, String)>),
+    /// `Bearer ` and arbitrary text.
+    Bearer(String),
+    Raw(String),
+    CallbackKey,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Webhook {
+    /// Signed with the projects' secret at now + offset, under this id.
+    Signed { id: String, offset: i16 },
+    Raw {
+        id: String,
+        timestamp: String,
+        signature: String,
+    },
+}
+
+#[derive(Arbitrary, Debug)]
+enum BodyInput {
+    Raw(Vec<u8>),
+    Json(Vec<(String, String)>),
+    Token(String),
+    LoggedOut {
+        user: String,
+        session: Option<String>,
+    },
+    /// `logout_token=` and a token the IdP signed with these claims over a default set.
+    LogoutToken {
+        claims: Vec<(Choice, ClaimValue)>,
+        drop: Vec<u8>,
+        extra: Option<String>,
+    },
+}
+
+#[derive(Arbitrary, Debug)]
+enum ClaimValue {
+    Text(String),
+    Number(i64),
+    Seconds(i32),
+    Bool(bool),
+    Events,
+    Null,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    route: u8,
+    project: Choice,
+    method: Choice,
+    content_type: Option<Choice>,
+    origin: Option<Choice>,
+    authorization: Option<Authorization>,
+    authorizer_claims: Option<Vec<(Choice, String)>>,
+    webhook: Option<Webhook>,
+    body: BodyInput,
+    base64: bool,
+    cookie: Option<String>,
+    query: Option<String>,
+    source_ip: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+fn claim_value(value: &ClaimValue) -> Value {
+    match value {
+        ClaimValue::Text(text) => json!(text),
+        ClaimValue::Number(n) => json!(n),
+        ClaimValue::Seconds(offset) => json!(NOW as i64 + i64::from(*offset)),
+        ClaimValue::Bool(b) => json!(b),
+        ClaimValue::Events => {
+            json!({"http://schemas.openid.net/event/backchannel-logout": {}})
+        }
+        ClaimValue::Null => Value::Null,
+    }
+}
+
+fn body(f: &Fixture, input: &BodyInput) -> Vec<u8> {
+    match input {
+        BodyInput::Raw(bytes) => bytes.clone(),
+        BodyInput::Json(pairs) => {
+            let map: Map<String, Value> =
+                pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            Value::Object(map).to_string().into_bytes()
+        }
+        BodyInput::Token(token) => json!({ "token": token }).to_string().into_bytes(),
+        BodyInput::LoggedOut { user, session } => {
+            json!({"type": "user.logged_out", "data": {"user_id": user, "session": session}})
+                .to_string()
+                .into_bytes()
+        }
+        BodyInput::LogoutToken {
+            claims,
+            drop,
+            extra,
+        } => {
+            let mut all = json!({
+                "iss": ISSUER, "aud": LOGOUT_AUDIENCE, "iat": NOW, "exp": NOW + 120,
+                "jti": "jti-1", "sub": "u-1001",
+                "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+            })
+            .as_object()
+            .unwrap()
+            .clone();
+            let names = [
+                "iss", "aud", "iat", "exp", "jti", "sub", "sid", "nonce", "events", "nbf",
+            ];
+            for (name, value) in claims {
+                all.insert(name.pick(&names), claim_value(value));
+            }
+            for i in drop {
+                all.remove(names[usize::from(*i) % names.len()]);
+            }
+            let token = f.idp.sign(&all);
+            let mut form = format!("logout_token={token}");
+            if let Some(extra) = extra {
+                form.push('&');
+                form.push_str(extra);
+            }
+            form.into_bytes()
+        }
+    }
+}
+
+fn event(f: &Fixture, input: &Input) -> Value {
+    let route = usize::from(input.route) % 4;
+    let mut event = f.events[route].clone();
+    let project = input.project.pick(&PROJECTS);
+    let method = input.method.pick(&METHODS);
+    let suffix = ["token", "user-hash", "user-details", "logout"][route];
+    let path = if project.is_empty() || project.contains(['/', '.', '?', '#', '%', ' ']) {
+        "/v1/projects/x/route".to_owned()
+    } else {
+        format!("/v1/projects/{project}/{suffix}")
+    };
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["routeKey"] = json!(format!("{method} /v1/projects/{{project}}/{suffix}"));
+    event["pathParameters"] = json!({ "project": project });
+    if let Some(ip) = &input.source_ip {
+        event["requestContext"]["http"]["sourceIp"] = json!(ip);
+    }
+    let mut headers = Map::new();
+    for (name, value) in &input.headers {
+        let name = name.to_ascii_lowercase();
+        // API Gateway sets these itself.
+        if name != "host" && name != "x-forwarded-proto" {
+            headers.insert(name, json!(value));
+        }
+    }
+    let mut set = |name: &str, value: String| {
+        headers.insert(name.to_owned(), json!(value));
+    };
+    if let Some(content_type) = &input.content_type {
+        set("content-type", content_type.pick(&CONTENT_TYPES));
+    }
+    if let Some(origin) = &input.origin {
+        set(
+            "origin",
+            origin.pick(&[ORIGIN, "https://evil.example.com", "null"]),
+        );
+    }
+    match &input.authorization {
+        None => {}
+        Some(Authorization::Identity(extra)) => {
+            let extra: Map<String, Value> = extra
+                .iter()
+                .map(|(i, v)| (CLAIMS[usize::from(*i) % CLAIMS.len()].to_owned(), json!(v)))
+                .collect();
+            let token = f.idp.id_token(
+                "u-1001",
+                NOW - 10,
+                json!({"email": "alice@example.com", "email_verified": true}),
+            );
+            let token = if extra.is_empty() {
+                token
+            } else {
+                let mut claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1001",
+                                        "iat": NOW - 10, "exp": NOW + 300});
+                claims.as_object_mut().unwrap().extend(extra);
+                f.idp.sign(claims.as_object().unwrap())
+            };
+            set("authorization", format!("Bearer {token}"));
+        }
+        Some(Authorization::Bearer(token)) => set("authorization", format!("Bearer {token}")),
+        Some(Authorization::Raw(raw)) => set("authorization", raw.clone()),
+        Some(Authorization::CallbackKey) => set("authorization", format!("Bearer {CALLBACK_KEY}")),
+    }
+    if let Some(cookie) = &input.cookie {
+        set("cookie", cookie.clone());
+    }
+    let body = body(f, &input.body);
+    match &input.webhook {
+        None => {}
+        Some(Webhook::Signed { id, offset }) => {
+            let at = NOW as i64 + i64::from(*offset);
+            let signature = WebhookSecret::parse(WEBHOOK_SECRET)
+                .unwrap()
+                .sign(id, at, &body);
+            set("webhook-id", id.clone());
+            set("webhook-timestamp", at.to_string());
+            set("webhook-signature", signature);
+        }
+        Some(Webhook::Raw {
+            id,
+            timestamp,
+            signature,
+        }) => {
+            set("webhook-id", id.clone());
+            set("webhook-timestamp", timestamp.clone());
+            set("webhook-signature", signature.clone());
+        }
+    }
+    event["headers"] = Value::Object(headers);
+    match &input.authorizer_claims {
+        Some(claims) => {
+            let claims: Map<String, Value> = claims
+                .iter()
+                .map(|(name, value)| (name.pick(&CLAIMS), json!(value)))
+                .collect();
+            event["requestContext"]["authorizer"] =
+                json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        None => {
+            event["requestContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("authorizer");
+        }
+    }
+    if let Some(query) = &input.query {
+        event["rawQueryString"] = json!(query);
+        let params: Map<String, Value> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_owned(), json!(v)))
+            .collect();
+        event["queryStringParameters"] = Value::Object(params);
+    }
+    match (input.base64, std::str::from_utf8(&body)) {
+        (false, Ok(text)) => {
+            event["body"] = json!(text);
+            event["isBase64Encoded"] = json!(false);
+        }
+        _ => {
+            event["body"] = json!(STANDARD.encode(&body));
+            event["isBase64Encoded"] = json!(true);
+        }
+    }
+    event
+}
+
+/// Never a 5xx, every answer uncached, every refusal problem+json with its code and status.
+fn check(route: usize, response: &Response<Body>) {
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert!(
+        status < 500,
+        "route {route}: {status} {:?}",
+        response.body()
+    );
+    assert_eq!(
+        header("cache-control").as_deref(),
+        Some("no-store"),
+        "route {route}"
+    );
+    if status >= 400 {
+        assert_eq!(
+            header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "route {route}"
+        );
+        let problem: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        assert!(problem["code"].is_string(), "route {route}: {problem}");
+        assert_eq!(problem["status"], json!(status), "route {route}");
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let f = fixture();
+    // API Gateway forwards only what parses as a request target; lambda_http panics on a raw
+    // query string that is not one, so such inputs stop here.
+    if let Some(query) = &input.query
+        && format!("https://chatpassapi.example/v1?{query}")
+            .parse::<http::Uri>()
+            .is_err()
+    {
+        return;
+    }
+    let event = event(f, &input);
+    let Ok(request) = lambda_http::request::from_str(&event.to_string()) else {
+        // Not an event API Gateway could send: nothing reaches a handler.
+        return;
+    };
+    let sessions = Arc::new(MemorySessionStore::new());
+    let state = State {
+        configs: Arc::new(MemorySource::new(f.configs.clone())),
+        verifier: Some(f.verifier.clone()),
+        sessions: sessions.clone(),
+        clock: Arc::new(ManualClock::at(NOW)),
+        jwks: f.jwks.clone(),
+    };
+    let route = usize::from(input.route) % 4;
+    f.runtime.block_on(async {
+        for project in ["acme-custom", "acme-cookie"] {
+            let session = Session {
+                project: project.into(),
+                reference: REFERENCE.into(),
+                user: User {
+                    id: "u-1001".into(),
+                    email: Some("alice@example.com".into()),
+                    ..User::default()
+                },
+                created_ms: NOW * 1000 - 5_000,
+                expires_at: NOW + 300,
+            };
+            sessions.put_session(&session).await.unwrap();
+        }
+        let response = match route {
+            0 => issue_jwt::handler(&state, request).await,
+            1 => hash_user::handler(&state, request).await,
+            2 => user_details_callback::handler(&state, request).await,
+            _ => logout_webhook::handler(&state, request).await,
+        };
+        check(route, &response);
+    });
+});

@@ -54,18 +54,124 @@ install_node_tools() {
 # --- checks ------------------------------------------------------------------------------
 
 # Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`, then
-# the SAM template.
+# the deploy path: the SAM template linted and validated, and `sam build` making an arm64
+# bootstrap for each of the four functions.
+#
+# `sam build` here runs with CARGO_PROFILE_RELEASE_LTO=false and CODEGEN_UNITS=16: still an
+# opt-level 3, stripped, arm64 release build through the same SAM -> cargo-lambda -> zig path,
+# but without the fat LTO and single codegen unit of [profile.release], which cost a long link
+# per function on 2 cores (timings in BENCHMARKS.md, "Deploy"). What is checked is that the
+# pipeline builds every function; the binaries users deploy come from their own `sam build`,
+# which uses the real release profile (cargo sees the changed profile and rebuilds). SAM's
+# cargo-lambda builder builds every function into the one CARGO_TARGET_DIR, so dependencies
+# compile once, not once per function.
 extra_checks() {
   step "browser test: the demo page in headless Chromium against chatpass serve"
   cargo build --quiet -p chatpass
   CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
 
-  if [[ -f template.yaml ]]; then
-    step "cfn-lint template.yaml"
-    cfn-lint template.yaml
-    step "sam validate --lint"
-    sam validate --lint --region us-east-1 </dev/null
+  step "cfn-lint template.yaml"
+  cfn-lint template.yaml
+  step "sam validate --lint"
+  sam validate --lint --region us-east-1 </dev/null
+
+  step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
+  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
+    rustup target add aarch64-unknown-linux-gnu
+  local started=$SECONDS function bootstrap
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    sam build --region us-east-1 </dev/null
+  for function in IssueJwtFunction HashUserFunction UserDetailsCallbackFunction LogoutWebhookFunction; do
+    bootstrap=.aws-sam/build/$function/bootstrap
+    if [[ ! -x $bootstrap ]]; then
+      echo "sam build made no $bootstrap" >&2
+      return 1
+    fi
+    # ELF e_machine (bytes 18-19, little-endian) 0xb7 is aarch64.
+    if [[ $(od -An -tx1 -j18 -N2 "$bootstrap" | tr -d ' ') != b700 ]]; then
+      echo "$bootstrap is not an aarch64 executable" >&2
+      return 1
+    fi
+  done
+  echo "sam build: four arm64 bootstraps in $((SECONDS - started)) s"
+}
+
+# The API against its document and under faults: schemathesis against `chatpass serve`
+# (openapi.yaml), then a short load-with-faults run (moto killed and restarted under wrk load).
+api_checks() {
+  step "schemathesis: chatpass serve against openapi.yaml"
+  scripts/schemathesis.sh
+  step "load with faults (short): wrk on serve while moto is killed and restarted"
+  LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 scripts/load-faults.sh
+}
+
+# Security checks (SECURITY.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
+# run with cargo test): `cargo deny` on the dependency graph, then each cargo-fuzz target built
+# and run briefly from its committed corpus, failing on any crash. cargo-fuzz and cargo-deny are
+# installed at pinned versions (skipped when present), without the fat LTO of their release
+# profiles. The fuzz targets build with stable Rust (no sanitizer: cargo-fuzz then needs no -Z
+# flag; the code is safe Rust, and libFuzzer's coverage and the targets' own assertions find the
+# bugs), unoptimised with debug assertions, in about half the time of an optimised build; the
+# long campaign uses -O.
+# New inputs go to a scratch copy of the corpus, so the committed corpus stays as it is; a
+# crash's input lands in fuzz/artifacts/<target>/.
+CARGO_DENY_VERSION=0.20.2
+CARGO_FUZZ_VERSION=0.13.2
+FUZZ_TARGETS=(webhook_verify project_config sign_every_vendor handler_requests)
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_BUILD=(--dev -s none)
+
+install_cargo_tool() {
+  local tool=$1 version=$2
+  if [[ $("$tool" --version 2>/dev/null) == "$tool $version" ]]; then
+    return
   fi
+  step "cargo install --locked $tool $version"
+  # In a scratch target dir (not the workspace's), dropped afterwards.
+  env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --locked --quiet "$tool" --version "$version"
+}
+
+security_checks() {
+  install_cargo_tool cargo-deny "$CARGO_DENY_VERSION"
+  install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION"
+  local started=$SECONDS out target scratch dict
+
+  step "cargo deny check licenses bans sources"
+  cargo deny --log-level error check licenses bans sources
+
+  # The advisory database is a git repository fetched at check time; where it cannot be
+  # reached (CI reaches only package registries) the check is reported as not run.
+  step "cargo deny check advisories"
+  if out=$(cargo deny --log-level error check advisories 2>&1); then
+    printf '%s\n' "$out"
+  elif grep -q "failed to fetch advisory database" <<<"$out"; then
+    echo "advisories: not checked, the advisory database cannot be fetched from here"
+  else
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
+
+  step "cargo fuzz build (${FUZZ_TARGETS[*]})"
+  (cd fuzz && CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 \
+    cargo fuzz build "${FUZZ_BUILD[@]}")
+  for target in "${FUZZ_TARGETS[@]}"; do
+    step "cargo fuzz run $target (${FUZZ_SECONDS} s from fuzz/corpus/$target)"
+    scratch=$(mktemp -d)
+    dict=()
+    [[ -f fuzz/dict/$target.dict ]] && dict=("-dict=dict/$target.dict")
+    if ! (cd fuzz && CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 \
+      cargo fuzz run "${FUZZ_BUILD[@]}" "$target" "$scratch" "corpus/$target" -- \
+      -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      "${dict[@]}") >"$scratch.log" 2>&1; then
+      tail -n 80 "$scratch.log" >&2
+      echo "fuzz target $target failed; its input is in fuzz/artifacts/$target/" >&2
+      return 1
+    fi
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units' "$scratch.log" || true
+    rm -rf "$scratch" "$scratch.log"
+  done
+  echo "security checks: $((SECONDS - started)) s"
 }
 
 install_debian_packages
@@ -87,5 +193,7 @@ step "cargo test --workspace"
 cargo test --workspace
 
 extra_checks
+api_checks
+security_checks
 
 step "all tests passed"

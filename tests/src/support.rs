@@ -9,10 +9,12 @@ use chatpass_service::source::{
 };
 use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
 use chatpass_service::{ProjectConfig, State};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
+
+pub use chatpass_service::testing::{json_body, request, with_body, with_header, with_method};
 
 pub const SECRET_PREFIX: &str = "chatpass/projects/";
 
@@ -99,15 +101,6 @@ pub fn claims_for(user: &Value, iat: u64) -> Value {
     claims.insert("iat".into(), json!(iat.to_string()));
     claims.insert("exp".into(), json!((iat + 3600).to_string()));
     Value::Object(claims)
-}
-
-pub fn request(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway v2 event")
-}
-
-/// The response body as JSON.
-pub fn json_body(response: &Response<Body>) -> Value {
-    serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null)
 }
 
 /// A state over in-memory ports.
@@ -206,22 +199,6 @@ pub async fn create_table(moto: &Moto, table: &str) {
         .send()
         .await
         .unwrap();
-}
-
-/// Sets (or, with `None`, removes) one header of a fixture event.
-pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
-    let headers = event["headers"]
-        .as_object_mut()
-        .expect("a fixture event has headers");
-    match value {
-        Some(value) => {
-            headers.insert(name.to_owned(), json!(value));
-        }
-        None => {
-            headers.remove(name);
-        }
-    }
-    event
 }
 
 /// The `code` of a problem+json answer (`""` when there is none).
@@ -396,23 +373,4 @@ pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
         clock,
         jwks: Arc::new(JwksCache::default()),
     }
-}
-
-/// Replaces an event's body with `body` as text.
-pub fn with_body(mut event: Value, body: &str) -> Value {
-    event["body"] = json!(body);
-    event["isBase64Encoded"] = json!(false);
-    event
-}
-
-/// Replaces an event's HTTP method (request context and route key).
-pub fn with_method(mut event: Value, method: &str) -> Value {
-    event["requestContext"]["http"]["method"] = json!(method);
-    if let Some(route) = event["routeKey"].as_str() {
-        let path = route.split_once(' ').map_or(route, |(_, path)| path);
-        let route = format!("{method} {path}");
-        event["routeKey"] = json!(route);
-        event["requestContext"]["routeKey"] = json!(route);
-    }
-    event
 }

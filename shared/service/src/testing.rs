@@ -73,13 +73,22 @@ pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
     event
 }
 
+/// The event with `body` as its (text) body.
 pub fn with_body(mut event: Value, body: &str) -> Value {
     event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
     event
 }
 
+/// The event with its HTTP method (request context and route key) replaced.
 pub fn with_method(mut event: Value, method: &str) -> Value {
     event["requestContext"]["http"]["method"] = json!(method);
+    if let Some(route) = event["routeKey"].as_str() {
+        let path = route.split_once(' ').map_or(route, |(_, path)| path);
+        let route = format!("{method} {path}");
+        event["routeKey"] = json!(route);
+        event["requestContext"]["routeKey"] = json!(route);
+    }
     event
 }
 

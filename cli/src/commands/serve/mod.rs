@@ -100,11 +100,20 @@ async fn serve(args: Args) -> Result<(), String> {
     };
 
     let mut demo = None;
+    // The source of token and user-hash, which only sign: with Secrets Manager it reads
+    // AWSCURRENT alone (one GetSecretValue per project per TTL), as the deployed issue-jwt and
+    // hash-user do; user-details and logout also accept AWSPREVIOUS's keys, so theirs reads both.
+    let mut signing_source: Option<Arc<dyn ConfigSource>> = None;
     let source: Arc<dyn ConfigSource> = match (args.secrets.as_deref(), &args.projects) {
         (Some("aws"), _) => {
             let prefix =
                 std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
             let client = aws_sdk_secretsmanager::Client::new(sdk.as_ref().expect("loaded above"));
+            signing_source = Some(Arc::new(SecretsManagerSource::new(
+                client.clone(),
+                prefix.clone(),
+                Stages::Current,
+            )));
             Arc::new(SecretsManagerSource::new(
                 client,
                 prefix,
@@ -155,19 +164,25 @@ async fn serve(args: Args) -> Result<(), String> {
             "no --jwks: token and user-hash will answer 401 (there is no identity provider to check callers against)"
         );
     }
+    let settings = CacheSettings::from_env();
+    let signing_configs: Arc<dyn ConfigSource> = match signing_source {
+        Some(signing) => Arc::new(ConfigCache::new(signing, clock.clone(), settings)),
+        None => Arc::new(ConfigCache::new(source.clone(), clock.clone(), settings)),
+    };
     let state = State {
-        configs: Arc::new(ConfigCache::new(
-            source,
-            clock.clone(),
-            CacheSettings::from_env(),
-        )),
+        configs: Arc::new(ConfigCache::new(source, clock.clone(), settings)),
         verifier: None,
         sessions,
         clock,
         jwks: Arc::new(JwksCache::default()),
     };
+    let signing = State {
+        configs: signing_configs,
+        ..state.clone()
+    };
     let app = Arc::new(App {
         state,
+        signing,
         authorizer,
         demo: demo.clone(),
     });

@@ -5,7 +5,9 @@
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -28,4 +30,91 @@ pub fn loader() -> ConfigLoader {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+}
+
+/// The SDK config, loading in the background from the moment it is asked for. A function's
+/// Lambda init does not wait for it: loading it (its HTTPS client reads the TLS root
+/// certificates) took most of a function's init, several times an empty Lambda's whole init
+/// (BENCHMARKS.md, issue 8). The first request that needs AWS waits for whatever is left.
+#[derive(Clone, Default)]
+pub struct SharedSdk(Arc<OnceCell<SdkConfig>>);
+
+impl SharedSdk {
+    /// Starts loading [`sdk_config`] on the current Tokio runtime.
+    pub fn load_in_background() -> Self {
+        let sdk = SharedSdk::default();
+        let cell = sdk.0.clone();
+        tokio::spawn(async move {
+            cell.get_or_init(sdk_config).await;
+        });
+        sdk
+    }
+
+    /// The config, once loaded.
+    pub async fn get(&self) -> &SdkConfig {
+        self.0.get_or_init(sdk_config).await
+    }
+}
+
+/// How a client is made from the SDK config (`Client::new`).
+type MakeClient<C> = fn(&SdkConfig) -> C;
+
+/// An SDK client given ready-made, or made in the background from a [`SharedSdk`] (and
+/// awaited by the first call that needs it).
+pub struct LazyClient<C> {
+    client: Arc<OnceCell<C>>,
+    /// How a deferred client is made; `None` for one given ready-made.
+    deferred: Option<(SharedSdk, MakeClient<C>)>,
+}
+
+impl<C: Send + Sync + 'static> LazyClient<C> {
+    pub fn ready(client: C) -> Self {
+        LazyClient {
+            client: Arc::new(OnceCell::new_with(Some(client))),
+            deferred: None,
+        }
+    }
+
+    /// Starts making the client with `make` as soon as `sdk` is loaded.
+    pub fn deferred(sdk: SharedSdk, make: MakeClient<C>) -> Self {
+        let client = Arc::new(OnceCell::new());
+        let (cell, background) = (client.clone(), sdk.clone());
+        tokio::spawn(async move {
+            cell.get_or_init(|| async { make(background.get().await) })
+                .await;
+        });
+        LazyClient {
+            client,
+            deferred: Some((sdk, make)),
+        }
+    }
+
+    pub async fn get(&self) -> &C {
+        self.client
+            .get_or_init(|| async {
+                let (sdk, make) = self
+                    .deferred
+                    .as_ref()
+                    .expect("a client that is not ready is deferred");
+                make(sdk.get().await)
+            })
+            .await
+    }
+}
+
+impl<C> Clone for LazyClient<C> {
+    fn clone(&self) -> Self {
+        LazyClient {
+            client: self.client.clone(),
+            deferred: self.deferred.clone(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for LazyClient<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyClient")
+            .field("ready", &self.client.initialized())
+            .finish()
+    }
 }

@@ -2,6 +2,7 @@
 //! `${prefix}${project}`; AWSCURRENT signs, AWSPREVIOUS's keys still verify while rotating.
 
 use super::{BoxFuture, ConfigSource, SourceError};
+use crate::aws::{LazyClient, SharedSdk};
 use crate::{ProjectConfig, ProjectId};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
@@ -21,7 +22,7 @@ pub enum Stages {
 
 #[derive(Debug, Clone)]
 pub struct SecretsManagerSource {
-    client: Client,
+    client: LazyClient<Client>,
     prefix: String,
     stages: Stages,
 }
@@ -29,7 +30,17 @@ pub struct SecretsManagerSource {
 impl SecretsManagerSource {
     pub fn new(client: Client, prefix: impl Into<String>, stages: Stages) -> Self {
         SecretsManagerSource {
-            client,
+            client: LazyClient::ready(client),
+            prefix: prefix.into(),
+            stages,
+        }
+    }
+
+    /// A source whose client is made in the background once `sdk` has loaded; the first
+    /// fetch waits for it (a Lambda's init does not).
+    pub fn deferred(sdk: SharedSdk, prefix: impl Into<String>, stages: Stages) -> Self {
+        SecretsManagerSource {
+            client: LazyClient::deferred(sdk, Client::new),
             prefix: prefix.into(),
             stages,
         }
@@ -39,6 +50,8 @@ impl SecretsManagerSource {
     async fn fetch(&self, id: &ProjectId, stage: &str) -> Result<Option<String>, SourceError> {
         let result = self
             .client
+            .get()
+            .await
             .get_secret_value()
             .secret_id(format!("{}{}", self.prefix, id))
             .version_stage(stage)

@@ -3,6 +3,7 @@
 //! and its delivery id are written in one transaction so a repeat has no second effect.
 
 use super::*;
+use crate::aws::{LazyClient, SharedSdk};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct DynamoSessionStore {
-    client: Client,
+    client: LazyClient<Client>,
     table: String,
 }
 
@@ -47,7 +48,16 @@ fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoSessionStore {
-            client,
+            client: LazyClient::ready(client),
+            table: table.into(),
+        }
+    }
+
+    /// A store whose client is made in the background once `sdk` has loaded; the first call
+    /// waits for it (a Lambda's init does not).
+    pub fn deferred(sdk: SharedSdk, table: impl Into<String>) -> Self {
+        DynamoSessionStore {
+            client: LazyClient::deferred(sdk, Client::new),
             table: table.into(),
         }
     }
@@ -55,6 +65,8 @@ impl DynamoSessionStore {
     async fn get(&self, pk: String) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
+            .get()
+            .await
             .get_item()
             .table_name(&self.table)
             .key("pk", s(pk))
@@ -105,6 +117,8 @@ impl DynamoSessionStore {
         let put = self.delivery_put(project, delivery, now)?;
         let result = self
             .client
+            .get()
+            .await
             .put_item()
             .table_name(put.table_name())
             .set_item(Some(put.item().clone()))
@@ -126,6 +140,8 @@ impl SessionStore for DynamoSessionStore {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
             self.client
+                .get()
+                .await
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(session_key(&session.project, &session.reference)))
@@ -198,6 +214,8 @@ impl SessionStore for DynamoSessionStore {
         Box::pin(async move {
             let result = self
                 .client
+                .get()
+                .await
                 .transact_write_items()
                 .transact_items(
                     TransactWriteItem::builder()

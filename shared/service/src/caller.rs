@@ -7,13 +7,15 @@ use crate::state::State;
 use crate::{ServiceError, http};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use std::borrow::Cow;
 
-pub fn claims(state: &State, request: &Request) -> Result<Claims, ServiceError> {
+/// Borrowed from the request context when an authorizer put them there (no copy per request).
+pub fn claims<'r>(state: &State, request: &'r Request) -> Result<Cow<'r, Claims>, ServiceError> {
     if let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref()
         && let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())
         && !jwt.claims.is_empty()
     {
-        return Ok(jwt.claims.clone());
+        return Ok(Cow::Borrowed(&jwt.claims));
     }
     let Some(verifier) = &state.verifier else {
         return Err(ServiceError::Unauthorized(
@@ -23,8 +25,11 @@ pub fn claims(state: &State, request: &Request) -> Result<Claims, ServiceError> 
     let token = http::bearer(request).ok_or(ServiceError::Unauthorized(
         "a bearer identity token is required",
     ))?;
-    verifier.verify(token, state.clock.now()).map_err(|e| {
-        tracing::info!(reason = %e, "identity token refused");
-        ServiceError::Unauthorized("the identity token was refused")
-    })
+    verifier
+        .verify(token, state.clock.now())
+        .map(Cow::Owned)
+        .map_err(|e| {
+            tracing::info!(reason = %e, "identity token refused");
+            ServiceError::Unauthorized("the identity token was refused")
+        })
 }

@@ -16,7 +16,6 @@ use std::sync::Arc;
 pub struct SignedIn {
     pub project: Arc<ProjectConfig>,
     pub user: User,
-    pub claims: Claims,
     pub cors: Cors,
 }
 
@@ -105,7 +104,6 @@ pub async fn front(state: &State, request: &Request, endpoint: Endpoint) -> Resu
     Ok(Front::SignedIn(SignedIn {
         project,
         user,
-        claims,
         cors,
     }))
 }

@@ -547,18 +547,17 @@ fn cases(kind: Kind) -> Vec<Case> {
             ));
         }
     }
-    // The JWT library itself refuses a list or an object where it expects a number.
-    for (label, value, refusal) in [
-        ("true", json!(true), TimeClaim("exp")),
-        ("negative", json!(-1), TimeClaim("exp")),
-        ("empty text", json!(""), TimeClaim("exp")),
-        ("a list", json!([NOW + 300]), Malformed),
-        ("an object", json!({"at": NOW + 300}), Malformed),
+    for (label, value) in [
+        ("true", json!(true)),
+        ("negative", json!(-1)),
+        ("empty text", json!("")),
+        ("a list", json!([NOW + 300])),
+        ("an object", json!({"at": NOW + 300})),
     ] {
         out.push(case(
             format!("exp {label}"),
             honest_rs256(&changed(&good, json!({ "exp": value }))),
-            refusal,
+            TimeClaim("exp"),
         ));
     }
     out.push(case(

@@ -2,12 +2,19 @@
 //! without one (function URL, load balancer) and for `chatpass serve`: RS256 or ES256 only,
 //! a key from the JWKS, `iss`, `aud`, `exp` and `nbf` checked against `now`; beyond the
 //! authorizer, a bound on the token's lifetime and no `crit` header extensions.
+//!
+//! The JWKS is read with `jsonwebtoken`'s types and each key parsed once, at load, into an
+//! aws-lc public key; a token then costs one header parse, one signature check and one parse
+//! of its claims (issue 8: rebuilding the RSA key per token was a tenth of a request).
 
 use crate::identity::{Claims, flatten};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::PublicKeyComponents;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
@@ -65,7 +72,37 @@ pub enum JwksError {
 struct Key {
     kid: Option<String>,
     algorithm: Algorithm,
-    key: DecodingKey,
+    key: ParsedPublicKey,
+}
+
+impl Key {
+    /// An RS256 key (2,048 to 8,192 bits) or an ES256 (P-256) key; any other is skipped.
+    fn from_jwk(jwk: &Jwk) -> Option<Key> {
+        let (algorithm, key) = match &jwk.algorithm {
+            AlgorithmParameters::RSA(rsa) => {
+                let components = PublicKeyComponents {
+                    n: URL_SAFE_NO_PAD.decode(&rsa.n).ok()?,
+                    e: URL_SAFE_NO_PAD.decode(&rsa.e).ok()?,
+                };
+                let der = components.as_der().ok()?;
+                let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_ref()).ok()?;
+                (Algorithm::RS256, key)
+            }
+            AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+                let mut point = vec![0x04];
+                point.extend(URL_SAFE_NO_PAD.decode(&ec.x).ok()?);
+                point.extend(URL_SAFE_NO_PAD.decode(&ec.y).ok()?);
+                let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).ok()?;
+                (Algorithm::ES256, key)
+            }
+            _ => return None,
+        };
+        Some(Key {
+            kid: jwk.common.key_id.clone(),
+            algorithm,
+            key,
+        })
+    }
 }
 
 /// Checks identity tokens of one issuer and audience against its JWKS.
@@ -79,25 +116,7 @@ pub struct IdentityVerifier {
 impl IdentityVerifier {
     pub fn new(jwks: &str, issuer: &str, audience: &str) -> Result<Self, JwksError> {
         let set: JwkSet = serde_json::from_str(jwks).map_err(|_| JwksError::Invalid)?;
-        let keys: Vec<Key> = set
-            .keys
-            .iter()
-            .filter_map(|jwk| {
-                let algorithm = match &jwk.algorithm {
-                    AlgorithmParameters::RSA(_) => Algorithm::RS256,
-                    AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
-                        Algorithm::ES256
-                    }
-                    _ => return None,
-                };
-                let key = DecodingKey::from_jwk(jwk).ok()?;
-                Some(Key {
-                    kid: jwk.common.key_id.clone(),
-                    algorithm,
-                    key,
-                })
-            })
-            .collect();
+        let keys: Vec<Key> = set.keys.iter().filter_map(Key::from_jwk).collect();
         if keys.is_empty() {
             return Err(JwksError::NoUsableKey);
         }
@@ -120,12 +139,12 @@ impl IdentityVerifier {
     /// Connect back-channel logout token (typ `logout+jwt`, or the back-channel event) is no
     /// identity token, even from the same issuer for the same audience.
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
-        let claims = self.verify_claims(token, now)?;
+        let (header, claims) = self.check(token, now)?;
         let logout_event = claims
             .get("events")
             .and_then(Value::as_object)
             .is_some_and(|events| events.contains_key(BACKCHANNEL_EVENT));
-        if logout_event || typ_is_logout(token) {
+        if logout_event || header.typ.as_deref().is_some_and(typ_is_logout) {
             return Err(VerifyError::LogoutToken);
         }
         Ok(flatten(claims))
@@ -133,83 +152,86 @@ impl IdentityVerifier {
 
     /// The token's claims as JSON, after every check.
     pub fn verify_claims(&self, token: &str, now: u64) -> Result<Map<String, Value>, VerifyError> {
-        check_alg(token)?;
-        let header = decode_header(token).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName => VerifyError::Algorithm,
-            _ => VerifyError::Malformed,
-        })?;
-        if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256) {
-            return Err(VerifyError::Algorithm);
-        }
+        self.check(token, now).map(|(_, claims)| claims)
+    }
+
+    /// The header and the claims, in the order the checks go: the header (algorithm, `crit`,
+    /// key), the signature, and only then the claims the signature covers.
+    fn check(&self, token: &str, now: u64) -> Result<(Header, Map<String, Value>), VerifyError> {
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(VerifyError::Malformed);
+        };
+        let header = decode_header(header_b64)?;
         // RFC 7515 §4.1.11: extensions named in `crit` must be understood; none are.
         if header.crit.is_some() {
             return Err(VerifyError::CriticalHeader);
         }
-        let mut candidates = self.keys.iter().filter(|k| k.algorithm == header.alg);
-        let key = match &header.kid {
-            Some(kid) => candidates.find(|k| k.kid.as_deref() == Some(kid.as_str())),
-            None => candidates.next().filter(|_| {
-                self.keys
-                    .iter()
-                    .filter(|k| k.algorithm == header.alg)
-                    .count()
-                    == 1
-            }),
-        }
-        .ok_or(VerifyError::UnknownKey)?;
+        let key = self.key_for(&header)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature_b64)
+            .map_err(|_| VerifyError::Malformed)?;
+        let signed = &token[..header_b64.len() + 1 + payload_b64.len()];
+        key.key
+            .verify_sig(signed.as_bytes(), &signature)
+            .map_err(|_| VerifyError::Signature)?;
 
-        let mut validation = Validation::new(key.algorithm);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
-        validation.set_required_spec_claims(&["iss", "aud"]);
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        let claims = decode::<Map<String, Value>>(token, &key.key, &validation)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind::*;
-                match e.kind() {
-                    InvalidSignature => VerifyError::Signature,
-                    InvalidIssuer => VerifyError::Issuer,
-                    MissingRequiredClaim(claim) if claim == "iss" => VerifyError::Issuer,
-                    InvalidAudience | MissingRequiredClaim(_) => VerifyError::Audience,
-                    InvalidAlgorithm => VerifyError::Algorithm,
-                    _ => VerifyError::Malformed,
-                }
-            })?
-            .claims;
-        // `iss` is one string (RFC 7519 §4.1.1); the JWT library also takes a list holding it.
+        let claims: Map<String, Value> = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .ok()
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .ok_or(VerifyError::Malformed)?;
+        // `iss` is one string (RFC 7519 §4.1.1), never a list, even one holding it.
         if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
             return Err(VerifyError::Issuer);
         }
+        let audience = self.audience.as_str();
+        let for_us = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == audience,
+            Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
+            _ => false,
+        };
+        if !for_us {
+            return Err(VerifyError::Audience);
+        }
         check_times(&claims, now, self.max_lifetime)?;
-        Ok(claims)
+        Ok((header, claims))
+    }
+
+    /// The JWKS key the header names: by `kid`, or the only key of its algorithm.
+    fn key_for(&self, header: &Header) -> Result<&Key, VerifyError> {
+        let mut candidates = self.keys.iter().filter(|k| k.algorithm == header.alg);
+        match &header.kid {
+            Some(kid) => candidates.find(|k| k.kid.as_deref() == Some(kid.as_str())),
+            None => candidates.next().filter(|_| candidates.next().is_none()),
+        }
+        .ok_or(VerifyError::UnknownKey)
     }
 }
 
-/// The header as a JSON object, if the token has one.
-fn raw_header(token: &str) -> Option<Map<String, Value>> {
-    let encoded = token.split('.').next()?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).ok()?).ok()
-}
-
-/// An `alg` other than RS256 or ES256 (`none` in any casing, HS256, …) is an algorithm
-/// refusal, not a malformed token, whether or not the JWT library knows the name.
-fn check_alg(token: &str) -> Result<(), VerifyError> {
-    match raw_header(token).as_ref().and_then(|h| h.get("alg")) {
-        Some(Value::String(alg)) if alg == "RS256" || alg == "ES256" => Ok(()),
-        Some(_) => Err(VerifyError::Algorithm),
-        None => Err(VerifyError::Malformed),
+/// The header, typed. An `alg` other than RS256 or ES256 (`none` in any casing, HS256, …) is
+/// an algorithm refusal, not a malformed token, whether or not the JWT library knows the
+/// name; a header that repeats a member is malformed, whichever copy a parser would keep.
+fn decode_header(encoded: &str) -> Result<Header, VerifyError> {
+    let json = URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| VerifyError::Malformed)?;
+    let members: Map<String, Value> =
+        serde_json::from_slice(&json).map_err(|_| VerifyError::Malformed)?;
+    match members.get("alg") {
+        Some(Value::String(alg)) if alg == "RS256" || alg == "ES256" => {}
+        Some(_) => return Err(VerifyError::Algorithm),
+        None => return Err(VerifyError::Malformed),
     }
+    serde_json::from_slice(&json).map_err(|_| VerifyError::Malformed)
 }
 
 /// `typ: logout+jwt` (RFC 8725 §3.11 explicit typing; `application/` prefix optional).
-fn typ_is_logout(token: &str) -> bool {
-    raw_header(token)
-        .as_ref()
-        .and_then(|h| h.get("typ"))
-        .and_then(Value::as_str)
-        .map(str::to_ascii_lowercase)
-        .is_some_and(|typ| typ.trim_start_matches("application/") == "logout+jwt")
+fn typ_is_logout(typ: &str) -> bool {
+    let typ = typ.to_ascii_lowercase();
+    typ.trim_start_matches("application/") == "logout+jwt"
 }
 
 /// `exp` required, `nbf` and `iat` optional; each a JSON number of seconds. The lifetime,
@@ -280,6 +302,29 @@ mod tests {
         assert_eq!(claims["sub"], "u-1");
         assert_eq!(claims["email_verified"], "true");
         assert_eq!(claims["iat"], NOW.to_string());
+    }
+
+    #[test]
+    fn skips_keys_it_cannot_use_at_load() {
+        // An RSA modulus of 1,024 bits: too short for RS256 here, refused before any token.
+        let jwks: Value = serde_json::from_str(&idp().jwks()).unwrap();
+        let n = jwks["keys"][0]["n"].as_str().unwrap();
+        let short_n = URL_SAFE_NO_PAD.encode(&URL_SAFE_NO_PAD.decode(n).unwrap()[..128]);
+        let mut weak = jwks.clone();
+        weak["keys"][0]["n"] = Value::from(short_n);
+        assert_eq!(
+            IdentityVerifier::new(&weak.to_string(), "i", "a").err(),
+            Some(JwksError::NoUsableKey)
+        );
+        let p384 = json!({"keys": [{"kty": "EC", "crv": "P-384", "x": "AA", "y": "AA"}]});
+        assert_eq!(
+            IdentityVerifier::new(&p384.to_string(), "i", "a").err(),
+            Some(JwksError::NoUsableKey)
+        );
+        assert_eq!(
+            IdentityVerifier::new("{", "i", "a").err(),
+            Some(JwksError::Invalid)
+        );
     }
 
     #[test]

@@ -32,25 +32,15 @@ pub fn loader() -> ConfigLoader {
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
 }
 
-/// The SDK config, loading in the background from the moment it is asked for. A function's
-/// Lambda init does not wait for it: loading it (its HTTPS client reads the TLS root
-/// certificates) took most of a function's init, several times an empty Lambda's whole init
-/// (BENCHMARKS.md, issue 8). The first request that needs AWS waits for whatever is left.
+/// The SDK config, loaded by the first request that needs AWS rather than at Lambda init:
+/// loading it (its HTTPS client reads the TLS root certificates) took most of a function's
+/// init, and loading it in the background instead competed with the runtime's own start
+/// (BENCHMARKS.md, issue 8: a later first answer no sooner than loading it on first use).
 #[derive(Clone, Default)]
 pub struct SharedSdk(Arc<OnceCell<SdkConfig>>);
 
 impl SharedSdk {
-    /// Starts loading [`sdk_config`] on the current Tokio runtime.
-    pub fn load_in_background() -> Self {
-        let sdk = SharedSdk::default();
-        let cell = sdk.0.clone();
-        tokio::spawn(async move {
-            cell.get_or_init(sdk_config).await;
-        });
-        sdk
-    }
-
-    /// The config, once loaded.
+    /// The config, loaded on the first call.
     pub async fn get(&self) -> &SdkConfig {
         self.0.get_or_init(sdk_config).await
     }
@@ -59,33 +49,26 @@ impl SharedSdk {
 /// How a client is made from the SDK config (`Client::new`).
 type MakeClient<C> = fn(&SdkConfig) -> C;
 
-/// An SDK client given ready-made, or made in the background from a [`SharedSdk`] (and
-/// awaited by the first call that needs it).
+/// An SDK client given ready-made, or made from a [`SharedSdk`] by the first call that needs it.
 pub struct LazyClient<C> {
     client: Arc<OnceCell<C>>,
-    /// How a deferred client is made; `None` for one given ready-made.
-    deferred: Option<(SharedSdk, MakeClient<C>)>,
+    /// How a lazy client is made; `None` for one given ready-made.
+    make: Option<(SharedSdk, MakeClient<C>)>,
 }
 
-impl<C: Send + Sync + 'static> LazyClient<C> {
+impl<C> LazyClient<C> {
     pub fn ready(client: C) -> Self {
         LazyClient {
             client: Arc::new(OnceCell::new_with(Some(client))),
-            deferred: None,
+            make: None,
         }
     }
 
-    /// Starts making the client with `make` as soon as `sdk` is loaded.
-    pub fn deferred(sdk: SharedSdk, make: MakeClient<C>) -> Self {
-        let client = Arc::new(OnceCell::new());
-        let (cell, background) = (client.clone(), sdk.clone());
-        tokio::spawn(async move {
-            cell.get_or_init(|| async { make(background.get().await) })
-                .await;
-        });
+    /// A client made with `make` from `sdk` on first use.
+    pub fn lazy(sdk: SharedSdk, make: MakeClient<C>) -> Self {
         LazyClient {
-            client,
-            deferred: Some((sdk, make)),
+            client: Arc::new(OnceCell::new()),
+            make: Some((sdk, make)),
         }
     }
 
@@ -93,9 +76,9 @@ impl<C: Send + Sync + 'static> LazyClient<C> {
         self.client
             .get_or_init(|| async {
                 let (sdk, make) = self
-                    .deferred
+                    .make
                     .as_ref()
-                    .expect("a client that is not ready is deferred");
+                    .expect("a client that is not ready has a maker");
                 make(sdk.get().await)
             })
             .await
@@ -106,7 +89,7 @@ impl<C> Clone for LazyClient<C> {
     fn clone(&self) -> Self {
         LazyClient {
             client: self.client.clone(),
-            deferred: self.deferred.clone(),
+            make: self.make.clone(),
         }
     }
 }

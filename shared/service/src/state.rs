@@ -30,21 +30,20 @@ impl State {
     /// `CHATPASS_AUDIENCE` for deployments without an API Gateway JWT authorizer.
     /// The AWS endpoint follows `AWS_ENDPOINT_URL` when set.
     ///
-    /// The AWS SDK config and clients are made in the background, so the Lambda init phase
-    /// ends (the runtime asks for its first event) without waiting for them; the first
-    /// request that reads a secret or the table waits for what is left (issue 8's cold start).
-    /// Missing or bad settings still fail here, at init.
+    /// The AWS SDK config and clients are made by the first request that reads a secret or
+    /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
+    /// loading them (issue 8's cold start). Missing or bad settings still fail here, at init.
     pub async fn from_env(stages: Stages) -> Result<State, String> {
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let verifier = verifier_from_env()?;
-        let sdk = aws::SharedSdk::load_in_background();
+        let sdk = aws::SharedSdk::default();
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
-        let source = SecretsManagerSource::deferred(sdk.clone(), prefix, stages);
+        let source = SecretsManagerSource::lazy(sdk.clone(), prefix, stages);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(State {
-            sessions: Arc::new(DynamoSessionStore::deferred(sdk, table)),
+            sessions: Arc::new(DynamoSessionStore::lazy(sdk, table)),
             configs: Arc::new(ConfigCache::new(
                 Arc::new(source),
                 clock.clone(),

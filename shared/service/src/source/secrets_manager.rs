@@ -36,11 +36,10 @@ impl SecretsManagerSource {
         }
     }
 
-    /// A source whose client is made in the background once `sdk` has loaded; the first
-    /// fetch waits for it (a Lambda's init does not).
-    pub fn deferred(sdk: SharedSdk, prefix: impl Into<String>, stages: Stages) -> Self {
+    /// A source whose client is made from `sdk` by its first fetch (not at Lambda init).
+    pub fn lazy(sdk: SharedSdk, prefix: impl Into<String>, stages: Stages) -> Self {
         SecretsManagerSource {
-            client: LazyClient::deferred(sdk, Client::new),
+            client: LazyClient::lazy(sdk, Client::new),
             prefix: prefix.into(),
             stages,
         }

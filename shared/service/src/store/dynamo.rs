@@ -53,11 +53,10 @@ impl DynamoSessionStore {
         }
     }
 
-    /// A store whose client is made in the background once `sdk` has loaded; the first call
-    /// waits for it (a Lambda's init does not).
-    pub fn deferred(sdk: SharedSdk, table: impl Into<String>) -> Self {
+    /// A store whose client is made from `sdk` by its first call (not at Lambda init).
+    pub fn lazy(sdk: SharedSdk, table: impl Into<String>) -> Self {
         DynamoSessionStore {
-            client: LazyClient::deferred(sdk, Client::new),
+            client: LazyClient::lazy(sdk, Client::new),
             table: table.into(),
         }
     }

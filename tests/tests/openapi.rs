@@ -1044,6 +1044,11 @@ async fn each_route_takes_exactly_the_documented_methods() {
         ),
     ];
     for (route, event) in events {
+        let mut documented_methods: Vec<&str> = METHODS
+            .into_iter()
+            .filter(|method| operation(&doc, route, method).is_some())
+            .collect();
+        documented_methods.sort_unstable();
         for method in METHODS {
             let response = call(&state, route, &with_method(event.clone(), method)).await;
             let refused = response.status() == 405;
@@ -1055,6 +1060,12 @@ async fn each_route_takes_exactly_the_documented_methods() {
                 response.status(),
                 if documented { "" } else { "not " }
             );
+            if refused {
+                let allow = response.headers()["allow"].to_str().unwrap();
+                let mut allowed: Vec<&str> = allow.split(", ").collect();
+                allowed.sort_unstable();
+                assert_eq!(allowed, documented_methods, "{method} {route}: Allow");
+            }
         }
     }
 }

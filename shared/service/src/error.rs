@@ -61,8 +61,9 @@ pub enum ServiceError {
     PayloadTooLarge(usize),
     #[error("{1}")]
     BadRequest(&'static str, String),
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    /// `allow` is the `Allow` header's value: the route's methods (RFC 9110 §15.5.6).
+    #[error("method not allowed (this route takes {allow})")]
+    MethodNotAllowed { allow: String },
     #[error("no such route")]
     NoRoute,
     #[error("{0}")]
@@ -88,7 +89,7 @@ impl ServiceError {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BadRequest(..) => StatusCode::BAD_REQUEST,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Gone(_) => StatusCode::GONE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -113,7 +114,7 @@ impl ServiceError {
             UnsupportedMediaType => "unsupported_media_type",
             PayloadTooLarge(_) => "payload_too_large",
             BadRequest(code, _) => code,
-            MethodNotAllowed => "method_not_allowed",
+            MethodNotAllowed { .. } => "method_not_allowed",
             NoRoute => "no_route",
             NotFound(_) => "not_found",
             Gone(_) => "gone",
@@ -143,7 +144,9 @@ impl ServiceError {
             MissingClaim(String::new()),
             UnsupportedMediaType,
             PayloadTooLarge(0),
-            MethodNotAllowed,
+            MethodNotAllowed {
+                allow: String::new(),
+            },
             NoRoute,
             NotFound(""),
             Gone(""),
@@ -166,7 +169,7 @@ impl ServiceError {
                 | MissingClaim(_)
                 | UnsupportedMediaType
                 | PayloadTooLarge(_)
-                | MethodNotAllowed
+                | MethodNotAllowed { .. }
                 | NoRoute
                 | NotFound(_)
                 | Gone(_)
@@ -225,6 +228,11 @@ impl ServiceError {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let ServiceError::MethodNotAllowed { allow } = &self
+            && let Ok(allow) = HeaderValue::from_str(allow)
+        {
+            headers.insert(header::ALLOW, allow);
+        }
         response
     }
 }
@@ -242,6 +250,16 @@ mod tests {
             response.headers()[header::CONTENT_TYPE],
             "application/problem+json"
         );
+    }
+
+    #[test]
+    fn a_405_names_the_allowed_methods() {
+        let response = ServiceError::MethodNotAllowed {
+            allow: "OPTIONS, POST".into(),
+        }
+        .into_response();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()[header::ALLOW], "OPTIONS, POST");
     }
 
     #[test]

@@ -48,12 +48,15 @@ pub fn project_id(request: &Request) -> Result<ProjectId, ServiceError> {
         .ok_or(ServiceError::UnknownProject)
 }
 
-/// Only `allowed` methods (and OPTIONS, answered elsewhere) reach a handler.
+/// Only `allowed` methods reach a handler; any other is a 405 whose `Allow` lists them.
 pub fn require_method(request: &Request, allowed: &[Method]) -> Result<(), ServiceError> {
     if allowed.contains(request.method()) {
         Ok(())
     } else {
-        Err(ServiceError::MethodNotAllowed)
+        let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+        Err(ServiceError::MethodNotAllowed {
+            allow: allow.join(", "),
+        })
     }
 }
 

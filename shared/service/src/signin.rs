@@ -67,7 +67,8 @@ pub async fn front(state: &State, request: &Request, endpoint: Endpoint) -> Resu
         error,
         cors: cors.clone(),
     };
-    http::require_method(request, &[Method::POST]).map_err(refuse)?;
+    // OPTIONS was answered above; it is listed for the 405's `Allow`.
+    http::require_method(request, &[Method::OPTIONS, Method::POST]).map_err(refuse)?;
     if let Some(field) = http::json_body(request)
         .map_err(refuse)?
         .and_then(|b| b.keys().next().cloned())

@@ -69,6 +69,21 @@ pub enum JwksError {
     NoUsableKey,
 }
 
+/// The RSA modulus sizes RS256 keys may have (RFC 7518 §3.3 asks for at least 2,048 bits).
+const RSA_MODULUS_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// The bit length of a big-endian unsigned integer.
+fn bit_length(be: &[u8]) -> usize {
+    let significant = be
+        .iter()
+        .position(|&b| b != 0)
+        .map_or(&[][..], |i| &be[i..]);
+    match significant.first() {
+        Some(first) => significant.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 struct Key {
     kid: Option<String>,
     algorithm: Algorithm,
@@ -80,8 +95,14 @@ impl Key {
     fn from_jwk(jwk: &Jwk) -> Option<Key> {
         let (algorithm, key) = match &jwk.algorithm {
             AlgorithmParameters::RSA(rsa) => {
+                let n = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
+                // aws-lc checks the size when verifying; checked here so a short key is
+                // never loaded (and the JWKS with only such keys is refused at start).
+                if !RSA_MODULUS_BITS.contains(&bit_length(&n)) {
+                    return None;
+                }
                 let components = PublicKeyComponents {
-                    n: URL_SAFE_NO_PAD.decode(&rsa.n).ok()?,
+                    n,
                     e: URL_SAFE_NO_PAD.decode(&rsa.e).ok()?,
                 };
                 let der = components.as_der().ok()?;
@@ -305,13 +326,27 @@ mod tests {
     }
 
     #[test]
+    fn measures_bit_lengths() {
+        assert_eq!(bit_length(&[]), 0);
+        assert_eq!(bit_length(&[0, 0]), 0);
+        assert_eq!(bit_length(&[1]), 1);
+        assert_eq!(bit_length(&[0, 0x80, 0]), 16);
+        assert_eq!(bit_length(&[0x7f; 256]), 2047);
+        assert_eq!(bit_length(&[0xff; 256]), 2048);
+    }
+
+    #[test]
     fn skips_keys_it_cannot_use_at_load() {
-        // An RSA modulus of 1,024 bits: too short for RS256 here, refused before any token.
+        // An odd RSA modulus of exactly 1,024 bits: too short for RS256, refused before any
+        // token.
         let jwks: Value = serde_json::from_str(&idp().jwks()).unwrap();
         let n = jwks["keys"][0]["n"].as_str().unwrap();
-        let short_n = URL_SAFE_NO_PAD.encode(&URL_SAFE_NO_PAD.decode(n).unwrap()[..128]);
+        let mut short = URL_SAFE_NO_PAD.decode(n).unwrap()[..128].to_vec();
+        short[0] |= 0x80;
+        short[127] |= 1;
+        assert_eq!(bit_length(&short), 1024);
         let mut weak = jwks.clone();
-        weak["keys"][0]["n"] = Value::from(short_n);
+        weak["keys"][0]["n"] = Value::from(URL_SAFE_NO_PAD.encode(&short));
         assert_eq!(
             IdentityVerifier::new(&weak.to_string(), "i", "a").err(),
             Some(JwksError::NoUsableKey)

@@ -10,6 +10,7 @@ use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, put_project};
 use serde_json::{Value, json};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -41,6 +42,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A free port whose next one is free too: the embedded demo serves its page on the next port.
+fn free_port_pair() -> u16 {
+    loop {
+        let port = free_port();
+        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+}
+
 /// A running `chatpass serve`, interrupted (Ctrl-C) on drop.
 struct Serve {
     child: Child,
@@ -49,7 +60,7 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
-        let port = free_port();
+        let port = free_port_pair();
         let addr = format!("127.0.0.1:{port}");
         let mut command = Command::new(cli::binary());
         command
@@ -58,9 +69,14 @@ impl Serve {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         command.envs(env.iter().copied());
-        let child = command.spawn().unwrap();
+        let mut child = command.spawn().unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(&addr).is_err() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+                panic!("chatpass serve exited ({status}) before listening: {stderr}");
+            }
             assert!(Instant::now() < deadline, "chatpass serve did not start");
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     chatpass_service::logging::init();
-    let state = State::from_env(Stages::CurrentAndPrevious).await?;
+    let state = State::from_env(Stages::CurrentAndPrevious)?;
     run(service_fn(|request| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(user_details_callback::handler(&state, request).await) }

@@ -33,7 +33,7 @@ impl State {
     /// The AWS SDK config and clients are made by the first request that reads a secret or
     /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
     /// loading them (issue 8's cold start). Missing or bad settings still fail here, at init.
-    pub async fn from_env(stages: Stages) -> Result<State, String> {
+    pub fn from_env(stages: Stages) -> Result<State, String> {
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let verifier = verifier_from_env()?;

@@ -5,13 +5,11 @@
 //! Building the request from the event is setup, not timed.
 //! Run: `cargo bench -p hash-user --bench handler`.
 
-use chatpass_service::source::{CacheSettings, ConfigCache};
-use chatpass_service::testing::{fixture, harness, json_body, request};
+use chatpass_service::testing::{cached_harness, fixture, json_body, request};
 use chatpass_signing::mac::{hmac_sha256, hmac_sha256_hex};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use std::hint::black_box;
-use std::sync::Arc;
 
 const NOW: u64 = 1_700_000_000;
 const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
@@ -21,20 +19,15 @@ fn handler(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let mut h = harness(
+    let state = cached_harness(
         &[(
             "acme-sprinklr",
             json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "options": {"mode": "user"},
                    "allowed_origins": ["https://www.example.com"]}),
         )],
         NOW,
-    );
-    h.state.configs = Arc::new(ConfigCache::new(
-        h.state.configs.clone(),
-        h.clock.clone(),
-        CacheSettings::default(),
-    ));
-    let state = h.state;
+    )
+    .state;
     let event = fixture(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/events/user-hash.json"

@@ -3,7 +3,7 @@
 
 use crate::clock::ManualClock;
 use crate::jwks::JwksCache;
-use crate::source::MemorySource;
+use crate::source::{CacheSettings, ConfigCache, MemorySource};
 use crate::store::MemorySessionStore;
 use crate::{ProjectConfig, State};
 use lambda_http::{Body, Request, Response};
@@ -36,6 +36,18 @@ pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
         store,
         clock,
     }
+}
+
+/// [`harness`] with the deployed functions' config cache in front of its projects, as a warm
+/// Lambda has it (the benches fetch once before timing).
+pub fn cached_harness(projects: &[(&str, Value)], now: u64) -> Harness {
+    let mut h = harness(projects, now);
+    h.state.configs = Arc::new(ConfigCache::new(
+        h.state.configs.clone(),
+        h.clock.clone(),
+        CacheSettings::default(),
+    ));
+    h
 }
 
 /// An event fixture file as JSON.

@@ -165,12 +165,15 @@ async fn serve(args: Args) -> Result<(), String> {
         );
     }
     let settings = CacheSettings::from_env();
+    let configs: Arc<dyn ConfigSource> =
+        Arc::new(ConfigCache::new(source, clock.clone(), settings));
+    // Without a signing-only source, every route reads the same configs through one cache.
     let signing_configs: Arc<dyn ConfigSource> = match signing_source {
         Some(signing) => Arc::new(ConfigCache::new(signing, clock.clone(), settings)),
-        None => Arc::new(ConfigCache::new(source.clone(), clock.clone(), settings)),
+        None => configs.clone(),
     };
     let state = State {
-        configs: Arc::new(ConfigCache::new(source, clock.clone(), settings)),
+        configs,
         verifier: None,
         sessions,
         clock,

@@ -2,3 +2,4 @@
 
 pub mod moto;
 pub mod support;
+pub mod vectors;

@@ -22,13 +22,7 @@ fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A file of ../shared/vectors (beside the repository), or of `CHATPASS_VECTORS`.
-pub fn vectors(name: &str) -> Value {
-    let dir = std::env::var_os("CHATPASS_VECTORS")
-        .map_or_else(|| workspace().join("../shared/vectors"), PathBuf::from);
-    let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+pub use crate::vectors::load as vectors;
 
 /// A fixture event of a function (`functions/<function>/events/<name>.json`) as JSON.
 pub fn fixture(function: &str, name: &str) -> Value {

@@ -4,7 +4,8 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{chatpass, scratch, vectors, write};
+use chatpass_tests::support::vectors;
+use cli::{chatpass, scratch, write};
 use serde_json::{Value, json};
 
 #[test]

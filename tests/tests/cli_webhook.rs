@@ -4,7 +4,8 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{chatpass, scratch, vectors, write};
+use chatpass_tests::support::vectors;
+use cli::{chatpass, scratch, write};
 
 #[test]
 fn judges_every_webhook_vector_as_expected() {

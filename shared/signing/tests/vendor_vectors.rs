@@ -17,7 +17,6 @@ fn decode_part(part: &str) -> Value {
 fn every_vendor_vector_signs_as_expected() {
     let cases = common::vectors("vendors.json");
     let cases = cases["cases"].as_array().unwrap();
-    assert!(cases.len() >= 18);
     let mut seen = std::collections::BTreeSet::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();

@@ -1,5 +1,5 @@
 //! Runs the `chatpass` binary for the `cli_*` tests: builds it once per test binary with the
-//! cargo running the tests, writes scratch files under the target dir, loads the vectors.
+//! cargo running the tests, writes scratch files under the target dir.
 
 #![allow(dead_code)] // each cli_* test file uses a different part
 
@@ -113,14 +113,4 @@ pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, contents).expect("scratch file");
     path
-}
-
-/// A vectors file from `../shared/vectors` beside the repository (or `CHATPASS_VECTORS`).
-pub fn vectors(name: &str) -> serde_json::Value {
-    let dir = std::env::var_os("CHATPASS_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors"));
-    let path = dir.join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

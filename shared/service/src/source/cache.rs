@@ -52,25 +52,35 @@ impl CacheSettings {
 
 type Lookup = Result<Arc<ProjectConfig>, SourceError>;
 
-#[derive(Default)]
-struct Slot {
-    entry: Option<Entry>,
-    /// When the source last failed for this project (ms).
+/// A project's config, as last fetched.
+struct Entry {
+    config: Arc<ProjectConfig>,
+    fetched_ms: u64,
+    /// When the source last failed while this entry was due for a refresh.
     failed_ms: Option<u64>,
-    /// Held by the one request fetching this project; the others wait on it.
-    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
-struct Entry {
-    lookup: Lookup,
-    fetched_ms: u64,
+/// A project with no config to serve: unknown, invalid, or the source failed before any
+/// fetch succeeded. Kept apart from entries, under its own bound, so that requests for
+/// made-up project ids (on routes anyone may call) never push a real project out.
+struct Miss {
+    error: SourceError,
+    at_ms: u64,
+}
+
+#[derive(Default)]
+struct Slots {
+    entries: HashMap<ProjectId, Entry>,
+    misses: HashMap<ProjectId, Miss>,
+    /// One per project being fetched: the request fetching holds it, the others wait on it.
+    gates: HashMap<ProjectId, Arc<tokio::sync::Mutex<()>>>,
 }
 
 pub struct ConfigCache {
     source: Arc<dyn ConfigSource>,
     clock: Arc<dyn Clock>,
     settings: CacheSettings,
-    slots: Mutex<HashMap<ProjectId, Slot>>,
+    slots: Mutex<Slots>,
 }
 
 impl ConfigCache {
@@ -83,115 +93,140 @@ impl ConfigCache {
             source,
             clock,
             settings,
-            slots: Mutex::new(HashMap::new()),
+            slots: Mutex::default(),
         }
     }
 
-    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<ProjectId, Slot>> {
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
         self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// What may be answered from the cache at `now`, if anything.
-    fn cached(&self, slot: &Slot, now: u64) -> Option<Lookup> {
+    fn cached(&self, slots: &Slots, id: &ProjectId, now: u64) -> Option<Lookup> {
         let s = &self.settings;
-        let recently_failed = slot
-            .failed_ms
-            .is_some_and(|at| now < at + s.retry_interval * 1000);
-        let Some(entry) = &slot.entry else {
-            return recently_failed
-                .then(|| Err(SourceError::Unavailable("failed moments ago".into())));
-        };
-        let age = now.saturating_sub(entry.fetched_ms);
-        let usable = match &entry.lookup {
-            Ok(_) => age < s.ttl * 1000 || (recently_failed && age < (s.ttl + s.stale_for) * 1000),
-            Err(_) => age < s.negative_ttl * 1000,
-        };
-        usable.then(|| entry.lookup.clone())
-    }
-
-    /// Makes room for one more project, dropping the oldest entry nobody is fetching.
-    fn evict_if_full(&self, slots: &mut HashMap<ProjectId, Slot>) {
-        if slots.len() < self.settings.max_entries {
-            return;
+        if let Some(entry) = slots.entries.get(id) {
+            let age = now.saturating_sub(entry.fetched_ms);
+            let failed_lately = entry
+                .failed_ms
+                .is_some_and(|at| now < at + s.retry_interval * 1000);
+            let usable =
+                age < s.ttl * 1000 || (failed_lately && age < (s.ttl + s.stale_for) * 1000);
+            return usable.then(|| Ok(entry.config.clone()));
         }
-        let oldest = slots
-            .iter()
-            .filter(|(_, slot)| Arc::strong_count(&slot.gate) == 1)
-            .min_by_key(|(_, slot)| slot.entry.as_ref().map_or(0, |e| e.fetched_ms))
-            .map(|(id, _)| id.clone());
-        if let Some(id) = oldest {
-            slots.remove(&id);
-        }
+        let miss = slots.misses.get(id)?;
+        let lifetime = match miss.error {
+            SourceError::Unavailable(_) => s.retry_interval,
+            _ => s.negative_ttl,
+        };
+        (now < miss.at_ms + lifetime * 1000).then(|| Err(miss.error.clone()))
     }
 
     async fn lookup(&self, id: &ProjectId) -> Lookup {
         let gate = {
             let mut slots = self.slots();
-            if let Some(hit) = slots
-                .get(id)
-                .and_then(|slot| self.cached(slot, self.clock.now_ms()))
-            {
+            if let Some(hit) = self.cached(&slots, id, self.clock.now_ms()) {
                 return hit;
             }
-            if !slots.contains_key(id) {
-                self.evict_if_full(&mut slots);
-            }
-            slots.entry(id.clone()).or_default().gate.clone()
+            slots.gates.entry(id.clone()).or_default().clone()
         };
-        let _fetching = gate.lock().await;
-        if let Some(hit) = self
-            .slots()
-            .get(id)
-            .and_then(|slot| self.cached(slot, self.clock.now_ms()))
-        {
-            return hit;
+        let fetching = gate.lock().await;
+        let hit = self.cached(&self.slots(), id, self.clock.now_ms());
+        let lookup = match hit {
+            Some(hit) => hit,
+            None => {
+                let fetched = self.source.project(id).await;
+                self.store(id, fetched)
+            }
+        };
+        drop(fetching);
+        let mut slots = self.slots();
+        // The last request through the gate removes it.
+        if Arc::strong_count(&gate) == 2 {
+            slots.gates.remove(id);
         }
+        lookup
+    }
 
-        let fetched = self.source.project(id).await;
+    /// Keeps what the source answered and says what to serve.
+    fn store(&self, id: &ProjectId, fetched: Lookup) -> Lookup {
+        let s = &self.settings;
         let now = self.clock.now_ms();
         let mut slots = self.slots();
-        let slot = slots.entry(id.clone()).or_default();
         match fetched {
-            Err(SourceError::Unavailable(cause)) => {
-                slot.failed_ms = Some(now);
-                match slot
-                    .entry
-                    .as_ref()
-                    .map(|e| (&e.lookup, now.saturating_sub(e.fetched_ms)))
-                {
-                    Some((Ok(config), age))
-                        if age < (self.settings.ttl + self.settings.stale_for) * 1000 =>
-                    {
-                        tracing::warn!(project = %id, cause = %cause, age_s = age / 1000, "config source failing; serving the cached config");
-                        Ok(config.clone())
-                    }
-                    _ => {
-                        tracing::warn!(project = %id, cause = %cause, "config source failing and nothing cached to serve");
-                        Err(SourceError::Unavailable(cause))
-                    }
+            Ok(config) => {
+                if config.vendor_key_is_short {
+                    tracing::warn!(project = %id, "the vendor key is shorter than 16 bytes; check it is the whole key");
                 }
-            }
-            lookup => {
-                match &lookup {
-                    Ok(config) if config.vendor_key_is_short => {
-                        tracing::warn!(project = %id, "the vendor key is shorter than 16 bytes; check it is the whole key");
-                    }
-                    Err(SourceError::Invalid(e)) => {
-                        tracing::warn!(project = %id, field = %e.field, "project config refused")
-                    }
-                    _ => {}
+                slots.misses.remove(id);
+                if !slots.entries.contains_key(id) && slots.entries.len() >= s.max_entries {
+                    evict_oldest_entry(&mut slots);
                 }
-                slot.failed_ms = None;
-                slot.entry = Some(Entry {
-                    lookup: lookup.clone(),
+                let entry = Entry {
+                    config: config.clone(),
                     fetched_ms: now,
-                });
-                lookup
+                    failed_ms: None,
+                };
+                slots.entries.insert(id.clone(), entry);
+                Ok(config)
+            }
+            Err(SourceError::Unavailable(cause)) => {
+                if let Some(entry) = slots.entries.get_mut(id) {
+                    entry.failed_ms = Some(now);
+                    let age = now.saturating_sub(entry.fetched_ms);
+                    if age < (s.ttl + s.stale_for) * 1000 {
+                        tracing::warn!(project = %id, cause = %cause, age_s = age / 1000, "config source failing; serving the cached config");
+                        return Ok(entry.config.clone());
+                    }
+                }
+                tracing::warn!(project = %id, cause = %cause, "config source failing and nothing cached to serve");
+                let error = SourceError::Unavailable(cause);
+                remember_miss(&mut slots, s.max_entries, id, &error, now);
+                Err(error)
+            }
+            Err(error) => {
+                if let SourceError::Invalid(e) = &error {
+                    tracing::warn!(project = %id, field = %e.field, "project config refused");
+                }
+                slots.entries.remove(id);
+                remember_miss(&mut slots, s.max_entries, id, &error, now);
+                Err(error)
             }
         }
     }
+}
+
+/// Makes room for one more project, dropping the oldest entry nobody is fetching.
+fn evict_oldest_entry(slots: &mut Slots) {
+    let oldest = slots
+        .entries
+        .iter()
+        .filter(|(id, _)| !slots.gates.contains_key(*id))
+        .min_by_key(|(_, entry)| entry.fetched_ms)
+        .map(|(id, _)| id.clone());
+    if let Some(id) = oldest {
+        slots.entries.remove(&id);
+    }
+}
+
+/// Remembers a miss, dropping the oldest miss (never an entry) when misses are at their bound.
+fn remember_miss(slots: &mut Slots, max: usize, id: &ProjectId, error: &SourceError, now: u64) {
+    if !slots.misses.contains_key(id) && slots.misses.len() >= max {
+        let oldest = slots
+            .misses
+            .iter()
+            .min_by_key(|(_, miss)| miss.at_ms)
+            .map(|(id, _)| id.clone());
+        if let Some(oldest) = oldest {
+            slots.misses.remove(&oldest);
+        }
+    }
+    let miss = Miss {
+        error: error.clone(),
+        at_ms: now,
+    };
+    slots.misses.insert(id.clone(), miss);
 }
 
 impl ConfigSource for ConfigCache {
@@ -330,6 +365,48 @@ mod tests {
             cache.project(&id(&format!("p{n}"))).await.unwrap();
             clock.advance(1);
         }
-        assert_eq!(cache.slots().len(), 3);
+        assert_eq!(cache.slots().entries.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn unknown_projects_never_push_a_real_one_out() {
+        let (cache, source, clock) = cache(CacheSettings {
+            max_entries: 3,
+            ..CacheSettings::default()
+        });
+        for n in 0..3 {
+            cache.project(&id(&format!("p{n}"))).await.unwrap();
+        }
+        for n in 0..50 {
+            clock.advance(1);
+            assert!(cache.project(&id(&format!("missing-{n}"))).await.is_err());
+        }
+        let calls = source.calls.load(Ordering::SeqCst);
+        for n in 0..3 {
+            cache.project(&id(&format!("p{n}"))).await.unwrap();
+        }
+        assert_eq!(source.calls.load(Ordering::SeqCst), calls, "still cached");
+        let slots = cache.slots();
+        assert_eq!((slots.entries.len(), slots.misses.len()), (3, 3));
+        assert!(slots.gates.is_empty());
+    }
+
+    #[tokio::test]
+    async fn unknown_projects_never_push_out_a_stale_copy_while_the_source_fails() {
+        let (cache, source, clock) = cache(CacheSettings {
+            max_entries: 2,
+            ..CacheSettings::default()
+        });
+        cache.project(&id("acme")).await.unwrap();
+        source.down.store(true, Ordering::SeqCst);
+        clock.advance(400);
+        assert!(cache.project(&id("acme")).await.is_ok(), "stale");
+        for n in 0..10 {
+            assert!(cache.project(&id(&format!("missing-{n}"))).await.is_err());
+        }
+        assert!(
+            cache.project(&id("acme")).await.is_ok(),
+            "still the stale copy"
+        );
     }
 }

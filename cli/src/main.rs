@@ -1,11 +1,8 @@
 //! The `chatpass` command: operator tools that use the same signing code as the functions.
 //! This file only parses arguments, dispatches to `commands`, and turns outcomes into exit codes.
 
-mod clock;
-mod commands;
-
+use chatpass::commands::{self, Failure, Report};
 use clap::{Parser, Subcommand};
-use commands::{Failure, Report};
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -2,13 +2,12 @@
 //! fixtures, handler states over memory or moto, and reading responses.
 
 use crate::moto::Moto;
+use chatpass_service::State;
 use chatpass_service::clock::{Clock, ManualClock};
-use chatpass_service::jwks::JwksCache;
 use chatpass_service::source::{
     CacheSettings, ConfigCache, ConfigSource, MemorySource, SecretsManagerSource, Stages,
 };
 use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
-use chatpass_service::{ProjectConfig, State};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -54,7 +53,7 @@ pub fn for_project(mut event: Value, project: &str) -> Value {
 }
 
 /// Replaces the authorizer's claims (`None` removes the authorizer).
-pub fn with_claims(mut event: Value, claims: Option<Value>) -> Value {
+pub fn with_authorizer_claims(mut event: Value, claims: Option<Value>) -> Value {
     match claims {
         Some(claims) => {
             event["requestContext"]["authorizer"] =
@@ -99,16 +98,14 @@ pub fn claims_for(user: &Value, iat: u64) -> Value {
 
 /// A state over in-memory ports.
 pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
-    let projects = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).unwrap());
-    State {
-        configs: Arc::new(MemorySource::new(projects)),
-        verifier: None,
-        sessions: Arc::new(MemorySessionStore::new()),
+    let projects = projects.iter().map(|(id, doc)| {
+        chatpass_service::ProjectConfig::from_value(id, doc.clone()).expect("a valid project")
+    });
+    State::new(
+        Arc::new(MemorySource::new(projects)),
+        Arc::new(MemorySessionStore::new()),
         clock,
-        jwks: Arc::new(JwksCache::default()),
-    }
+    )
 }
 
 /// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto`.
@@ -131,13 +128,7 @@ pub async fn moto_state(
         aws_sdk_dynamodb::Client::new(&sdk),
         table,
     ));
-    State {
-        configs,
-        verifier: None,
-        sessions,
-        clock,
-        jwks: Arc::new(JwksCache::default()),
-    }
+    State::new(configs, sessions, clock)
 }
 
 /// Stores a project's config in moto's Secrets Manager under the prefix.
@@ -238,133 +229,4 @@ pub fn oidc_logout(project: &str, logout_token: &str) -> Value {
 /// The `events` claim of an OIDC back-channel logout token.
 pub fn backchannel_events() -> Value {
     json!({"http://schemas.openid.net/event/backchannel-logout": {}})
-}
-
-/// A JWKS document served over plain HTTP/1.1 on a loopback port, as an identity provider
-/// would serve it (`GET` any path answers the document). Stops when dropped.
-pub struct JwksServer {
-    /// `http://127.0.0.1:<port>/jwks.json`
-    pub url: String,
-    addr: std::net::SocketAddr,
-    served: Arc<std::sync::atomic::AtomicUsize>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl JwksServer {
-    /// Serves `jwks` (a JWKS document) until dropped.
-    pub fn start(jwks: String) -> JwksServer {
-        use std::io::{Read, Write};
-        use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let addr = listener.local_addr().expect("the listener's address");
-        let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let thread = {
-            let (served, stop) = (served.clone(), stop.clone());
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let Ok(mut stream) = stream else { continue };
-                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let (status, body) = if head.starts_with(b"GET ") {
-                        served.fetch_add(1, Ordering::SeqCst);
-                        ("200 OK", jwks.as_str())
-                    } else {
-                        ("405 Method Not Allowed", "")
-                    };
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                }
-            })
-        };
-        JwksServer {
-            url: format!("http://{addr}/jwks.json"),
-            addr,
-            served,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    /// How many GETs it has answered.
-    pub fn served(&self) -> usize {
-        self.served.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-impl Drop for JwksServer {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        // Wakes the accept loop so it sees the flag.
-        let _ = std::net::TcpStream::connect(self.addr);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Project configs kept as raw JSON documents and checked on every lookup, the way a secret
-/// is read: a document that does not check is a [`SourceError::Invalid`], as Secrets Manager
-/// and file sources report it.
-///
-/// [`SourceError::Invalid`]: chatpass_service::source::SourceError::Invalid
-#[derive(Debug, Default, Clone)]
-pub struct RawSource {
-    documents: std::collections::HashMap<String, Value>,
-}
-
-impl RawSource {
-    pub fn new(projects: &[(&str, Value)]) -> Self {
-        RawSource {
-            documents: projects
-                .iter()
-                .map(|(id, doc)| ((*id).to_owned(), doc.clone()))
-                .collect(),
-        }
-    }
-}
-
-impl ConfigSource for RawSource {
-    fn project<'a>(
-        &'a self,
-        id: &'a chatpass_service::ProjectId,
-    ) -> chatpass_service::source::BoxFuture<
-        'a,
-        Result<Arc<ProjectConfig>, chatpass_service::source::SourceError>,
-    > {
-        use chatpass_service::source::SourceError;
-        let found = match self.documents.get(id.as_str()) {
-            None => Err(SourceError::NotFound),
-            Some(doc) => ProjectConfig::from_value(id.as_str(), doc.clone())
-                .map(Arc::new)
-                .map_err(SourceError::from),
-        };
-        Box::pin(async move { found })
-    }
-}
-
-/// A state over in-memory ports whose configs are checked on lookup (see [`RawSource`]), so
-/// a project may hold a config that does not check.
-pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
-    State {
-        configs: Arc::new(RawSource::new(projects)),
-        verifier: None,
-        sessions: Arc::new(MemorySessionStore::new()),
-        clock,
-        jwks: Arc::new(JwksCache::default()),
-    }
 }

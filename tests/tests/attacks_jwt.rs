@@ -13,14 +13,17 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::http::MAX_BODY_BYTES;
-use chatpass_service::standin_idp::StandinIdp;
-use chatpass_service::verifier::{DEFAULT_MAX_LIFETIME_SECONDS, IdentityVerifier, VerifyError};
+use chatpass_service::identity::rules::MAX_IDENTITY_LIFETIME_SECONDS as DEFAULT_MAX_LIFETIME_SECONDS;
+use chatpass_service::identity::{
+    Claims, IdentityVerifier, Jwks, KeySet, Rules, StandinIdp, VerifyError, flatten, verify,
+};
+use chatpass_service::request::MAX_BODY_BYTES;
+use chatpass_service::testing::JwksServer;
 use chatpass_signing::explain::{Problem, explain};
 use chatpass_signing::keys::VendorKey;
 use chatpass_signing::{Vendor, VendorConfig, vendors};
 use chatpass_tests::support::{
-    JwksServer, fixture, for_project, json_body, memory_state, request, with_claims, with_header,
+    fixture, for_project, json_body, memory_state, request, with_authorizer_claims, with_header,
 };
 use jsonwebtoken::{Algorithm as Alg, EncodingKey, crypto};
 use lambda_http::{Body, Response};
@@ -94,8 +97,17 @@ fn rsa_kid() -> String {
     idp().rsa_jwk["kid"].as_str().unwrap().to_owned()
 }
 
-fn verifier() -> IdentityVerifier {
-    IdentityVerifier::new(&idp().jwks, ISSUER, AUDIENCE).unwrap()
+/// chatpass's own check of the honest IdP's identity tokens, keys parsed once.
+struct Verifier(KeySet);
+
+impl Verifier {
+    fn verify(&self, token: &str, now: u64) -> Result<Claims, VerifyError> {
+        verify(&self.0, token, &Rules::identity(ISSUER, AUDIENCE), now).map(flatten)
+    }
+}
+
+fn verifier() -> Verifier {
+    Verifier(KeySet::parse(&idp().jwks).unwrap())
 }
 
 // --- token building --------------------------------------------------------------------------
@@ -840,7 +852,7 @@ fn jsm_project() -> Value {
 }
 
 async fn token_request(state: &State, token: &str) -> Option<Response<Body>> {
-    let event = with_claims(for_project(fixture("issue-jwt", "token"), PROJECT), None);
+    let event = with_authorizer_claims(for_project(fixture("issue-jwt", "token"), PROJECT), None);
     let event = with_header(event, "authorization", Some(&format!("Bearer {token}")));
     // A value no HTTP header can carry never reaches the function.
     let request = lambda_http::request::from_str(&event.to_string()).ok()?;
@@ -853,8 +865,13 @@ async fn token_request(state: &State, token: &str) -> Option<Response<Body>> {
 
 #[tokio::test]
 async fn the_issue_jwt_handler_answers_every_attack_with_401() {
-    let mut state = memory_state(&[(PROJECT, jsm_project())], Arc::new(ManualClock::at(NOW)));
-    state.verifier = Some(Arc::new(verifier()));
+    let verifier = IdentityVerifier {
+        jwks: Jwks::document(&idp().jwks).unwrap(),
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+    };
+    let state = memory_state(&[(PROJECT, jsm_project())], Arc::new(ManualClock::at(NOW)))
+        .with_verifier(Arc::new(verifier));
     let control = token_request(&state, &honest_rs256(&Kind::Identity.claims()))
         .await
         .unwrap();
@@ -893,13 +910,13 @@ struct Oidc {
     jwks: JwksServer,
 }
 
-fn oidc() -> Oidc {
-    let jwks = JwksServer::start(idp().jwks.clone());
+async fn oidc() -> Oidc {
+    let jwks = JwksServer::start(&idp().jwks.clone()).await;
     let project = |audience: &str| {
         json!({
             "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
             "options": {"mode": "custom-user"},
-            "oidc_logout": {"issuer": ISSUER, "audience": audience, "jwks_url": jwks.url},
+            "oidc_logout": {"issuer": ISSUER, "audience": audience, "jwks_url": jwks.url()},
         })
     };
     let state = memory_state(
@@ -947,9 +964,9 @@ async fn nothing_recorded(state: &State) -> bool {
 
 #[tokio::test]
 async fn the_logout_endpoint_refuses_every_attack_with_400_and_records_nothing() {
-    let Oidc { state, jwks } = oidc();
+    let Oidc { state, jwks } = oidc().await;
     // An attacker's JWKS server, named by jku headers: it must never be asked.
-    let attacker = JwksServer::start(json!({"keys": []}).to_string());
+    let attacker = JwksServer::start(&json!({"keys": []}).to_string()).await;
     let mut cases = cases(Kind::Logout);
     for case in &mut cases {
         if case.token.contains("http://127.0.0.1:9/") {
@@ -959,7 +976,7 @@ async fn the_logout_endpoint_refuses_every_attack_with_400_and_records_nothing()
             let mut header = header;
             for member in ["jku", "x5u"] {
                 if header.get(member).is_some() {
-                    header[member] = json!(attacker.url);
+                    header[member] = json!(attacker.url());
                 }
             }
             let claims: Value =
@@ -992,14 +1009,14 @@ async fn the_logout_endpoint_refuses_every_attack_with_400_and_records_nothing()
         nothing_recorded(&state).await,
         "a refused logout was recorded"
     );
-    assert_eq!(attacker.served(), 0, "a header made chatpass fetch a key");
-    assert_eq!(jwks.served(), 1, "only the configured JWKS, once");
+    assert_eq!(attacker.fetches(), 0, "a header made chatpass fetch a key");
+    assert_eq!(jwks.fetches(), 1, "only the configured JWKS, once");
     println!("logout endpoint: {} attacks refused", cases.len());
 }
 
 #[tokio::test]
 async fn a_logout_token_for_another_project_or_purpose_is_refused() {
-    let Oidc { state, jwks: _jwks } = oidc();
+    let Oidc { state, jwks: _jwks } = oidc().await;
     let neighbours = changed(&Kind::Logout.claims(), json!({"aud": NEIGHBOUR_AUDIENCE}));
     let token = honest_rs256(&neighbours);
     let refused = [

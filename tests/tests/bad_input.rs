@@ -5,30 +5,24 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chatpass::routes::Route as Api;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::http::MAX_BODY_BYTES;
-use chatpass_service::standin_idp::StandinIdp;
-use chatpass_service::store::Session;
-use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::request::MAX_BODY_BYTES;
+use chatpass_service::testing::{
+    CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, REFERENCE, SPRINKLR_KEY, WEBHOOK_SECRET, idp, raw_state,
+    session, verifier_for,
+};
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::support::{
-    fixture, for_project, json_body, raw_state, request, with_body, with_header, with_method,
+    fixture, for_project, json_body, request, with_body, with_header, with_method,
 };
 use lambda_http::{Body, Response};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-const NOW: u64 = 1_700_000_000;
-const ORIGIN: &str = "https://www.example.com";
-const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
-const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
-const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
-const WEBHOOK_SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
-const REFERENCE: &str = "00112233445566778899aabbccddeeff";
 
 /// Key values in configs that do not check: no answer may ever contain one.
 const BROKEN_KEYS: [&str; 4] = [
@@ -99,10 +93,11 @@ impl Route {
     }
 
     async fn call(self, state: &State, event: &Value) -> Response<Body> {
-        match self {
-            Route::Token => issue_jwt::handler(state, request(event)).await,
-            Route::UserHash => hash_user::handler(state, request(event)).await,
-        }
+        let api = match self {
+            Route::Token => Api::Token,
+            Route::UserHash => Api::UserHash,
+        };
+        api.handle(state, request(event)).await
     }
 }
 
@@ -764,28 +759,19 @@ fn arbitrary_requests_never_get_a_5xx_or_a_panic_from_any_handler() {
         .enable_all()
         .build()
         .unwrap();
-    let idp = StandinIdp::generate("https://idp.example.com/", "chatpass");
-    let bearer = idp.id_token(
+    let bearer = idp().id_token(
         "u-1001",
         NOW,
         json!({"email": "alice@example.com", "email_verified": true, "given_name": "Alice"}),
     );
-    let mut state = state();
-    state.verifier = Some(Arc::new(
-        IdentityVerifier::new(&idp.jwks(), &idp.issuer, &idp.audience).unwrap(),
-    ));
+    let state = state().with_verifier(verifier_for(idp()));
     for project in ["acme-custom", "acme-cookie"] {
-        let session = Session {
-            project: project.into(),
-            reference: REFERENCE.into(),
-            user: User {
-                id: "u-1001".into(),
-                email: Some("alice@example.com".into()),
-                ..User::default()
-            },
-            created_ms: NOW * 1000,
-            expires_at: NOW + 300,
+        let user = User {
+            id: "u-1001".into(),
+            email: Some("alice@example.com".into()),
+            ..User::default()
         };
+        let session = session(project, REFERENCE, user, NOW, 300);
         runtime
             .block_on(state.sessions.put_session(&session))
             .unwrap();
@@ -803,18 +789,13 @@ fn arbitrary_requests_never_get_a_5xx_or_a_panic_from_any_handler() {
                 // Not an event API Gateway could send; nothing reaches a handler.
                 return Ok(());
             };
-            let copy = || lambda_http::request::from_str(&event.to_string()).unwrap();
+            drop(request);
             runtime.block_on(async {
-                check("issue-jwt", &issue_jwt::handler(&state, request).await)?;
-                check("hash-user", &hash_user::handler(&state, copy()).await)?;
-                check(
-                    "user-details-callback",
-                    &user_details_callback::handler(&state, copy()).await,
-                )?;
-                check(
-                    "logout-webhook",
-                    &logout_webhook::handler(&state, copy()).await,
-                )
+                for route in Api::ALL {
+                    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+                    check(route.function(), &route.handle(&state, request).await)?;
+                }
+                Ok(())
             })
         })
         .unwrap();

@@ -12,14 +12,14 @@
 
 use chatpass_service::aws::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT};
 use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::{FETCH_TIMEOUT, JwksCache};
+use chatpass_service::identity::FETCH_TIMEOUT;
 use chatpass_service::source::{CacheSettings, ConfigCache, SecretsManagerSource, Stages};
 use chatpass_service::state::State;
 use chatpass_service::store::DynamoSessionStore;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
     SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
-    problem_code, put_project, request, signed_logout_webhook, with_claims, with_header,
+    problem_code, put_project, request, signed_logout_webhook, with_authorizer_claims, with_header,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -310,20 +310,18 @@ impl Setup {
             SECRET_PREFIX,
             Stages::CurrentAndPrevious,
         );
-        let state = State {
-            configs: Arc::new(ConfigCache::new(
+        let state = State::new(
+            Arc::new(ConfigCache::new(
                 Arc::new(source),
                 clock.clone(),
                 CacheSettings::default(),
             )),
-            verifier: None,
-            sessions: Arc::new(DynamoSessionStore::new(
+            Arc::new(DynamoSessionStore::new(
                 aws_sdk_dynamodb::Client::new(&sdk_config(store_at).await),
                 table,
             )),
-            clock: clock.clone(),
-            jwks: Arc::new(JwksCache::default()),
-        };
+            clock.clone(),
+        );
         Setup {
             moto,
             proxy,
@@ -341,7 +339,7 @@ impl Setup {
     async fn user_hash(&self, iat: u64) -> (Response<Body>, Duration) {
         let user = json!({"id": "u-1001", "email": "alice@example.com", "first_name": "Alice"});
         let event = with_header(
-            with_claims(
+            with_authorizer_claims(
                 for_project(fixture("hash-user", "user-hash"), PROJECT),
                 Some(claims_for(&user, iat)),
             ),

@@ -6,10 +6,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::identity::StandinIdp;
 use chatpass_service::state::State;
+use chatpass_service::testing::JwksServer;
 use chatpass_tests::support::{
-    JwksServer, backchannel_events, fixture, for_project, json_body, logged_out_body, memory_state,
+    backchannel_events, fixture, for_project, json_body, logged_out_body, memory_state,
     oidc_logout, request, signed_logout_webhook, vectors, with_header,
 };
 use lambda_http::http::HeaderValue;
@@ -134,14 +135,14 @@ struct Oidc {
 }
 
 impl Oidc {
-    fn start() -> Oidc {
+    async fn start() -> Oidc {
         let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-        let jwks = JwksServer::start(idp.jwks());
+        let jwks = JwksServer::start(&idp.jwks()).await;
         let config = json!({
             "vendor": "sprinklr",
             "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
             "options": {"mode": "custom-user"},
-            "oidc_logout": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks.url},
+            "oidc_logout": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks.url()},
         });
         let state = memory_state(&[(PROJECT, config)], Arc::new(ManualClock::at(NOW)));
         Oidc { idp, state, jwks }
@@ -198,7 +199,7 @@ impl Oidc {
 
 #[tokio::test]
 async fn a_good_logout_token_is_accepted() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     let response = oidc.post(&oidc.idp.sign(&Oidc::good_claims())).await;
     let body = json_body(&response);
     assert_eq!(response.status(), 200, "{body}");
@@ -212,16 +213,16 @@ async fn a_good_logout_token_is_accepted() {
         Some(NOW),
         "the logout is recorded at the token's iat"
     );
-    assert_eq!(oidc.jwks.served(), 1, "the keys came from the JWKS URL");
+    assert_eq!(oidc.jwks.fetches(), 1, "the keys came from the JWKS URL");
 
     let again = Oidc::claims(json!({"jti": "jti-2"}));
     assert_eq!(oidc.post(&oidc.idp.sign(&again)).await.status(), 200);
-    assert_eq!(oidc.jwks.served(), 1, "the JWKS is cached");
+    assert_eq!(oidc.jwks.fetches(), 1, "the JWKS is cached");
 }
 
 #[tokio::test]
 async fn with_the_idps_jwks_unreachable_a_logout_token_answers_503_with_retry_after() {
-    let Oidc { idp, state, jwks } = Oidc::start();
+    let Oidc { idp, state, jwks } = Oidc::start().await;
     drop(jwks);
     let response = logout(
         &state,
@@ -235,7 +236,7 @@ async fn with_the_idps_jwks_unreachable_a_logout_token_answers_503_with_retry_af
 
 #[tokio::test]
 async fn a_logout_token_signed_with_another_key_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     let other = StandinIdp::generate(ISSUER, AUDIENCE);
     let foreign = other.sign(&Oidc::good_claims());
     oidc.assert_refused(
@@ -258,7 +259,7 @@ async fn a_logout_token_signed_with_another_key_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_from_another_issuer_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"iss": "https://evil.example.com/"}),
         "wrong iss",
@@ -269,7 +270,7 @@ async fn a_logout_token_from_another_issuer_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_for_another_audience_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"aud": "someone-else"}),
         "wrong aud",
@@ -280,14 +281,14 @@ async fn a_logout_token_for_another_audience_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_without_iat_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(json!({"iat": null}), "no iat", "`iat` is required")
         .await;
 }
 
 #[tokio::test]
 async fn an_expired_logout_token_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"iat": NOW - 3600, "exp": NOW - 600}),
         "exp ten minutes ago",
@@ -298,21 +299,21 @@ async fn an_expired_logout_token_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_without_exp_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(json!({"exp": null}), "no exp", "`exp` is missing")
         .await;
 }
 
 #[tokio::test]
 async fn a_logout_token_without_jti_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(json!({"jti": null}), "no jti", "`jti` is required")
         .await;
 }
 
 #[tokio::test]
 async fn a_logout_token_without_the_backchannel_event_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(json!({"events": null}), "no events", "`events` must hold")
         .await;
     oidc.assert_claims_refused(
@@ -331,7 +332,7 @@ async fn a_logout_token_without_the_backchannel_event_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_with_neither_sub_nor_sid_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"sub": null}),
         "neither sub nor sid",
@@ -342,7 +343,7 @@ async fn a_logout_token_with_neither_sub_nor_sid_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_with_only_sid_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"sub": null, "sid": "session-7"}),
         "sid only",
@@ -353,7 +354,7 @@ async fn a_logout_token_with_only_sid_is_refused() {
 
 #[tokio::test]
 async fn a_logout_token_carrying_a_nonce_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     oidc.assert_claims_refused(
         json!({"nonce": "n-0S6_WzA2Mj"}),
         "nonce present",
@@ -364,7 +365,7 @@ async fn a_logout_token_carrying_a_nonce_is_refused() {
 
 #[tokio::test]
 async fn an_unsigned_alg_none_logout_token_is_refused() {
-    let oidc = Oidc::start();
+    let oidc = Oidc::start().await;
     let payload = URL_SAFE_NO_PAD.encode(Value::Object(Oidc::good_claims()).to_string());
     for alg in ["none", "None", "NONE"] {
         let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#));

@@ -5,15 +5,16 @@
 //! nothing, the DynamoDB store passes the store contract, and a store outage fails closed.
 
 use chatpass_service::clock::ManualClock;
+use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{CacheSettings, Stages};
-use chatpass_service::standin_idp::StandinIdp;
 use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, contract};
+use chatpass_service::testing::JwksServer;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    JwksServer, backchannel_events, claims_for, create_table, fixture, for_project, json_body,
-    logged_out_body, moto_state, oidc_logout, problem_code, put_project, request,
-    signed_logout_webhook, vectors, with_claims, with_header,
+    backchannel_events, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
+    moto_state, oidc_logout, problem_code, put_project, request, signed_logout_webhook, vectors,
+    with_authorizer_claims, with_header,
 };
 use hmac::{Hmac, Mac};
 use lambda_http::{Body, Response};
@@ -110,9 +111,9 @@ impl Flow {
     async fn start(mode: Mode, table: &str) -> Flow {
         let moto = Moto::start();
         let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-        let jwks = JwksServer::start(idp.jwks());
+        let jwks = JwksServer::start(&idp.jwks()).await;
         create_table(&moto, table).await;
-        put_project(&moto, PROJECT, &config(mode, &jwks.url)).await;
+        put_project(&moto, PROJECT, &config(mode, &jwks.url())).await;
         let clock = Arc::new(ManualClock::at(T0));
         let state = moto_state(
             &moto,
@@ -141,12 +142,12 @@ impl Flow {
     /// After `moto.restart()`: the table and the secret again.
     async fn recreate(&self) {
         create_table(&self.moto, &self.table).await;
-        put_project(&self.moto, PROJECT, &config(self.mode, &self.jwks.url)).await;
+        put_project(&self.moto, PROJECT, &config(self.mode, &self.jwks.url())).await;
     }
 
     /// user-hash for the user with an identity token issued at `iat`.
     async fn user_hash(&self, iat: u64) -> Response<Body> {
-        let event = with_claims(
+        let event = with_authorizer_claims(
             for_project(fixture("hash-user", "user-hash"), PROJECT),
             Some(claims_for(&user(), iat)),
         );

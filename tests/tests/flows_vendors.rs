@@ -8,7 +8,7 @@ use chatpass_service::state::State;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
     claims_for, create_table, fixture, for_project, json_body, moto_state, problem_code,
-    put_project, request, vectors, with_claims,
+    put_project, request, vectors, with_authorizer_claims,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -106,7 +106,7 @@ async fn call(state: &State, index: usize, case: &Value, endpoint: Endpoint) -> 
         Endpoint::Token => ("issue-jwt", "token"),
         Endpoint::UserHash => ("hash-user", "user-hash"),
     };
-    let event = with_claims(
+    let event = with_authorizer_claims(
         for_project(fixture(function, name), &project_id(index)),
         Some(claims(case)),
     );

@@ -6,6 +6,7 @@
 //! the handlers find the project in `/v1/projects/{project}/...`). Last, every fixture under
 //! `functions/*/events/` is invoked as a `--data-file` and must get an API Gateway answer.
 
+use chatpass_service::testing::with_claims;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, fixture, put_project};
@@ -224,7 +225,16 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
     .await;
     let watch = Watch::start(&moto);
 
-    let (status, headers, body) = watch.invoke("issue-jwt", &fixture("issue-jwt", "token"));
+    // The functions judge the authorizer's claims by the system clock: issued just now.
+    let issued_now = |event: Value| {
+        let now = now();
+        with_claims(
+            event,
+            json!({"iat": (now - 10).to_string(), "exp": (now + 3600).to_string()}),
+        )
+    };
+    let (status, headers, body) =
+        watch.invoke("issue-jwt", &issued_now(fixture("issue-jwt", "token")));
     assert_eq!(status, 200, "{body}");
     assert_eq!(headers["cache-control"], "no-store");
     assert!(
@@ -234,8 +244,7 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
             .starts_with("eyJ")
     );
 
-    let mut hash = fixture("hash-user", "user-hash");
-    hash["requestContext"]["authorizer"]["jwt"]["claims"]["iat"] = json!((now() - 10).to_string());
+    let hash = issued_now(fixture("hash-user", "user-hash"));
     let (status, _, body) = watch.invoke("hash-user", &hash);
     assert_eq!(status, 200, "{body}");
     let reference = body["settings"]["customUser"]["token"]

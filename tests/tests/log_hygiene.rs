@@ -7,19 +7,19 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chatpass::routes::Route as Handler;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::jwks::JwksCache;
+use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{BoxFuture, CacheSettings, ConfigCache};
-use chatpass_service::standin_idp::StandinIdp;
 use chatpass_service::store::{
     Applied, Logout, MemorySessionStore, Session, SessionLookup, SessionStore, StoreError,
 };
-use chatpass_service::verifier::IdentityVerifier;
+use chatpass_service::testing::{JwksServer, RawSource, verifier_for};
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::support::{
-    JwksServer, RawSource, backchannel_events, fixture, for_project, json_body, oidc_logout,
-    request, with_body, with_header, with_method,
+    backchannel_events, fixture, for_project, json_body, oidc_logout, request, with_body,
+    with_header, with_method,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -209,14 +209,6 @@ impl SessionStore for DownStore {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Handler {
-    Token,
-    UserHash,
-    UserDetails,
-    Logout,
-}
-
 /// Calls the handlers, counting the calls (each must log one `request` line).
 struct Driver {
     state: State,
@@ -228,12 +220,7 @@ struct Driver {
 impl Driver {
     async fn call(&mut self, handler: Handler, event: &Value, status: u16) -> Response<Body> {
         let state = &self.state;
-        let response = match handler {
-            Handler::Token => issue_jwt::handler(state, request(event)).await,
-            Handler::UserHash => hash_user::handler(state, request(event)).await,
-            Handler::UserDetails => user_details_callback::handler(state, request(event)).await,
-            Handler::Logout => logout_webhook::handler(state, request(event)).await,
-        };
+        let response = handler.handle(state, request(event)).await;
         self.calls += 1;
         if let Some(code) = json_body(&response)["code"].as_str() {
             self.codes.insert(code.to_owned());
@@ -326,23 +313,18 @@ fn webhook(project: &str, secret_raw: &str, id: &str, body: &str) -> Value {
 async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     let capture = Capture::install();
     let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-    let jwks = JwksServer::start(idp.jwks());
+    let jwks = JwksServer::start(&idp.jwks()).await;
     let clock = Arc::new(ManualClock::at(NOW));
     let configs = Arc::new(ConfigCache::new(
-        Arc::new(RawSource::new(&projects(&jwks.url))),
+        Arc::new(RawSource::new(&projects(&jwks.url()))),
         clock.clone(),
         CacheSettings::default(),
     ));
     let store = Arc::new(MemorySessionStore::new());
-    let verifier = Arc::new(IdentityVerifier::new(&idp.jwks(), ISSUER, AUDIENCE).unwrap());
+    let verifier = verifier_for(&idp);
     let mut d = Driver {
-        state: State {
-            configs: configs.clone(),
-            verifier: Some(verifier.clone()),
-            sessions: store.clone(),
-            clock: clock.clone(),
-            jwks: Arc::new(JwksCache::default()),
-        },
+        state: State::new(configs.clone(), store.clone(), clock.clone())
+            .with_verifier(verifier.clone()),
         calls: 0,
         codes: Default::default(),
     };
@@ -852,7 +834,7 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         503,
     )
     .await;
-    assert!(jwks.served() > 0, "the OIDC flow fetched the IdP's keys");
+    assert!(jwks.fetches() > 0, "the OIDC flow fetched the IdP's keys");
 
     // ---- after the logouts --------------------------------------------------------------
     d.call(
@@ -949,7 +931,7 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         "bad_event",
         "invalid_logout_token",
         "store_unavailable",
-        "config_unavailable",
+        "idp_unavailable",
     ] {
         assert!(
             d.codes.contains(code),
@@ -966,13 +948,14 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         request_lines, d.calls,
         "one `request` line per call, or the capture missed some:\n{log}"
     );
+    // The causes and precise reasons are logged (without the secrets checked for below).
     for expected in [
         "project config refused",
         "vendor key is shorter",
-        "identity token refused",
-        "webhook refused",
-        "session store unavailable",
-        "IdP JWKS unavailable",
+        r#""outcome":"unauthorized","reason":"malformed_token""#,
+        r#""outcome":"unauthorized","reason":"webhook_signature_mismatch""#,
+        r#""code":"store_unavailable","cause":"#,
+        r#""code":"idp_unavailable","cause":"#,
     ] {
         assert!(log.contains(expected), "no `{expected}` line:\n{log}");
     }

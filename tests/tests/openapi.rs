@@ -4,16 +4,17 @@
 //! handlers, reaches every documented status (and code) of every operation, each answer
 //! matching its documented status, content type, headers and schema.
 
+use chatpass::routes::Route;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::error::BAD_REQUEST_CODES;
+use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{BoxFuture, ConfigSource, SourceError};
-use chatpass_service::standin_idp::StandinIdp;
 use chatpass_service::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
+use chatpass_service::testing::{JwksServer, raw_state};
 use chatpass_service::{ProjectConfig, ProjectId, ServiceError, State};
 use chatpass_signing::User;
 use chatpass_tests::support::{
-    JwksServer, backchannel_events, fixture, for_project, logged_out_body, oidc_logout, raw_state,
-    request, signed_logout_webhook, with_body, with_claims, with_header, with_method,
+    backchannel_events, fixture, for_project, logged_out_body, oidc_logout, request,
+    signed_logout_webhook, with_authorizer_claims, with_body, with_header, with_method,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -302,13 +303,8 @@ async fn call(state: &State, route: &str, event: &Value) -> Response<Body> {
 }
 
 async fn call_request(state: &State, route: &str, request: lambda_http::Request) -> Response<Body> {
-    match route {
-        "token" => issue_jwt::handler(state, request).await,
-        "user-hash" => hash_user::handler(state, request).await,
-        "user-details" => user_details_callback::handler(state, request).await,
-        "logout" => logout_webhook::handler(state, request).await,
-        other => panic!("no handler for {other}"),
-    }
+    let route = Route::named(route).unwrap_or_else(|| panic!("no route {route}"));
+    route.handle(state, request).await
 }
 
 /// A sign-in request (token or user-hash) for `project`, from the fixture.
@@ -381,6 +377,7 @@ fn session(project: &str, expires_at: u64) -> Session {
             ..User::default()
         },
         created_ms: (NOW - 10) * 1000,
+        issued_at: NOW - 10,
         expires_at,
     }
 }
@@ -511,8 +508,8 @@ fn not_reached(route: &str, method: &str, status: &str, code: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_status_and_code_is_reached_and_every_answer_matches_the_document() {
     let idp = StandinIdp::generate("https://idp.example.com/", "oa");
-    let jwks = JwksServer::start(idp.jwks());
-    let documents = projects(&jwks.url);
+    let jwks = JwksServer::start(&idp.jwks()).await;
+    let documents = projects(&jwks.url());
     let fresh = || raw_state(&documents, Arc::new(ManualClock::at(NOW)));
     let down_source = || {
         let mut state = fresh();
@@ -559,7 +556,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "no identity",
             &state,
-            with_claims(sign_in(route, ours), None),
+            with_authorizer_claims(sign_in(route, ours), None),
         )
         .await;
         let domains = if route == "token" {
@@ -572,7 +569,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "id too long for the store",
             &state,
-            with_claims(sign_in(route, ours), Some(long)),
+            with_authorizer_claims(sign_in(route, ours), Some(long)),
         )
         .await;
         let unverified = claims(json!({"email_verified": "false"}));
@@ -584,7 +581,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "unverified email",
             &state,
-            with_claims(sign_in(route, vendor_by_email), Some(unverified)),
+            with_authorizer_claims(sign_in(route, vendor_by_email), Some(unverified)),
         )
         .await;
         check(
@@ -608,7 +605,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "no sub",
             &state,
-            with_claims(sign_in(route, ours), Some(no_sub)),
+            with_authorizer_claims(sign_in(route, ours), Some(no_sub)),
         )
         .await;
         let no_email = claims(json!({"email": null}));
@@ -620,7 +617,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "no email",
             &state,
-            with_claims(sign_in(route, needs_email), Some(no_email)),
+            with_authorizer_claims(sign_in(route, needs_email), Some(no_email)),
         )
         .await;
         check("config down", &down_source(), sign_in(route, ours)).await;
@@ -640,7 +637,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "id too long",
                 &state,
-                with_claims(sign_in(route, "oa-zendesk"), Some(long)),
+                with_authorizer_claims(sign_in(route, "oa-zendesk"), Some(long)),
             )
             .await;
         } else {
@@ -656,7 +653,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "ambiguous",
                 &state,
-                with_claims(sign_in(route, "oa-sprinklr"), Some(underscore)),
+                with_authorizer_claims(sign_in(route, "oa-sprinklr"), Some(underscore)),
             )
             .await;
             let mut bad_property = fresh();
@@ -673,7 +670,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "bad property key",
                 &bad_property,
-                with_claims(sign_in(route, "oa-props"), Some(with_tier)),
+                with_authorizer_claims(sign_in(route, "oa-props"), Some(with_tier)),
             )
             .await;
         }
@@ -771,6 +768,14 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         )
         .await;
         check("not JSON", &state, user_details("oa-custom", Some("{"))).await;
+        let planted = with_header(
+            user_details("oa-custom", Some("")),
+            "cookie",
+            Some(&format!(
+                "chatpass_session={REFERENCE}; chatpass_session=00000000000000000000000000000000"
+            )),
+        );
+        check("two session cookies", &live, planted).await;
         let text = with_header(
             user_details("oa-custom", None),
             "content-type",
@@ -837,6 +842,12 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         )
         .await;
         check("no reference", &state, user_details_get("oa-custom", None)).await;
+        let mut planted = user_details_get("oa-custom", None);
+        planted["cookies"] = json!([
+            format!("chatpass_session={REFERENCE}"),
+            "chatpass_session=00000000000000000000000000000000"
+        ]);
+        check("two session cookies", &live, planted).await;
         check(
             "no key",
             &state,
@@ -1008,16 +1019,16 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
 }
 
 #[test]
-fn the_document_has_exactly_the_routes_serve_dispatches() {
-    let gateway = std::fs::read_to_string(workspace().join("cli/src/commands/serve/gateway.rs"))
-        .expect("the serve gateway");
-    let dispatched: BTreeSet<String> = gateway
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.contains("=> Route::") && line.starts_with('"'))
-        .map(|line| path_of(line.split('"').nth(1).unwrap()))
+fn the_document_has_exactly_the_routes_of_the_route_table() {
+    let dispatched: BTreeSet<String> = Route::ALL
+        .into_iter()
+        .map(|route| path_of(route.name()))
         .collect();
-    assert_eq!(dispatched.len(), 4, "the four routes of Route::parse");
+    assert_eq!(
+        dispatched.len(),
+        Route::ALL.len(),
+        "route names are distinct"
+    );
     let documented: BTreeSet<String> = document()["paths"]
         .as_object()
         .unwrap()
@@ -1110,44 +1121,6 @@ fn problem_codes_are_exactly_the_codes_the_code_can_give() {
             }
         }
     }
-}
-
-#[test]
-fn every_bad_request_code_in_the_sources_is_listed_and_every_listed_one_is_used() {
-    let mut used = BTreeSet::new();
-    let mut dirs = vec![workspace().join("shared/service/src")];
-    for function in [
-        "issue-jwt",
-        "hash-user",
-        "user-details-callback",
-        "logout-webhook",
-    ] {
-        dirs.push(workspace().join("functions").join(function).join("src"));
-    }
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let source = std::fs::read_to_string(&path).unwrap();
-            for (i, _) in source.match_indices("BadRequest(") {
-                let after = source[i + "BadRequest(".len()..].trim_start();
-                if let Some(literal) = after.strip_prefix('"') {
-                    used.insert(literal.split('"').next().unwrap().to_owned());
-                }
-            }
-        }
-    }
-    let listed: BTreeSet<String> = BAD_REQUEST_CODES.iter().map(|c| (*c).to_owned()).collect();
-    assert_eq!(
-        used, listed,
-        "BadRequest codes in the sources against BAD_REQUEST_CODES"
-    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::identity::StandinIdp;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, put_project};

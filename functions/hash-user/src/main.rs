@@ -1,17 +1,6 @@
-//! The hash-user Lambda binary: logging, state built once, the runtime.
-
-use chatpass_service::State;
-use chatpass_service::source::Stages;
-use lambda_http::{Error, run, service_fn};
-use std::convert::Infallible;
+//! The hash-user Lambda binary: the shared Lambda runner over this function's handler.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    chatpass_service::logging::init();
-    let state = State::from_env(Stages::Current)?;
-    run(service_fn(|request| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(hash_user::handler(&state, request).await) }
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    chatpass_service::lambda::run(hash_user::ROUTE.stages, hash_user::handler).await
 }

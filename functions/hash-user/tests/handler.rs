@@ -5,22 +5,18 @@
 use chatpass_service::State;
 use chatpass_service::store::{SessionLookup, SessionStore};
 use chatpass_service::testing::{
-    Harness, harness as memory_harness, header, json_body as body, request,
+    Harness, NOW, ORIGIN, SPRINKLR_KEY, harness as memory_harness, header, json_body as body,
+    request,
 };
 use chatpass_signing::mac::hmac_sha256_hex;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-
-const NOW: u64 = 1_700_000_000;
 
 /// A state over memory ports holding `projects`, the clock at `NOW`.
 fn harness(projects: &[(&str, Value)]) -> Harness {
     memory_harness(projects, NOW)
 }
 const PROJECT: &str = "acme-sprinklr";
-const ORIGIN: &str = "https://www.example.com";
-/// The key of the vectors' "sprinklr user details" case.
-const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
 
 fn sprinklr(options: Value, extra: Value) -> Value {
     let mut doc = json!({

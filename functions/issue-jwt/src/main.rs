@@ -1,17 +1,6 @@
-//! The issue-jwt Lambda binary: logging, state built once, the runtime.
-
-use chatpass_service::State;
-use chatpass_service::source::Stages;
-use lambda_http::{Error, run, service_fn};
-use std::convert::Infallible;
+//! The issue-jwt Lambda binary: the shared Lambda runner over this function's handler.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    chatpass_service::logging::init();
-    let state = State::from_env(Stages::Current)?;
-    run(service_fn(|request| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(issue_jwt::handler(&state, request).await) }
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    chatpass_service::lambda::run(issue_jwt::ROUTE.stages, issue_jwt::handler).await
 }

@@ -3,32 +3,24 @@
 //! the project's policies (email domain, verified email, logouts, the body choosing nobody).
 
 use chatpass_service::State;
-use chatpass_service::standin_idp::StandinIdp;
+use chatpass_service::identity::StandinIdp;
 use chatpass_service::store::{Logout, SessionStore};
 use chatpass_service::testing::{
-    Harness, assert_problem, harness as memory_harness, header, json_body as body, request,
-    with_body, with_claims, with_header, without_authorizer,
+    AUDIENCE, Harness, ISSUER, JSM_KEY, NOW, ORIGIN, assert_problem, harness as memory_harness,
+    header, idp, json_body as body, request, with_body, with_claims, with_header,
+    without_authorizer,
 };
-use chatpass_service::verifier::IdentityVerifier;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use std::sync::{Arc, OnceLock};
-
-const NOW: u64 = 1_700_000_000;
 
 /// A state over memory ports holding `projects`, the clock at `NOW`.
 fn harness(projects: &[(&str, Value)]) -> Harness {
     memory_harness(projects, NOW)
 }
 const PROJECT: &str = "acme-jsm";
-/// The key of the vectors' "jsm-chat basic" case.
-const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
 /// The token of the vectors' "jsm-chat basic" case: the fixture's user signed at `NOW`.
 const VECTOR_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIiwiZGlzcGxheU5hbWUiOiJBbGljZSBTbWl0aCIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwMzAwfQ.wP-kfIHO-gAaZSlUWA0OYOibJVXTt73y2faU4GUeCZE";
-const ORIGIN: &str = "https://www.example.com";
-const ISSUER: &str = "https://idp.example.com/";
-const AUDIENCE: &str = "chatpass";
 
 fn jsm_project() -> Value {
     json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]})
@@ -77,17 +69,9 @@ fn the_token(response: &Response<Body>) -> String {
         .to_owned()
 }
 
-fn idp() -> &'static StandinIdp {
-    static IDP: OnceLock<StandinIdp> = OnceLock::new();
-    IDP.get_or_init(|| StandinIdp::generate(ISSUER, AUDIENCE))
-}
-
 /// A state whose own verifier trusts the stand-in provider (no API Gateway authorizer).
 fn harness_with_verifier() -> Harness {
-    let mut h = harness(&[(PROJECT, jsm_project())]);
-    let verifier = IdentityVerifier::new(&idp().jwks(), ISSUER, AUDIENCE).unwrap();
-    h.state.verifier = Some(Arc::new(verifier));
-    h
+    harness(&[(PROJECT, jsm_project())]).with_verifier(idp())
 }
 
 fn alice_extra() -> Value {

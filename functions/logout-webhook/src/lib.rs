@@ -5,12 +5,21 @@
 mod oidc;
 mod webhook;
 
-use chatpass_service::http::{self, RequestLog, json_response};
+use chatpass_service::pipeline::{self, Answer, Call, Route, SignedDelivery};
+use chatpass_service::request::{self, json_response};
+use chatpass_service::source::Stages;
 use chatpass_service::store::{Applied, Logout, MAX_ID_BYTES};
-use chatpass_service::{ServiceError, State, signin};
+use chatpass_service::{ServiceError, State};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
+
+pub const ROUTE: Route<SignedDelivery> = Route {
+    name: "logout",
+    methods: &[Method::POST],
+    caller: SignedDelivery,
+    stages: Stages::CurrentAndPrevious,
+};
 
 /// A logout a delivery asks for, checked and ready to apply.
 pub(crate) struct Verified {
@@ -22,60 +31,41 @@ pub(crate) struct Verified {
 }
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    let log = RequestLog::start(&request, "logout");
-    let (response, code) = match answer(state, &request).await {
-        Ok((response, code)) => (response, code),
-        Err(error) => {
-            let code = error.code();
-            (error.into_response(), code)
-        }
-    };
-    log.finish(response, code)
+    pipeline::respond(state, request, &ROUTE, apply).await
 }
 
-async fn answer(
-    state: &State,
-    request: &Request,
-) -> Result<(Response<Body>, &'static str), ServiceError> {
-    let project = signin::project(state, request).await?;
-    http::require_method(request, &[Method::POST])?;
-    let verified = if http::content_type_is(request, "application/x-www-form-urlencoded") {
-        oidc::verify(state, &project, request).await?
+/// Checks the delivery (a form body is a logout token, anything else a webhook) and applies
+/// its logout once.
+async fn apply(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
+    let verified = if request::content_type_is(call.request, "application/x-www-form-urlencoded") {
+        oidc::verify(&call).await?
     } else {
-        webhook::verify(state, &project, request)?
+        webhook::verify(&call)?
     };
     let target = match &verified.logout {
         Logout::User { user_id } => user_id,
         Logout::Session { reference } => reference,
     };
     if verified.delivery.len() > MAX_ID_BYTES || target.len() > MAX_ID_BYTES {
-        return Err(ServiceError::BadRequest(
-            "field_too_long",
-            format!(
-                "delivery ids, user ids and session references are at most {MAX_ID_BYTES} bytes"
-            ),
-        ));
+        return Err(ServiceError::IdTooLong(MAX_ID_BYTES));
     }
+    let state = call.state;
     let applied = state
         .sessions
         .apply_logout(
-            &project.project,
+            &call.project.project,
             &verified.delivery,
             &verified.logout,
             verified.at,
             state.clock.now(),
         )
-        .await
-        .map_err(|e| {
-            tracing::warn!(cause = %e, "session store unavailable; the sender will retry");
-            ServiceError::StoreUnavailable
-        })?;
-    let (status, code) = match applied {
+        .await?;
+    let (status, outcome) = match applied {
         Applied::Done => ("logged_out", "ok"),
         Applied::Repeat => ("already_applied", "repeat"),
     };
-    Ok((
-        json_response(StatusCode::OK, &json!({ "status": status })),
-        code,
-    ))
+    Ok(Answer {
+        response: json_response(StatusCode::OK, &json!({ "status": status })),
+        outcome,
+    })
 }

@@ -2,10 +2,12 @@
 //! the project's webhook secrets (the previous version's too, while rotating).
 
 use crate::Verified;
+use chatpass_service::ServiceError;
+use chatpass_service::error::Unauthorized;
+use chatpass_service::pipeline::Call;
+use chatpass_service::request;
 use chatpass_service::store::Logout;
-use chatpass_service::{ProjectConfig, ServiceError, State, http};
 use chatpass_signing::webhook::{self, Delivery};
-use lambda_http::Request;
 use serde::Deserialize;
 
 pub const EVENT_TYPE: &str = "user.logged_out";
@@ -24,58 +26,41 @@ struct Data {
     session: Option<String>,
 }
 
-/// One value of a header that must appear once.
-fn single_header<'r>(request: &'r Request, name: &'static str) -> Result<&'r str, ServiceError> {
-    let mut values = request.headers().get_all(name).iter();
-    match (values.next(), values.next()) {
-        (Some(value), None) => value
+/// One webhook header's text ("" when absent: the signature check names what is missing).
+fn header<'r>(call: &'r Call<'_, ()>, name: &'static str) -> Result<&'r str, ServiceError> {
+    match request::single_header(call.request, name)? {
+        None => Ok(""),
+        Some(value) => value
             .to_str()
-            .map_err(|_| ServiceError::Unauthorized("a webhook header is not text")),
-        (None, _) => Ok(""),
-        (Some(_), Some(_)) => Err(ServiceError::BadRequest(
-            "repeated_header",
-            format!("`{name}` must appear once"),
-        )),
+            .map_err(|_| ServiceError::Unauthorized(Unauthorized::WebhookHeaderNotText)),
     }
 }
 
-pub(crate) fn verify(
-    state: &State,
-    project: &ProjectConfig,
-    request: &Request,
-) -> Result<Verified, ServiceError> {
-    if project.webhook_secrets.is_empty() {
-        return Err(ServiceError::Unauthorized("this project takes no webhooks"));
+pub(crate) fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError> {
+    let secrets = &call.project.webhook_secrets;
+    if secrets.is_empty() {
+        return Err(ServiceError::Unauthorized(Unauthorized::NoWebhookSecrets));
     }
-    let body = http::body(request)?;
+    let body = request::body(call.request)?;
     let delivery = Delivery {
-        id: single_header(request, "webhook-id")?,
-        timestamp: single_header(request, "webhook-timestamp")?,
-        signature: single_header(request, "webhook-signature")?,
+        id: header(call, "webhook-id")?,
+        timestamp: header(call, "webhook-timestamp")?,
+        signature: header(call, "webhook-signature")?,
         body,
     };
-    let now = i64::try_from(state.clock.now()).unwrap_or(i64::MAX);
-    let at = webhook::verify(&project.webhook_secrets, delivery, now).map_err(|e| {
-        tracing::info!(reason = %e, "webhook refused");
-        ServiceError::Unauthorized("the webhook signature or timestamp was refused")
-    })?;
+    let now = i64::try_from(call.state.clock.now()).unwrap_or(i64::MAX);
+    let at = webhook::verify(secrets, delivery, now)
+        .map_err(|e| ServiceError::Unauthorized(Unauthorized::WebhookRefused(e)))?;
     let event: Event = serde_json::from_slice(body).map_err(|_| {
-        ServiceError::BadRequest(
-            "bad_event",
-            format!("the body must be {{\"type\":\"{EVENT_TYPE}\",\"data\":{{\"user_id\":...}}}}"),
-        )
+        ServiceError::BadEvent(format!(
+            "the body must be {{\"type\":\"{EVENT_TYPE}\",\"data\":{{\"user_id\":...}}}}"
+        ))
     })?;
     if event.kind != EVENT_TYPE {
-        return Err(ServiceError::BadRequest(
-            "unsupported_event",
-            format!("only `{EVENT_TYPE}` is handled"),
-        ));
+        return Err(ServiceError::UnsupportedEvent(EVENT_TYPE));
     }
     if event.data.user_id.is_empty() {
-        return Err(ServiceError::BadRequest(
-            "bad_event",
-            "`data.user_id` is empty".into(),
-        ));
+        return Err(ServiceError::BadEvent("`data.user_id` is empty".into()));
     }
     let logout = match event.data.session {
         Some(reference) if !reference.is_empty() => Logout::Session { reference },

@@ -3,28 +3,25 @@
 //! ended alone, a project that takes no webhooks, and events it does not handle.
 
 use chatpass_service::State;
-use chatpass_service::store::{Session, SessionLookup, SessionStore};
+use chatpass_service::store::{SessionLookup, SessionStore};
 use chatpass_service::testing::{
-    Harness, assert_problem, harness as memory_harness, json_body as body, request,
+    Harness, NOW, SPRINKLR_KEY, USER_ID, WEBHOOK_SECRET as SECRET, assert_problem,
+    harness as memory_harness, json_body as body, request, session,
 };
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
-const NOW: u64 = 1_700_000_000;
-
 /// A state over memory ports holding `projects`, the clock at `NOW`.
 fn harness(projects: &[(&str, Value)]) -> Harness {
     memory_harness(projects, NOW)
 }
 const PROJECT: &str = "acme-sprinklr";
-/// The secret of the vectors' webhooks.json, which signed the fixture.
-const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
 fn project() -> Value {
     json!({
-        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+        "vendor": "sprinklr", "key": SPRINKLR_KEY,
         "options": {"mode": "custom-user"}, "webhook_secrets": [SECRET],
     })
 }
@@ -51,17 +48,12 @@ async fn call(state: &State, event: &Value) -> Response<Body> {
 }
 
 async fn put_session(h: &Harness, reference: &str) {
+    let user = User {
+        id: USER_ID.into(),
+        ..User::default()
+    };
     h.store
-        .put_session(&Session {
-            project: PROJECT.into(),
-            reference: reference.into(),
-            user: User {
-                id: "u-1001".into(),
-                ..User::default()
-            },
-            created_ms: (NOW - 60) * 1000,
-            expires_at: NOW + 300,
-        })
+        .put_session(&session(PROJECT, reference, user, NOW - 60, 360))
         .await
         .unwrap();
 }

@@ -2,17 +2,23 @@
 //! vendor's server, which calls back with a session reference (body, query or the forwarded
 //! `chatpass_session` cookie) and a callback key, with the user's details in its field names.
 
-use chatpass_service::http::{self, RequestLog, json_response};
-use chatpass_service::store::SessionLookup;
-use chatpass_service::{ProjectConfig, ServiceError, State, signin};
+use chatpass_service::identity::rules;
+use chatpass_service::pipeline::{self, Answer, Call, Route, VendorServer};
+use chatpass_service::request::{self, json_response};
+use chatpass_service::source::Stages;
+use chatpass_service::store::{SESSION_COOKIE, SessionLookup};
+use chatpass_service::{ProjectConfig, ServiceError, State};
 use chatpass_signing::User;
-use chatpass_signing::keys::matches_any;
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
 
-/// The cookie hash-user sets in Sprinklr's cookie mode.
-pub const SESSION_COOKIE: &str = "chatpass_session";
+pub const ROUTE: Route<VendorServer> = Route {
+    name: "user-details",
+    methods: &[Method::GET, Method::POST],
+    caller: VendorServer,
+    stages: Stages::CurrentAndPrevious,
+};
 
 /// Canonical user field → the name Sprinklr's user-details API expects.
 const SPRINKLR_FIELDS: [(&str, &str); 6] = [
@@ -25,99 +31,53 @@ const SPRINKLR_FIELDS: [(&str, &str); 6] = [
 ];
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    let log = RequestLog::start(&request, "user-details");
-    let (response, code) = match answer(state, &request).await {
-        Ok(response) => (response, "ok"),
-        Err(error) => {
-            let code = error.code();
-            (error.into_response(), code)
-        }
-    };
-    log.finish(response, code)
+    pipeline::respond(state, request, &ROUTE, answer).await
 }
 
-async fn answer(state: &State, request: &Request) -> Result<Response<Body>, ServiceError> {
-    let project = signin::project(state, request).await?;
-    http::require_method(request, &[Method::GET, Method::POST])?;
-    authenticate(&project, request)?;
-    let Some(reference) = reference(request)? else {
-        return Err(ServiceError::BadRequest(
-            "missing_token",
-            "no session reference in the body, the query or the cookie".into(),
-        ));
-    };
+/// The details of the session the vendor's server names, unless it is unknown, expired, ended
+/// by a logout of its own, or its user logged out since the identity behind it was issued.
+async fn answer(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
+    let Call {
+        state,
+        request,
+        project,
+        ..
+    } = call;
+    let reference = reference(request)?.ok_or(ServiceError::MissingToken)?;
     if !is_reference(&reference) {
-        return Err(ServiceError::NotFound("no such session"));
+        return Err(ServiceError::SessionNotFound);
     }
     let now = state.clock.now();
-    let unavailable = |e: chatpass_service::store::StoreError| {
-        tracing::warn!(cause = %e, "session store unavailable");
-        ServiceError::StoreUnavailable
-    };
     let session = match state
         .sessions
         .session(&project.project, &reference, now)
-        .await
-        .map_err(unavailable)?
+        .await?
     {
         SessionLookup::Active(session) => session,
-        SessionLookup::Unknown => return Err(ServiceError::NotFound("no such session")),
-        SessionLookup::Expired => return Err(ServiceError::Gone("the session expired")),
-        SessionLookup::Ended(_) => {
-            return Err(ServiceError::Gone("the session was ended by a logout"));
-        }
+        SessionLookup::Unknown => return Err(ServiceError::SessionNotFound),
+        SessionLookup::Expired => return Err(ServiceError::SessionExpired),
+        SessionLookup::Ended(_) => return Err(ServiceError::SessionEnded),
     };
     let logged_out_at = state
         .sessions
         .logged_out_at(&project.project, &session.user.id, now)
-        .await
-        .map_err(unavailable)?;
-    if logged_out_at.is_some_and(|at| session.created_ms < (at + 1) * 1000) {
-        return Err(ServiceError::Gone(
-            "the user logged out after this session began",
-        ));
+        .await?;
+    if rules::ended_by_logout(Some(session.issued_at), logged_out_at) {
+        return Err(ServiceError::SessionLoggedOut);
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &details(&project, &session.user),
-    ))
+    Ok(json_response(StatusCode::OK, &details(&project, &session.user)).into())
 }
 
-/// The vendor's server: from an allowed address if the project lists any, with a callback key.
-fn authenticate(project: &ProjectConfig, request: &Request) -> Result<(), ServiceError> {
-    if !project.callback_allowed_ips.is_empty() {
-        let allowed = http::source_ip(request).is_some_and(|ip| {
-            project
-                .callback_allowed_ips
-                .iter()
-                .any(|net| net.contains(&ip))
-        });
-        if !allowed {
-            return Err(ServiceError::Unauthorized("this address may not call back"));
-        }
-    }
-    let presented =
-        http::bearer(request).ok_or(ServiceError::Unauthorized("a callback key is required"))?;
-    if project.callback_keys.is_empty()
-        || !matches_any(&project.callback_keys, presented.as_bytes())
-    {
-        return Err(ServiceError::Unauthorized("the callback key was refused"));
-    }
-    Ok(())
-}
-
-/// The reference from the JSON body's `token`, the query's `token`, or the session cookie.
+/// The reference from the JSON body's `token`, the query's `token`, or the session cookie
+/// (which must appear once: a sibling subdomain could plant a second one).
 fn reference(request: &Request) -> Result<Option<String>, ServiceError> {
     if request.method() == Method::POST
-        && let Some(body) = http::json_body(request)?
+        && let Some(body) = request::json_body(request)?
         && let Some(token) = body.get("token")
     {
         return match token {
             Value::String(token) => Ok(Some(token.clone())),
-            _ => Err(ServiceError::BadRequest(
-                "bad_json",
-                "`token` must be a string".into(),
-            )),
+            _ => Err(ServiceError::BadJson("`token` must be a string")),
         };
     }
     let from_query = request
@@ -134,16 +94,19 @@ fn reference(request: &Request) -> Result<Option<String>, ServiceError> {
     if from_query.is_some() {
         return Ok(from_query);
     }
-    let from_cookie = request
+    let mut cookies = request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .filter(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned());
-    Ok(from_cookie)
+    match (cookies.next(), cookies.next()) {
+        (Some(_), Some(_)) => Err(ServiceError::RepeatedCookie),
+        (first, _) => Ok(first),
+    }
 }
 
 /// References chatpass issues: 32 lowercase hex digits.

@@ -4,31 +4,24 @@
 //! unknown sessions.
 
 use chatpass_service::State;
-use chatpass_service::store::{Logout, Session, SessionStore};
+use chatpass_service::store::{Logout, SessionStore};
 use chatpass_service::testing::{
-    Harness, assert_problem, harness as memory_harness, header, json_body as body, request,
-    with_body,
+    CALLBACK_KEY, Harness, NOW, REFERENCE, SPRINKLR_KEY, alice, assert_problem,
+    harness as memory_harness, header, json_body as body, request, session, with_body,
 };
-use chatpass_signing::User;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-
-const NOW: u64 = 1_700_000_000;
 
 /// A state over memory ports holding `projects`, the clock at `NOW`.
 fn harness(projects: &[(&str, Value)]) -> Harness {
     memory_harness(projects, NOW)
 }
 const PROJECT: &str = "acme-sprinklr";
-/// The callback key the fixtures present.
-const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
-/// The reference the fixtures carry.
-const REFERENCE: &str = "00112233445566778899aabbccddeeff";
 const SESSION_TTL: u64 = 300;
 
 fn project(extra: Value) -> Value {
     let mut doc = json!({
-        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+        "vendor": "sprinklr", "key": SPRINKLR_KEY,
         "options": {"mode": "custom-user"}, "callback_keys": [CALLBACK_KEY],
     });
     doc.as_object_mut()
@@ -37,31 +30,11 @@ fn project(extra: Value) -> Value {
     doc
 }
 
-fn alice() -> User {
-    User {
-        id: "u-1001".into(),
-        email: Some("alice@example.com".into()),
-        email_verified: Some(true),
-        name: Some("Alice Smith".into()),
-        first_name: Some("Alice".into()),
-        last_name: Some("Smith".into()),
-        phone: Some("15550100".into()),
-        avatar_url: Some("https://img.example.com/a.png".into()),
-        ..User::default()
-    }
-}
-
 /// A harness for the project with `extra` config, alice's session under `REFERENCE`.
 async fn with_session(extra: Value) -> Harness {
     let h = harness(&[(PROJECT, project(extra))]);
     h.store
-        .put_session(&Session {
-            project: PROJECT.into(),
-            reference: REFERENCE.into(),
-            user: alice(),
-            created_ms: NOW * 1000,
-            expires_at: NOW + SESSION_TTL,
-        })
+        .put_session(&session(PROJECT, REFERENCE, alice(), NOW, SESSION_TTL))
         .await
         .unwrap();
     h

@@ -36,7 +36,11 @@ impl ManualClock {
     }
 
     pub fn advance(&self, seconds: u64) {
-        self.0.fetch_add(seconds * 1000, Ordering::SeqCst);
+        self.advance_ms(seconds * 1000);
+    }
+
+    pub fn advance_ms(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
     }
 }
 

@@ -173,7 +173,7 @@ impl ProjectConfig {
         let oidc_logout: Option<OidcLogout> =
             p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
         if let Some(oidc) = &oidc_logout
-            && !crate::jwks::is_allowed_url(&oidc.jwks_url)
+            && !crate::identity::is_allowed_url(&oidc.jwks_url)
         {
             return Err(error(
                 project,
@@ -207,6 +207,15 @@ impl ProjectConfig {
         let identity: Option<Map<String, Value>> = p.optional("identity", "an object")?;
         let claims = ClaimMap::from_config(identity)
             .map_err(|(field, reason)| error(project, &field, reason))?;
+        // A logout token names its user by `sub`; with the id read from another claim, such a
+        // logout would be recorded for a user no sign-in looks up, and end nothing.
+        if oidc_logout.is_some() && claims.remaps_id() {
+            return Err(error(
+                project,
+                "oidc_logout",
+                "cannot be used with `identity.claims.id` remapped: logout tokens name users by `sub`; end their sessions with a Standard Webhooks delivery instead",
+            ));
+        }
 
         Ok(ProjectConfig {
             project: project.to_owned(),
@@ -328,7 +337,7 @@ mod tests {
             "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
             "options": {"mode": "custom-user"}, "token_ttl_seconds": 600,
             "allowed_email_domains": ["@Example.com"], "allowed_origins": ["https://www.example.com"],
-            "identity": {"claims": {"id": "employee_id"}},
+            "identity": {"claims": {"name": "display_name"}},
             "callback_keys": ["cb-key-0123456789abcdefghijklmnop"], "webhook_secrets": [WHSEC],
             "callback_allowed_ips": ["10.0.0.0/8", "192.0.2.7"],
             "oidc_logout": {"issuer": "https://idp/", "audience": "c", "jwks_url": "https://idp/jwks"},
@@ -378,6 +387,11 @@ mod tests {
             (
                 json!({"vendor": "crisp", "key": "k", "identity": {"claims": {"nickname": "x"}}}),
                 "identity.claims.nickname",
+            ),
+            (
+                json!({"vendor": "crisp", "key": "k", "identity": {"claims": {"id": "employee_id"}},
+                       "oidc_logout": {"issuer": "https://idp/", "audience": "c", "jwks_url": "https://idp/jwks"}}),
+                "oidc_logout",
             ),
         ];
         for (doc, field) in cases {

@@ -1,25 +1,22 @@
-//! chatpass-service: what every function needs beside the vendor schemes: project config and
-//! where it comes from, sessions, the caller's identity, errors as responses, CORS, logging.
+//! chatpass-service: what every function needs beside the vendor schemes: project configs and
+//! where they come from, sessions, who the caller is, the one request pipeline, errors as
+//! responses, logging, and the Lambda runner.
 
 pub mod aws;
-pub mod caller;
 pub mod clock;
 pub mod config;
-pub mod cors;
 pub mod error;
-pub mod http;
 pub mod identity;
-pub mod jwks;
+pub mod lambda;
 pub mod logging;
+pub mod pipeline;
 pub mod project_id;
-pub mod signin;
+pub mod request;
 pub mod source;
-pub mod standin_idp;
 pub mod state;
 pub mod store;
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
-pub mod verifier;
 
 pub use config::{ConfigError, ProjectConfig};
 pub use error::ServiceError;

@@ -1,17 +1,48 @@
-//! Structured JSON logs through `tracing`, one line per event. Handlers log ids, codes and
-//! timings only: never a key, a token, a hash or an email.
+//! Structured JSON logs through `tracing`, one line per event. chatpass's own code logs ids,
+//! codes and timings only — never a key, a token, a hash or an email — at every level; other
+//! crates are held to `info` whatever `RUST_LOG` says, since at `trace` the Lambda runtime
+//! prints whole events and the AWS SDK whole requests.
 
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
-/// JSON lines on stdout (CloudWatch reads them), level from `RUST_LOG` (default `info`).
+/// The crates whose log lines chatpass writes itself.
+const OWN_CRATES: [&str; 7] = [
+    "chatpass",
+    "chatpass_service",
+    "chatpass_signing",
+    "issue_jwt",
+    "hash_user",
+    "user_details_callback",
+    "logout_webhook",
+];
+
+/// The filter every subscriber of chatpass uses: `RUST_LOG` (default `info`) for chatpass's own
+/// crates, and no finer than `info` for any other.
+pub fn filter() -> (EnvFilter, Targets) {
+    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let bounds = Targets::new()
+        .with_targets(OWN_CRATES.map(|c| (c, Level::TRACE)))
+        .with_default(Level::INFO);
+    (wanted, bounds)
+}
+
+/// JSON lines on stdout (CloudWatch reads them).
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_env_filter(filter)
+    let (wanted, bounds) = filter();
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .with_span_list(false)
+                .with_target(false),
+        )
+        .with(wanted)
+        .with(bounds)
         .try_init();
 }

@@ -1,14 +1,13 @@
 //! The state every handler gets, built once per process (a warm Lambda keeps it): the ports as
-//! trait objects, the optional identity verifier, and the clock.
+//! trait objects, the optional identity verifier, the identity providers' keys, and the clock.
 
 use crate::aws;
 use crate::clock::{Clock, SystemClock};
-use crate::jwks::JwksCache;
+use crate::identity::{IdentityVerifier, Jwks, JwksCache};
 use crate::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, SecretsManagerSource, Stages,
 };
 use crate::store::{DynamoSessionStore, SessionStore};
-use crate::verifier::IdentityVerifier;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -18,17 +17,44 @@ pub struct State {
     pub verifier: Option<Arc<IdentityVerifier>>,
     pub sessions: Arc<dyn SessionStore>,
     pub clock: Arc<dyn Clock>,
-    /// Identity providers' JWKS documents, for OIDC logout tokens.
+    /// Identity providers' keys, for OIDC logout tokens.
     pub jwks: Arc<JwksCache>,
 }
 
 impl State {
+    /// A state over these ports, with no verifier of its own.
+    pub fn new(
+        configs: Arc<dyn ConfigSource>,
+        sessions: Arc<dyn SessionStore>,
+        clock: Arc<dyn Clock>,
+    ) -> State {
+        State {
+            configs,
+            verifier: None,
+            sessions,
+            jwks: Arc::new(JwksCache::new(clock.clone())),
+            clock,
+        }
+    }
+
+    /// The same state checking bearer identity tokens itself.
+    pub fn with_verifier(mut self, verifier: Arc<IdentityVerifier>) -> State {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// The same state (store, clock, keys) over other configs.
+    pub fn with_configs(mut self, configs: Arc<dyn ConfigSource>) -> State {
+        self.configs = configs;
+        self
+    }
+
     /// State for a Lambda function, from its environment:
     /// `CHATPASS_TABLE` (the state table, required), `CHATPASS_SECRET_PREFIX` (default
-    /// `chatpass/projects/`), the cache's `CHATPASS_CONFIG_*`,
-    /// and optionally `CHATPASS_JWKS` (a JWKS document or a file path), `CHATPASS_ISSUER`,
-    /// `CHATPASS_AUDIENCE` for deployments without an API Gateway JWT authorizer.
-    /// The AWS endpoint follows `AWS_ENDPOINT_URL` when set.
+    /// `chatpass/projects/`), the cache's `CHATPASS_CONFIG_*`, and optionally `CHATPASS_JWKS`
+    /// (an https URL, a JWKS document or a file), `CHATPASS_ISSUER`, `CHATPASS_AUDIENCE` for
+    /// deployments without an API Gateway JWT authorizer. The AWS endpoint follows
+    /// `AWS_ENDPOINT_URL` when set.
     ///
     /// The AWS SDK config and clients are made by the first request that reads a secret or
     /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
@@ -36,27 +62,25 @@ impl State {
     pub fn from_env(stages: Stages) -> Result<State, String> {
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
-        let verifier = verifier_from_env()?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let sdk = aws::SharedSdk::default();
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
         let source = SecretsManagerSource::lazy(sdk.clone(), prefix, stages);
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        Ok(State {
-            sessions: Arc::new(DynamoSessionStore::lazy(sdk, table)),
-            configs: Arc::new(ConfigCache::new(
-                Arc::new(source),
-                clock.clone(),
-                CacheSettings::from_env(),
-            )),
-            verifier,
-            clock,
-            jwks: Arc::default(),
+        let configs = ConfigCache::new(Arc::new(source), clock.clone(), CacheSettings::from_env());
+        let state = State::new(
+            Arc::new(configs),
+            Arc::new(DynamoSessionStore::lazy(sdk, table)),
+            clock.clone(),
+        );
+        Ok(match verifier_from_env(clock)? {
+            Some(verifier) => state.with_verifier(Arc::new(verifier)),
+            None => state,
         })
     }
 }
 
-fn verifier_from_env() -> Result<Option<Arc<IdentityVerifier>>, String> {
+fn verifier_from_env(clock: Arc<dyn Clock>) -> Result<Option<IdentityVerifier>, String> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (Some(jwks), Some(issuer), Some(audience)) = (
         var("CHATPASS_JWKS"),
@@ -65,13 +89,10 @@ fn verifier_from_env() -> Result<Option<Arc<IdentityVerifier>>, String> {
     ) else {
         return Ok(None);
     };
-    let document = if jwks.trim_start().starts_with('{') {
-        jwks
-    } else {
-        std::fs::read_to_string(&jwks)
-            .map_err(|e| format!("CHATPASS_JWKS: cannot read {jwks}: {e}"))?
-    };
-    IdentityVerifier::new(&document, &issuer, &audience)
-        .map(|v| Some(Arc::new(v)))
-        .map_err(|e| format!("CHATPASS_JWKS: {e}"))
+    let jwks = Jwks::from_setting(&jwks, clock).map_err(|e| format!("CHATPASS_JWKS: {e}"))?;
+    Ok(Some(IdentityVerifier {
+        jwks,
+        issuer,
+        audience,
+    }))
 }

@@ -66,7 +66,7 @@ impl SignError {
 /// Why a vendor config was refused when it was loaded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum VendorConfigError {
     #[error("`vendor`: unknown vendor `{0}`")]
     UnknownVendor(String),
     #[error("`key` is empty")]
@@ -77,29 +77,29 @@ pub enum ConfigError {
     BadValue { field: String, reason: String },
 }
 
-impl ConfigError {
+impl VendorConfigError {
     /// The config field the error is about.
     pub fn field(&self) -> &str {
         match self {
-            ConfigError::UnknownVendor(_) => "vendor",
-            ConfigError::EmptyKey => "key",
-            ConfigError::MissingKeyId => "key_id",
-            ConfigError::BadValue { field, .. } => field,
+            VendorConfigError::UnknownVendor(_) => "vendor",
+            VendorConfigError::EmptyKey => "key",
+            VendorConfigError::MissingKeyId => "key_id",
+            VendorConfigError::BadValue { field, .. } => field,
         }
     }
 
     /// What is wrong with the field, without naming it.
     pub fn reason(&self) -> String {
         match self {
-            ConfigError::UnknownVendor(vendor) => format!("unknown vendor `{vendor}`"),
-            ConfigError::EmptyKey => "empty".into(),
-            ConfigError::MissingKeyId => "required by this vendor".into(),
-            ConfigError::BadValue { reason, .. } => reason.clone(),
+            VendorConfigError::UnknownVendor(vendor) => format!("unknown vendor `{vendor}`"),
+            VendorConfigError::EmptyKey => "empty".into(),
+            VendorConfigError::MissingKeyId => "required by this vendor".into(),
+            VendorConfigError::BadValue { reason, .. } => reason.clone(),
         }
     }
 
     pub(crate) fn bad(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ConfigError::BadValue {
+        VendorConfigError::BadValue {
             field: field.into(),
             reason: reason.into(),
         }

@@ -11,7 +11,7 @@ mod user;
 pub mod vendors;
 pub mod webhook;
 
-pub use error::{ConfigError, SignError};
+pub use error::{SignError, VendorConfigError};
 pub use signed::Signed;
 pub use user::User;
 pub use vendors::{Endpoint, SessionUse, Vendor, VendorConfig};

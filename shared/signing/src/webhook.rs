@@ -28,6 +28,19 @@ pub enum WebhookError {
     NoMatchingSignature,
 }
 
+impl WebhookError {
+    /// The stable reason code for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            WebhookError::MissingHeader(_) => "missing_webhook_header",
+            WebhookError::BadTimestamp => "bad_webhook_timestamp",
+            WebhookError::TooOld => "webhook_too_old",
+            WebhookError::TooNew => "webhook_too_new",
+            WebhookError::NoMatchingSignature => "webhook_signature_mismatch",
+        }
+    }
+}
+
 /// A webhook secret: the base64-decoded bytes after the optional `whsec_` prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookSecret(VerifierKey);

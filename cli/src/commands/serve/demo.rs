@@ -3,14 +3,15 @@
 //! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
 //! (`/dev/user-details`). None of this exists outside the demo.
 
-use super::gateway::{self, Context, Route};
-use super::server::HttpResponse;
+use super::gateway::{Gateway, HttpResponse, from_lambda};
+use crate::commands::random_bytes;
+use crate::routes::Route;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use chatpass_service::standin_idp::StandinIdp;
-use chatpass_service::verifier::IdentityVerifier;
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::ProjectConfig;
+use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
+use chatpass_service::pipeline::Cors;
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
 use chatpass_signing::webhook::WebhookSecret;
@@ -41,7 +42,7 @@ pub struct Demo {
 }
 
 fn random_text<const N: usize>() -> Result<String, String> {
-    super::super::random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
+    random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
 /// The demo projects: every vendor, and Sprinklr in each of its modes.
@@ -92,10 +93,7 @@ impl Demo {
         issuer: &str,
         page_origins: Vec<String>,
     ) -> Result<(Demo, Vec<ProjectConfig>), String> {
-        let webhook_secret = format!(
-            "whsec_{}",
-            STANDARD.encode(super::super::random_bytes::<32>()?)
-        );
+        let webhook_secret = format!("whsec_{}", STANDARD.encode(random_bytes::<32>()?));
         let callback_key = random_text::<32>()?;
         let mut configs = Vec::new();
         let mut projects = Vec::new();
@@ -109,9 +107,11 @@ impl Demo {
             configs.push(config);
         }
         let idp = StandinIdp::generate(issuer, AUDIENCE);
-        let verifier = Arc::new(
-            IdentityVerifier::new(&idp.jwks(), issuer, AUDIENCE).map_err(|e| e.to_string())?,
-        );
+        let verifier = Arc::new(IdentityVerifier {
+            jwks: Jwks::document(&idp.jwks()).map_err(|e| e.to_string())?,
+            issuer: issuer.to_owned(),
+            audience: AUDIENCE.to_owned(),
+        });
         let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
         Ok((
             Demo {
@@ -130,7 +130,7 @@ impl Demo {
         &self.projects
     }
 
-    /// The verifier of the stand-in's tokens: the authorizer of the demo.
+    /// The verifier of the stand-in's tokens, the demo's identity provider.
     pub fn verifier(&self) -> Arc<IdentityVerifier> {
         self.verifier.clone()
     }
@@ -152,36 +152,32 @@ impl Demo {
     /// The `/dev/...` routes on the API's address.
     pub async fn handle(
         &self,
-        state: &State,
+        gateway: &Gateway,
         parts: http::request::Parts,
         body: Bytes,
     ) -> HttpResponse {
-        let origin = parts
-            .headers
-            .get(header::ORIGIN)
-            .and_then(|o| o.to_str().ok())
-            .filter(|o| self.page_origins.iter().any(|p| p == o))
-            .map(str::to_owned);
+        // An origin other than the demo page's gets its answer, unreadable by its scripts.
+        let cors = Cors::check(&self.page_origins, &parts.headers).unwrap_or_default();
+        if parts.method == Method::OPTIONS {
+            let methods = [Method::GET, Method::POST, Method::OPTIONS];
+            return cors.apply(from_lambda(Cors::preflight(&methods)));
+        }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let now = gateway.verifying.clock.now();
         let (status, answer) = match (&parts.method, parts.uri.path()) {
-            (&Method::OPTIONS, _) => (StatusCode::NO_CONTENT, Value::Null),
             (&Method::GET, "/dev/jwks.json") => (
                 StatusCode::OK,
                 serde_json::from_str(&self.idp.jwks()).unwrap_or_default(),
             ),
             (&Method::GET, "/dev/projects") => (StatusCode::OK, json!(self.projects)),
-            (&Method::POST, "/dev/login") => self.login(state, &body),
-            (&Method::POST, "/dev/logout") => self.logout(state, &body).await,
+            (&Method::POST, "/dev/login") => self.login(now, &body),
+            (&Method::POST, "/dev/logout") => self.logout(gateway, now, &body).await,
             (&Method::POST, "/dev/user-details") => {
-                self.user_details(state, &body, &parts.headers).await
+                self.user_details(gateway, &body, &parts.headers).await
             }
             _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"})),
         };
-        let mut response = http::Response::new(Full::new(if answer.is_null() {
-            Bytes::new()
-        } else {
-            Bytes::from(answer.to_string())
-        }));
+        let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(
@@ -189,27 +185,11 @@ impl Demo {
             HeaderValue::from_static("application/json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        if let Some(origin) = origin.and_then(|o| HeaderValue::from_str(&o).ok()) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("GET, POST, OPTIONS"),
-            );
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("authorization, content-type"),
-            );
-        }
-        response
+        cors.apply(response)
     }
 
     /// `{"email", "name"}` → `{"id_token"}`: a verified-email RS256 ID token from the stand-in.
-    fn login(&self, state: &State, body: &Value) -> (StatusCode, Value) {
+    fn login(&self, now: u64, body: &Value) -> (StatusCode, Value) {
         let Some(email) = body["email"]
             .as_str()
             .filter(|e| e.contains('@') && e.len() <= 254)
@@ -234,7 +214,7 @@ impl Demo {
         );
         let token = self.idp.id_token(
             &subject,
-            state.clock.now(),
+            now,
             json!({"email": email, "email_verified": true, "name": name, "given_name": given, "family_name": family}),
         );
         (StatusCode::OK, json!({ "id_token": token, "sub": subject }))
@@ -242,11 +222,12 @@ impl Demo {
 
     /// `{"id_token"}` → the brand's backend tells chatpass the user logged out: a signed
     /// Standard Webhooks delivery to every demo project's logout route.
-    async fn logout(&self, state: &State, body: &Value) -> (StatusCode, Value) {
-        let Some(claims) = body["id_token"]
-            .as_str()
-            .and_then(|t| self.verifier.verify(t, state.clock.now()).ok())
-        else {
+    async fn logout(&self, gateway: &Gateway, now: u64, body: &Value) -> (StatusCode, Value) {
+        let claims = match body["id_token"].as_str() {
+            Some(token) => self.verifier.verify(token, now).await.ok(),
+            None => None,
+        };
+        let Some(claims) = claims else {
             return (
                 StatusCode::UNAUTHORIZED,
                 json!({"code": "unauthorized", "detail": "a valid id_token is required"}),
@@ -254,7 +235,6 @@ impl Demo {
         };
         let user_id = claims.get("sub").cloned().unwrap_or_default();
         let delivery = json!({"type": "user.logged_out", "data": {"user_id": user_id}}).to_string();
-        let now = state.clock.now();
         let mut ended = 0;
         for project in &self.projects {
             let id = format!("msg_{}", random_text::<12>().unwrap_or_default());
@@ -268,22 +248,15 @@ impl Demo {
                 .header("webhook-signature", signature)
                 .body(())
                 .expect("a valid request");
-            let context = Context {
-                project: &project.project,
-                route: Route::Logout,
-                source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-                request_id: "demo-logout".into(),
-                claims: None,
-            };
-            let response = logout_webhook::handler(
-                state,
-                gateway::to_lambda(
+            let response = gateway
+                .call(
+                    Route::Logout,
+                    &project.project,
                     request.into_parts().0,
                     Bytes::from(delivery.clone()),
-                    context,
-                ),
-            )
-            .await;
+                    IpAddr::V4(Ipv4Addr::LOCALHOST),
+                )
+                .await;
             ended += usize::from(response.status() == StatusCode::OK);
         }
         (
@@ -296,7 +269,7 @@ impl Demo {
     /// a token, the browser's `chatpass_session` cookie is forwarded, as Sprinklr's cookie mode does.
     async fn user_details(
         &self,
-        state: &State,
+        gateway: &Gateway,
         body: &Value,
         headers: &http::HeaderMap,
     ) -> (StatusCode, Value) {
@@ -324,20 +297,21 @@ impl Demo {
             }
         };
         let request = request.body(()).expect("a valid request");
-        let context = Context {
-            project,
-            route: Route::UserDetails,
-            source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            request_id: "demo-user-details".into(),
-            claims: None,
-        };
-        let response = user_details_callback::handler(
-            state,
-            gateway::to_lambda(request.into_parts().0, Bytes::from(payload), context),
-        )
-        .await;
+        let response = gateway
+            .call(
+                Route::UserDetails,
+                project,
+                request.into_parts().0,
+                Bytes::from(payload),
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+            )
+            .await;
         let status = response.status();
-        let answer = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+        let answer = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .ok()
+            .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
+            .unwrap_or(Value::Null);
         (
             StatusCode::OK,
             json!({ "status": status.as_u16(), "body": answer }),

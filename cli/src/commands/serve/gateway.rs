@@ -1,71 +1,70 @@
 //! The local stand-in for API Gateway: turns an HTTP request into the request a Lambda handler
-//! gets (payload 2.0: path parameters, query, source IP, request id, authorizer claims) and the
-//! handler's response back into HTTP, so `serve` runs the very same handler code.
+//! gets (payload 2.0: path parameters, query, source IP, request id), hands it to the route's
+//! function with that function's state, and turns the answer back into HTTP, so `serve` runs
+//! the very same handler code.
 
+use crate::routes::Route;
 use bytes::Bytes;
-use chatpass_service::identity::Claims;
+use chatpass_service::State;
+use chatpass_service::source::Stages;
 use http_body_util::Full;
 use lambda_http::aws_lambda_events::apigw::{
-    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
-    ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
 };
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The four routes, by the last segment of `/v1/projects/{project}/<route>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    Token,
-    UserHash,
-    UserDetails,
-    Logout,
+pub type HttpResponse = http::Response<Full<Bytes>>;
+
+/// The functions' states, as each deployed function would have its own.
+pub struct Gateway {
+    /// The state of the functions that verify callers (user-details, logout): configs with
+    /// AWSPREVIOUS's keys too.
+    pub verifying: State,
+    /// The state of the functions that only sign (token, user-hash): the same store, clock and
+    /// identity verifier, and configs read at AWSCURRENT alone, as the deployed functions do.
+    pub signing: State,
 }
 
-impl Route {
-    pub fn parse(segment: &str) -> Option<Route> {
-        Some(match segment {
-            "token" => Route::Token,
-            "user-hash" => Route::UserHash,
-            "user-details" => Route::UserDetails,
-            "logout" => Route::Logout,
-            _ => return None,
-        })
-    }
-
-    /// Routes behind the JWT authorizer (the browser-facing ones).
-    pub fn authorized(self) -> bool {
-        matches!(self, Route::Token | Route::UserHash)
-    }
-
-    fn segment(self) -> &'static str {
-        match self {
-            Route::Token => "token",
-            Route::UserHash => "user-hash",
-            Route::UserDetails => "user-details",
-            Route::Logout => "logout",
+impl Gateway {
+    fn state(&self, route: Route) -> &State {
+        match route.stages() {
+            Stages::Current => &self.signing,
+            Stages::CurrentAndPrevious => &self.verifying,
         }
     }
-}
 
-/// What API Gateway knows about a request besides the request itself.
-pub struct Context<'a> {
-    pub project: &'a str,
-    pub route: Route,
-    pub source_ip: IpAddr,
-    pub request_id: String,
-    /// Verified identity claims, when the authorizer accepted a token.
-    pub claims: Option<Claims>,
+    /// The function's answer to a request for `route` of `project` from `source_ip`.
+    pub async fn call(
+        &self,
+        route: Route,
+        project: &str,
+        parts: http::request::Parts,
+        body: Bytes,
+        source_ip: IpAddr,
+    ) -> HttpResponse {
+        let request = to_lambda(parts, body, route, project, source_ip);
+        from_lambda(route.handle(self.state(route), request).await)
+    }
 }
 
 /// The handler's view of an HTTP request, as API Gateway would build it.
-pub fn to_lambda(parts: http::request::Parts, body: Bytes, context: Context<'_>) -> Request {
-    let mut http = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContextHttpDescription::default();
+fn to_lambda(
+    parts: http::request::Parts,
+    body: Bytes,
+    route: Route,
+    project: &str,
+    source_ip: IpAddr,
+) -> Request {
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
     http.method = parts.method.clone();
     http.path = Some(parts.uri.path().to_owned());
     http.protocol = Some("HTTP/1.1".into());
-    http.source_ip = Some(context.source_ip.to_string());
+    http.source_ip = Some(source_ip.to_string());
     http.user_agent = parts
         .headers
         .get(http::header::USER_AGENT)
@@ -75,18 +74,11 @@ pub fn to_lambda(parts: http::request::Parts, body: Bytes, context: Context<'_>)
     ctx.route_key = Some(format!(
         "{} /v1/projects/{{project}}/{}",
         parts.method,
-        context.route.segment()
+        route.name()
     ));
     ctx.stage = Some("$default".into());
-    ctx.request_id = Some(context.request_id);
+    ctx.request_id = Some(request_id());
     ctx.http = http;
-    if let Some(claims) = context.claims {
-        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
-        jwt.claims = claims;
-        let mut authorizer = ApiGatewayRequestAuthorizer::default();
-        authorizer.jwt = Some(jwt);
-        ctx.authorizer = Some(authorizer);
-    }
     let query: HashMap<String, Vec<String>> = parts
         .uri
         .query()
@@ -103,16 +95,13 @@ pub fn to_lambda(parts: http::request::Parts, body: Bytes, context: Context<'_>)
         Err(e) => Body::Binary(e.into_bytes()),
     };
     http::Request::from_parts(parts, body)
-        .with_path_parameters(HashMap::from([(
-            "project".to_owned(),
-            context.project.to_owned(),
-        )]))
+        .with_path_parameters(HashMap::from([("project".to_owned(), project.to_owned())]))
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV2(ctx))
 }
 
 /// The handler's response as HTTP.
-pub fn from_lambda(response: Response<Body>) -> http::Response<Full<Bytes>> {
+pub fn from_lambda(response: Response<Body>) -> HttpResponse {
     let (parts, body) = response.into_parts();
     let bytes = match body {
         Body::Empty => Bytes::new(),
@@ -121,4 +110,17 @@ pub fn from_lambda(response: Response<Body>) -> http::Response<Full<Bytes>> {
         _ => Bytes::new(),
     };
     http::Response::from_parts(parts, Full::new(bytes))
+}
+
+/// A request id unique to this process: a random prefix drawn once, then a counter (no
+/// system call per request, unlike drawing 8 random bytes each time).
+fn request_id() -> String {
+    static PREFIX: OnceLock<u32> = OnceLock::new();
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 4];
+        let _ = getrandom::fill(&mut bytes);
+        u32::from_le_bytes(bytes)
+    });
+    format!("{prefix:08x}{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }

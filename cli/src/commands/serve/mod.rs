@@ -8,15 +8,15 @@ mod server;
 
 use super::{Failure, Report};
 use chatpass_service::clock::{Clock, SystemClock};
-use chatpass_service::jwks::JwksCache;
+use chatpass_service::identity::{IdentityVerifier, Jwks};
 use chatpass_service::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, FileSource, MemorySource,
     SecretsManagerSource, Stages,
 };
 use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
-use chatpass_service::verifier::IdentityVerifier;
 use chatpass_service::{State, aws};
 use demo::Demo;
+use gateway::Gateway;
 use server::App;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub struct Args {
     /// Session store: `memory` or `dynamodb:TABLE`
     #[arg(long, value_name = "memory|dynamodb:TABLE", default_value = "memory")]
     store: String,
-    /// JWKS of the identity provider (a file or an https URL), checked like API Gateway's JWT authorizer
+    /// JWKS of the identity provider: an https URL (http on loopback), a file or a JSON document; refreshed and re-fetched for an unknown key id
     #[arg(long, value_name = "FILE|URL", requires_all = ["issuer", "audience"])]
     jwks: Option<String>,
     /// Expected `iss` of identity tokens
@@ -151,15 +151,15 @@ async fn serve(args: Args) -> Result<(), String> {
         }
     };
 
-    let authorizer: Option<Arc<IdentityVerifier>> =
+    let verifier: Option<Arc<IdentityVerifier>> =
         match (&args.jwks, &args.issuer, &args.audience, &demo) {
             (Some(jwks), Some(issuer), Some(audience), _) => Some(Arc::new(
-                load_verifier(jwks, issuer, audience, clock.now_ms()).await?,
+                load_verifier(jwks, issuer, audience, clock.clone()).await?,
             )),
             (None, _, _, Some(demo)) => Some(demo.verifier()),
             _ => None,
         };
-    if authorizer.is_none() {
+    if verifier.is_none() {
         println!(
             "no --jwks: token and user-hash will answer 401 (there is no identity provider to check callers against)"
         );
@@ -172,21 +172,16 @@ async fn serve(args: Args) -> Result<(), String> {
         Some(signing) => Arc::new(ConfigCache::new(signing, clock.clone(), settings)),
         None => configs.clone(),
     };
-    let state = State {
-        configs,
-        verifier: None,
-        sessions,
-        clock,
-        jwks: Arc::new(JwksCache::default()),
-    };
-    let signing = State {
-        configs: signing_configs,
-        ..state.clone()
+    let mut verifying = State::new(configs, sessions, clock);
+    if let Some(verifier) = verifier {
+        verifying = verifying.with_verifier(verifier);
+    }
+    let gateway = Gateway {
+        signing: verifying.clone().with_configs(signing_configs),
+        verifying,
     };
     let app = Arc::new(App {
-        state,
-        signing,
-        authorizer,
+        gateway,
         demo: demo.clone(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -232,20 +227,21 @@ async fn serve(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// The identity provider's keys from a JWKS file or URL.
+/// The identity provider's keys from `--jwks`; a URL is fetched once now, so a wrong one is
+/// found at start, and then kept fresh.
 async fn load_verifier(
     jwks: &str,
     issuer: &str,
     audience: &str,
-    now_ms: u64,
+    clock: Arc<dyn Clock>,
 ) -> Result<IdentityVerifier, String> {
-    if jwks.starts_with("https://") || jwks.starts_with("http://") {
-        return JwksCache::default()
-            .verifier(jwks, issuer, audience, now_ms, false)
-            .await
-            .map_err(|e| format!("--jwks {jwks}: {e}"));
-    }
-    let document =
-        std::fs::read_to_string(jwks).map_err(|e| format!("--jwks {jwks}: cannot read it: {e}"))?;
-    IdentityVerifier::new(&document, issuer, audience).map_err(|e| format!("--jwks {jwks}: {e}"))
+    let keys = Jwks::from_setting(jwks, clock).map_err(|e| format!("--jwks {e}"))?;
+    keys.load()
+        .await
+        .map_err(|e| format!("--jwks {jwks}: {e}"))?;
+    Ok(IdentityVerifier {
+        jwks: keys,
+        issuer: issuer.to_owned(),
+        audience: audience.to_owned(),
+    })
 }

@@ -146,6 +146,7 @@ impl SessionStore for DynamoSessionStore {
                 .item("pk", s(session_key(&session.project, &session.reference)))
                 .item("user", s(user))
                 .item("created_ms", n(session.created_ms))
+                .item("identity_iat", n(session.issued_at))
                 .item("expires_at", n(session.expires_at))
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
@@ -178,11 +179,14 @@ impl SessionStore for DynamoSessionStore {
                 .and_then(|u| u.as_s().ok())
                 .and_then(|u| serde_json::from_str(u).ok())
                 .ok_or_else(|| StoreError("session without a readable user".into()))?;
+            let created_ms = number(&item, "created_ms").unwrap_or(0);
             Ok(SessionLookup::Active(Box::new(Session {
                 project: project.to_owned(),
                 reference: reference.to_owned(),
                 user,
-                created_ms: number(&item, "created_ms").unwrap_or(0),
+                created_ms,
+                // Sessions stored before `identity_iat` was: judged by when they were made.
+                issued_at: number(&item, "identity_iat").unwrap_or(created_ms / 1000),
                 expires_at,
             })))
         })

@@ -20,6 +20,10 @@ pub const DELIVERY_RETENTION_SECONDS: u64 = 86_400;
 /// refused as bad input before they reach the store.
 pub const MAX_ID_BYTES: usize = 512;
 
+/// The cookie that carries a session reference in Sprinklr's cookie mode: hash-user sets it,
+/// the vendor's server forwards it to user-details.
+pub const SESSION_COOKIE: &str = "chatpass_session";
+
 /// A server-side session behind a 128-bit reference.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -27,6 +31,9 @@ pub struct Session {
     pub reference: String,
     pub user: User,
     pub created_ms: u64,
+    /// When the identity behind the session was issued (its token's `iat`; without one, when
+    /// the session was made): a logout at or after it ends the session, however late it comes.
+    pub issued_at: u64,
     pub expires_at: u64,
 }
 
@@ -131,6 +138,7 @@ pub mod contract {
             reference: "r1".into(),
             user: user("u-1"),
             created_ms: 1_000_000,
+            issued_at: 990,
             expires_at: 1_300,
         };
         store.put_session(&session).await.unwrap();
@@ -215,6 +223,7 @@ pub mod contract {
             reference: "r2".into(),
             user: user("u-2"),
             created_ms: 1_000_000,
+            issued_at: 1_000,
             expires_at: 5_000,
         };
         store.put_session(&session).await.unwrap();

@@ -2,11 +2,11 @@
 
 use super::hash::HashVendor;
 use super::{Vendor, VendorConfig, object, text};
-use crate::ConfigError;
+use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::user::Field;
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, "front", true, |user, key| {
         let email = user.require(Field::Email)?;
         Ok(object([

@@ -3,7 +3,7 @@
 
 use super::{Endpoint, Vendor, VendorConfig};
 use crate::keys::VendorKey;
-use crate::{ConfigError, SignError, Signed, User};
+use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
 /// Computes the widget's settings for a user under the vendor key.
@@ -23,7 +23,7 @@ impl HashVendor {
         id: &'static str,
         by_email: bool,
         settings: SettingsFn,
-    ) -> Result<Box<dyn Vendor>, ConfigError> {
+    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
         super::options::<super::NoOptions>(config)?;
         Ok(Box::new(HashVendor {
             id,

@@ -2,11 +2,11 @@
 
 use super::jwt_vendor::JwtVendor;
 use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
-use crate::ConfigError;
+use crate::VendorConfigError;
 use crate::jwt::Hs256;
 use crate::user::Field;
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     Ok(Box::new(JwtVendor {
         id: "intercom-jwt",

@@ -3,7 +3,7 @@
 
 use super::jwt_vendor::JwtVendor;
 use super::{JwtRules, Vendor, VendorConfig, options};
-use crate::ConfigError;
+use crate::VendorConfigError;
 use crate::jwt::Hs256;
 use crate::user::Field;
 use serde::Deserialize;
@@ -26,10 +26,10 @@ struct Options {
     identify_by: IdentifyBy,
 }
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let Options { identify_by } = options(config)?;
     if config.token_ttl_seconds.is_some() {
-        return Err(ConfigError::bad(
+        return Err(VendorConfigError::bad(
             "token_ttl_seconds",
             "kustomer tokens have no exp; Kustomer itself refuses them 900 s after iat",
         ));

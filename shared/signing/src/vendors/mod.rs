@@ -19,7 +19,7 @@ mod useresponse;
 mod zendesk;
 
 use crate::keys::VendorKey;
-use crate::{ConfigError, SignError, Signed, User};
+use crate::{SignError, Signed, User, VendorConfigError};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -91,7 +91,7 @@ pub struct VendorConfig {
     pub token_ttl_seconds: Option<u64>,
 }
 
-type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, ConfigError>;
+type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError>;
 
 /// Every vendor id chatpass knows, with its builder.
 const REGISTRY: &[(&str, Build)] = &[
@@ -116,21 +116,21 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
 }
 
 /// Builds the vendor's profile, checking the key and options once, at load.
-pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let (_, build) = REGISTRY
         .iter()
         .find(|(id, _)| *id == config.vendor)
-        .ok_or_else(|| ConfigError::UnknownVendor(config.vendor.clone()))?;
+        .ok_or_else(|| VendorConfigError::UnknownVendor(config.vendor.clone()))?;
     if config.key.as_bytes().is_empty() {
-        return Err(ConfigError::EmptyKey);
+        return Err(VendorConfigError::EmptyKey);
     }
     build(config)
 }
 
 /// Parses `options` into the vendor's typed options (unknown options are refused).
-fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, ConfigError> {
+fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfigError> {
     serde_json::from_value(Value::Object(config.options.clone()))
-        .map_err(|e| ConfigError::bad("options", e.to_string()))
+        .map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 /// The vendor takes no options at all.
@@ -142,10 +142,10 @@ const DEFAULT_TTL: u64 = 300;
 const MAX_TTL: u64 = 86_400;
 
 /// `token_ttl_seconds`, default 300, at most a day.
-fn ttl(config: &VendorConfig) -> Result<u64, ConfigError> {
+fn ttl(config: &VendorConfig) -> Result<u64, VendorConfigError> {
     match config.token_ttl_seconds.unwrap_or(DEFAULT_TTL) {
         ttl @ 1..=MAX_TTL => Ok(ttl),
-        _ => Err(ConfigError::bad(
+        _ => Err(VendorConfigError::bad(
             "token_ttl_seconds",
             format!("must be 1 to {MAX_TTL}"),
         )),

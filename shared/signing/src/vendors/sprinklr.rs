@@ -6,7 +6,7 @@ use super::{Endpoint, SessionUse, Vendor, VendorConfig, object, options, text, t
 use crate::keys::VendorKey;
 use crate::mac::hmac_sha256_hex;
 use crate::user::Field;
-use crate::{ConfigError, SignError, Signed, User};
+use crate::{SignError, Signed, User, VendorConfigError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -56,7 +56,7 @@ struct Sprinklr {
     session_lifetime: u64,
 }
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let options: Options = options(config)?;
     let template = options
         .custom_user_template
@@ -72,8 +72,8 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigErro
 }
 
 /// The template names `{token}` and nothing but `{token}` and `{hashCreationTime}`.
-fn check_template(template: &str) -> Result<(), ConfigError> {
-    let bad = |reason: &str| ConfigError::bad("options.custom_user_template", reason);
+fn check_template(template: &str) -> Result<(), VendorConfigError> {
+    let bad = |reason: &str| VendorConfigError::bad("options.custom_user_template", reason);
     if !template.contains("{token}") {
         return Err(bad("must contain {token}"));
     }

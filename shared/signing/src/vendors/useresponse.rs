@@ -5,10 +5,10 @@ use super::hash::HashVendor;
 use super::{Vendor, VendorConfig, object, text};
 use crate::mac::sha256_hex;
 use crate::user::Field;
-use crate::{ConfigError, SignError};
+use crate::{SignError, VendorConfigError};
 use serde_json::Value;
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, "useresponse", true, |user, key| {
         let email = user.require(Field::Email)?;
         if let Some(bad) = user.properties.keys().find(|k| !is_property_key(k)) {

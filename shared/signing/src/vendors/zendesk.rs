@@ -5,17 +5,17 @@ use super::jwt_vendor::JwtVendor;
 use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
 use crate::jwt::Hs256;
 use crate::user::Field;
-use crate::{ConfigError, SignError};
+use crate::{SignError, VendorConfigError};
 
 const MAX_EXTERNAL_ID: usize = 255;
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, ConfigError> {
+pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     let kid = config
         .key_id
         .as_deref()
         .filter(|k| !k.is_empty())
-        .ok_or(ConfigError::MissingKeyId)?;
+        .ok_or(VendorConfigError::MissingKeyId)?;
     Ok(Box::new(JwtVendor {
         id: "zendesk",
         settings_field: "jwt",

@@ -1,5 +1,5 @@
-//! Request and response plumbing shared by the handlers: the project from the path, the
-//! body's limits, headers, the request's log line, and JSON answers that are never cached.
+//! Reading a request and writing an answer, for every route: the project from the path, the
+//! body's limits, headers, the caller's address, and JSON answers that are never cached.
 
 use crate::ProjectId;
 use crate::ServiceError;
@@ -9,7 +9,6 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::Value;
 use std::net::IpAddr;
-use std::time::Instant;
 
 /// The largest body any route reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -92,14 +91,8 @@ pub fn json_body(
     }
     match serde_json::from_slice(body) {
         Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(_) => Err(ServiceError::BadRequest(
-            "bad_json",
-            "the body must be a JSON object".into(),
-        )),
-        Err(_) => Err(ServiceError::BadRequest(
-            "bad_json",
-            "the body is not valid JSON".into(),
-        )),
+        Ok(_) => Err(ServiceError::BadJson("the body must be a JSON object")),
+        Err(_) => Err(ServiceError::BadJson("the body is not valid JSON")),
     }
 }
 
@@ -126,45 +119,14 @@ pub fn source_ip(request: &Request) -> Option<IpAddr> {
     }
 }
 
-/// What the request's log line needs, taken before the request is consumed.
-pub struct RequestLog {
-    request_id: String,
-    route: &'static str,
-    project: String,
-    started: Instant,
-}
-
-impl RequestLog {
-    pub fn start(request: &Request, route: &'static str) -> Self {
-        let request_id = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-            _ => None,
-        };
-        let project = request
-            .path_parameters_ref()
-            .and_then(|p| p.first("project"))
-            .unwrap_or("");
-        RequestLog {
-            request_id: request_id.unwrap_or_default(),
-            route,
-            // Only ids that pass the pattern are logged as they are.
-            project: ProjectId::parse(project)
-                .map_or_else(|| "(invalid)".into(), |p| p.to_string()),
-            started: Instant::now(),
-        }
-    }
-
-    /// Logs the outcome (status and stable code, never a body) and hands the response back.
-    pub fn finish(self, response: Response<Body>, code: &str) -> Response<Body> {
-        tracing::info!(
-            request_id = %self.request_id,
-            route = self.route,
-            project = %self.project,
-            status = response.status().as_u16(),
-            outcome = code,
-            latency_us = self.started.elapsed().as_micros() as u64,
-            "request"
-        );
-        response
+/// The one value of a header that may appear at most once (`None` when absent).
+pub fn single_header<'r>(
+    request: &'r Request,
+    name: &'static str,
+) -> Result<Option<&'r HeaderValue>, ServiceError> {
+    let mut values = request.headers().get_all(name).iter();
+    match (values.next(), values.next()) {
+        (first, None) => Ok(first),
+        (_, Some(_)) => Err(ServiceError::RepeatedHeader(name)),
     }
 }

@@ -46,6 +46,15 @@ impl StandinIdp {
         self.jwks.to_string()
     }
 
+    /// One JWKS document publishing the keys of several providers (a rotation: old and new).
+    pub fn jwks_of(providers: &[&StandinIdp]) -> String {
+        let keys: Vec<&Value> = providers
+            .iter()
+            .flat_map(|p| p.jwks["keys"].as_array().into_iter().flatten())
+            .collect();
+        json!({ "keys": keys }).to_string()
+    }
+
     /// Signs `claims` as they are (RS256, this provider's kid).
     pub fn sign(&self, claims: &Map<String, Value>) -> String {
         let mut header = Header::new(Algorithm::RS256);

@@ -1,9 +1,10 @@
-//! CORS per project from `allowed_origins`: a browser's origin must be listed; listed origins
-//! get their answers (errors included) readable, and preflights are answered here.
+//! CORS from a list of allowed origins (a project's `allowed_origins`): a browser's origin
+//! must be listed; listed origins get their answers (errors included) readable, and
+//! preflights are answered here.
 
-use crate::{ProjectConfig, ServiceError};
-use http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Request, Response};
+use crate::ServiceError;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Response};
 
 /// The allowed origin of this request, if it came from a browser page.
 #[derive(Debug, Clone, Default)]
@@ -12,15 +13,15 @@ pub struct Cors {
 }
 
 impl Cors {
-    /// Refuses an `Origin` the project does not list; a request without one is not from a page.
-    pub fn check(project: &ProjectConfig, request: &Request) -> Result<Cors, ServiceError> {
-        let Some(origin) = request.headers().get(header::ORIGIN) else {
+    /// Refuses an `Origin` not in `allowed`; a request without one is not from a page.
+    pub fn check(allowed: &[String], headers: &HeaderMap) -> Result<Cors, ServiceError> {
+        let Some(origin) = headers.get(header::ORIGIN) else {
             return Ok(Cors::default());
         };
-        let allowed = origin
+        if !origin
             .to_str()
-            .is_ok_and(|o| project.allowed_origins.iter().any(|a| a == o));
-        if !allowed {
+            .is_ok_and(|o| allowed.iter().any(|a| a == o))
+        {
             return Err(ServiceError::OriginNotAllowed);
         }
         Ok(Cors {
@@ -29,7 +30,7 @@ impl Cors {
     }
 
     /// Adds the CORS headers a listed origin needs to read the answer.
-    pub fn apply(&self, mut response: Response<Body>) -> Response<Body> {
+    pub fn apply<B>(&self, mut response: http::Response<B>) -> http::Response<B> {
         let headers = response.headers_mut();
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
         if let Some(origin) = &self.origin {
@@ -42,15 +43,21 @@ impl Cors {
         response
     }
 
-    /// The answer to a preflight from a listed origin.
-    pub fn preflight(&self) -> Response<Body> {
+    /// The answer to a preflight for a route taking `methods` (the caller adds the origin's
+    /// headers with [`Cors::apply`]).
+    pub fn preflight(methods: &[Method]) -> Response<Body> {
+        let mut allowed: Vec<&str> = methods
+            .iter()
+            .filter(|m| **m != Method::OPTIONS)
+            .map(Method::as_str)
+            .collect();
+        allowed.push("OPTIONS");
         let mut response = Response::new(Body::Empty);
         *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("POST, OPTIONS"),
-        );
+        if let Ok(methods) = HeaderValue::from_str(&allowed.join(", ")) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
+        }
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static("authorization, content-type"),
@@ -60,6 +67,6 @@ impl Cors {
             HeaderValue::from_static("600"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        self.apply(response)
+        response
     }
 }

@@ -1,14 +1,23 @@
-//! Test support (feature `test-support`): handler states over the in-memory ports, and API
-//! Gateway v2 events to drive handlers with. The functions' tests and the workspace tests use it.
+//! The test kit (feature `test-support`) for everything that needs no AWS: handler states over
+//! the in-memory ports, the shared fixture constants, API Gateway v2 events to drive handlers
+//! with, and a stand-in JWKS endpoint. The functions' tests and the workspace tests use it.
+
+mod fixtures;
+mod jwks_server;
+
+pub use fixtures::*;
+pub use jwks_server::JwksServer;
 
 use crate::clock::ManualClock;
-use crate::jwks::JwksCache;
-use crate::source::{CacheSettings, ConfigCache, MemorySource};
-use crate::store::MemorySessionStore;
-use crate::{ProjectConfig, State};
+use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
+use crate::source::{
+    BoxFuture, CacheSettings, ConfigCache, ConfigSource, MemorySource, SourceError,
+};
+use crate::store::{MemorySessionStore, Session};
+use crate::{ProjectConfig, ProjectId, State};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A state over memory ports, with handles on its store and clock.
 pub struct Harness {
@@ -24,13 +33,11 @@ pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
     let configs = projects
         .iter()
         .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).expect("a valid test project"));
-    let state = State {
-        configs: Arc::new(MemorySource::new(configs)),
-        verifier: None,
-        sessions: store.clone(),
-        clock: clock.clone(),
-        jwks: Arc::new(JwksCache::default()),
-    };
+    let state = State::new(
+        Arc::new(MemorySource::new(configs)),
+        store.clone(),
+        clock.clone(),
+    );
     Harness {
         state,
         store,
@@ -42,12 +49,57 @@ pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
 /// Lambda has it (the benches fetch once before timing).
 pub fn cached_harness(projects: &[(&str, Value)], now: u64) -> Harness {
     let mut h = harness(projects, now);
-    h.state.configs = Arc::new(ConfigCache::new(
+    let cached = ConfigCache::new(
         h.state.configs.clone(),
         h.clock.clone(),
         CacheSettings::default(),
-    ));
+    );
+    h.state = h.state.with_configs(Arc::new(cached));
     h
+}
+
+impl Harness {
+    /// The same harness checking bearer identity tokens of `idp` itself, as a deployment
+    /// without API Gateway's authorizer does.
+    pub fn with_verifier(mut self, idp: &StandinIdp) -> Harness {
+        self.state = self.state.with_verifier(verifier_for(idp));
+        self
+    }
+}
+
+/// The stand-in identity provider the tests share ([`ISSUER`], [`AUDIENCE`]): one RSA key per
+/// test binary.
+pub fn idp() -> &'static StandinIdp {
+    static IDP: OnceLock<StandinIdp> = OnceLock::new();
+    IDP.get_or_init(|| StandinIdp::generate(ISSUER, AUDIENCE))
+}
+
+/// A verifier of `idp`'s identity tokens, from its JWKS document.
+pub fn verifier_for(idp: &StandinIdp) -> Arc<IdentityVerifier> {
+    Arc::new(IdentityVerifier {
+        jwks: Jwks::document(&idp.jwks()).expect("the stand-in's JWKS"),
+        issuer: idp.issuer.clone(),
+        audience: idp.audience.clone(),
+    })
+}
+
+/// A session of `user` in `project` made at `at` (unix seconds; its identity issued then too),
+/// living `ttl` seconds.
+pub fn session(
+    project: &str,
+    reference: &str,
+    user: chatpass_signing::User,
+    at: u64,
+    ttl: u64,
+) -> Session {
+    Session {
+        project: project.into(),
+        reference: reference.into(),
+        user,
+        created_ms: at * 1000,
+        issued_at: at,
+        expires_at: at + ttl,
+    }
 }
 
 /// An event fixture file as JSON.
@@ -142,4 +194,48 @@ pub fn assert_problem(response: &Response<Body>, status: u16, code: &str) {
         Some("application/problem+json")
     );
     assert_eq!(header(response, "cache-control"), Some("no-store"));
+}
+
+/// Project configs kept as raw JSON documents and checked on every lookup, the way a secret
+/// is read: a document that does not check is a [`SourceError::Invalid`], as Secrets Manager
+/// and file sources report it.
+#[derive(Debug, Default, Clone)]
+pub struct RawSource {
+    documents: std::collections::HashMap<String, Value>,
+}
+
+impl RawSource {
+    pub fn new(projects: &[(&str, Value)]) -> Self {
+        RawSource {
+            documents: projects
+                .iter()
+                .map(|(id, doc)| ((*id).to_owned(), doc.clone()))
+                .collect(),
+        }
+    }
+}
+
+impl ConfigSource for RawSource {
+    fn project<'a>(
+        &'a self,
+        id: &'a ProjectId,
+    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+        let found = match self.documents.get(id.as_str()) {
+            None => Err(SourceError::NotFound),
+            Some(doc) => ProjectConfig::from_value(id.as_str(), doc.clone())
+                .map(Arc::new)
+                .map_err(SourceError::from),
+        };
+        Box::pin(async move { found })
+    }
+}
+
+/// A state over in-memory ports whose configs are checked on lookup (see [`RawSource`]), so
+/// a project may hold a config that does not check.
+pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
+    State::new(
+        Arc::new(RawSource::new(projects)),
+        Arc::new(MemorySessionStore::new()),
+        clock,
+    )
 }

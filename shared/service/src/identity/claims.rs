@@ -1,5 +1,5 @@
-//! The caller's identity: verified claims (as the API Gateway JWT authorizer hands them over,
-//! every value a string) mapped to the canonical user by the project's `identity.claims`.
+//! Verified claims (as the API Gateway JWT authorizer hands them over, every value a string)
+//! and how a project maps them to the canonical user (`identity.claims`).
 
 use chatpass_signing::User;
 use serde_json::{Map, Value};
@@ -28,6 +28,9 @@ pub struct ClaimMap {
     avatar_url: String,
     /// `property_<id>` → claim name.
     properties: Vec<(String, String)>,
+    /// False when `email` is remapped but `email_verified` is not: the standard
+    /// `email_verified` claim speaks of the standard `email` claim, not of another one.
+    verification_applies: bool,
 }
 
 impl Default for ClaimMap {
@@ -42,6 +45,7 @@ impl Default for ClaimMap {
             phone: "phone_number".into(),
             avatar_url: "picture".into(),
             properties: Vec::new(),
+            verification_applies: true,
         }
     }
 }
@@ -76,6 +80,9 @@ impl ClaimMap {
                 }
             }
         }
+        let default = ClaimMap::default();
+        map.verification_applies =
+            map.email == default.email || map.email_verified != default.email_verified;
         Ok(map)
     }
 
@@ -93,13 +100,24 @@ impl ClaimMap {
         })
     }
 
-    /// The user these claims describe; only the id claim is required.
+    /// True when the id is read from a claim other than `sub` (which logout tokens name).
+    pub fn remaps_id(&self) -> bool {
+        self.id != ClaimMap::default().id
+    }
+
+    /// The user these claims describe; only the id claim is required. A remapped email whose
+    /// verification claim is not mapped too counts as unverified.
     pub fn user(&self, claims: &Claims) -> Result<User, IdentityError> {
         let get = |name: &String| claims.get(name).filter(|v| !v.is_empty()).cloned();
+        let email_verified = if self.verification_applies {
+            claims.get(&self.email_verified).map(|v| v == "true")
+        } else {
+            None
+        };
         Ok(User {
             id: get(&self.id).ok_or_else(|| IdentityError::MissingClaim(self.id.clone()))?,
             email: get(&self.email),
-            email_verified: claims.get(&self.email_verified).map(|v| v == "true"),
+            email_verified,
             name: get(&self.name),
             first_name: get(&self.first_name),
             last_name: get(&self.last_name),
@@ -175,6 +193,27 @@ mod tests {
             .unwrap();
         assert_eq!(user.id, "e-7");
         assert_eq!(user.properties["property_172"], json!("gold"));
+    }
+
+    #[test]
+    fn a_remapped_email_is_unverified_unless_its_verification_is_mapped_too() {
+        let claims = claims(&[
+            ("sub", "u-1"),
+            ("email", "a@example.com"),
+            ("email_verified", "true"),
+            ("work_email", "mallory@corp.example"),
+            ("work_email_verified", "true"),
+        ]);
+        let remapped = json!({"claims": {"email": "work_email"}});
+        let map = ClaimMap::from_config(remapped.as_object().cloned()).unwrap();
+        let user = map.user(&claims).unwrap();
+        assert_eq!(user.email.as_deref(), Some("mallory@corp.example"));
+        assert_eq!(user.email_verified, None, "email_verified is about `email`");
+
+        let both =
+            json!({"claims": {"email": "work_email", "email_verified": "work_email_verified"}});
+        let map = ClaimMap::from_config(both.as_object().cloned()).unwrap();
+        assert_eq!(map.user(&claims).unwrap().email_verified, Some(true));
     }
 
     #[test]

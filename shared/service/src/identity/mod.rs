@@ -1,0 +1,21 @@
+//! Who a caller is: verified claims from API Gateway's JWT authorizer or from chatpass's own
+//! verifier, the one set of rules they pass, the identity provider's keys, and a stand-in
+//! provider for the demo and the tests.
+
+mod caller;
+mod claims;
+mod error;
+mod jwks;
+mod key_set;
+pub mod rules;
+mod standin_idp;
+mod verifier;
+
+pub use caller::{IdentityVerifier, identity_claims};
+pub use claims::{ClaimMap, Claims, IdentityError, flatten};
+pub use error::{JwksError, JwksFetchError, VerifyError};
+pub use jwks::{FETCH_TIMEOUT, Jwks, JwksCache, TokenError, is_allowed_url};
+pub use key_set::KeySet;
+pub use rules::{Rules, TokenKind};
+pub use standin_idp::StandinIdp;
+pub use verifier::verify;

@@ -1,0 +1,283 @@
+//! The rules a token passes beyond its signature, issuer and audience — its kind (identity or
+//! back-channel logout) and its times — applied alike to claims from API Gateway's JWT
+//! authorizer (flattened to strings) and from chatpass's own verifier (JSON); and the two
+//! rules every sign-in passes: the project's email policy and "not logged out since".
+
+use super::claims::Claims;
+use super::error::VerifyError;
+use crate::{ProjectConfig, ServiceError};
+use chatpass_signing::User;
+use serde_json::{Map, Value};
+
+/// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
+pub const LEEWAY_SECONDS: u64 = 60;
+
+/// The longest an identity token may live (`exp` − `iat`): a day, far beyond what identity
+/// providers issue (minutes to an hour), so only a token minted to outlive a logout or a key
+/// rotation is refused.
+pub const MAX_IDENTITY_LIFETIME_SECONDS: u64 = 86_400;
+
+/// The longest a logout token may live. The spec recommends at most two minutes; ten allow for
+/// IdPs that issue five-minute tokens, and refuse long-lived ones that could be replayed after
+/// their `jti` is forgotten.
+pub const MAX_LOGOUT_LIFETIME_SECONDS: u64 = 600;
+
+/// The `events` member that marks an OpenID Connect back-channel logout token.
+pub const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// What a token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An identity (ID or access) token naming the signed-in user.
+    Identity,
+    /// An OpenID Connect back-channel logout token.
+    Logout,
+}
+
+impl TokenKind {
+    pub fn max_lifetime(self) -> u64 {
+        match self {
+            TokenKind::Identity => MAX_IDENTITY_LIFETIME_SECONDS,
+            TokenKind::Logout => MAX_LOGOUT_LIFETIME_SECONDS,
+        }
+    }
+
+    /// The times (`exp` required; `nbf`, `iat`; the lifetime) and the kind: an identity token
+    /// is never a logout token, and a logout token carries the back-channel event and no `nonce`.
+    pub fn check(self, claims: &impl ClaimView, now: u64) -> Result<(), VerifyError> {
+        check_times(claims, now, self.max_lifetime())?;
+        let logout_event = claims.has_backchannel_event();
+        match self {
+            TokenKind::Identity if logout_event => Err(VerifyError::LogoutToken),
+            TokenKind::Logout if !logout_event => Err(VerifyError::NotLogoutToken),
+            TokenKind::Logout if claims.has("nonce") => Err(VerifyError::Nonce),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Everything a token must be: its kind, its issuer and its audience.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub kind: TokenKind,
+    pub issuer: &'a str,
+    pub audience: &'a str,
+}
+
+impl<'a> Rules<'a> {
+    pub fn identity(issuer: &'a str, audience: &'a str) -> Self {
+        Rules {
+            kind: TokenKind::Identity,
+            issuer,
+            audience,
+        }
+    }
+
+    pub fn logout(issuer: &'a str, audience: &'a str) -> Self {
+        Rules {
+            kind: TokenKind::Logout,
+            issuer,
+            audience,
+        }
+    }
+}
+
+/// Claims as the rules read them, from either source.
+pub trait ClaimView {
+    /// A time claim in whole seconds; present but not a number is an error naming it.
+    fn seconds(&self, name: &'static str) -> Result<Option<u64>, VerifyError>;
+    fn has_backchannel_event(&self) -> bool;
+    fn has(&self, name: &str) -> bool;
+}
+
+fn whole_seconds(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+/// The JSON claims of a token chatpass verified itself.
+impl ClaimView for Map<String, Value> {
+    fn seconds(&self, name: &'static str) -> Result<Option<u64>, VerifyError> {
+        self.get(name)
+            .map(|v| whole_seconds(v).ok_or(VerifyError::TimeClaim(name)))
+            .transpose()
+    }
+
+    fn has_backchannel_event(&self) -> bool {
+        self.get("events")
+            .and_then(Value::as_object)
+            .is_some_and(|events| events.get(BACKCHANNEL_EVENT).is_some_and(Value::is_object))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.contains_key(name)
+    }
+}
+
+/// The authorizer's claims: numbers as text, objects as JSON text.
+impl ClaimView for Claims {
+    fn seconds(&self, name: &'static str) -> Result<Option<u64>, VerifyError> {
+        self.get(name)
+            .map(|text| {
+                serde_json::from_str::<Value>(text)
+                    .ok()
+                    .as_ref()
+                    .and_then(whole_seconds)
+                    .ok_or(VerifyError::TimeClaim(name))
+            })
+            .transpose()
+    }
+
+    fn has_backchannel_event(&self) -> bool {
+        self.get("events")
+            .and_then(|text| serde_json::from_str::<Map<String, Value>>(text).ok())
+            .is_some_and(|events| events.contains_key(BACKCHANNEL_EVENT))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.contains_key(name)
+    }
+}
+
+/// `exp` required, `nbf` and `iat` optional. The lifetime, `exp` − `iat` (or `exp` − `now`
+/// without `iat`), is at most `max_lifetime`.
+fn check_times(claims: &impl ClaimView, now: u64, max_lifetime: u64) -> Result<(), VerifyError> {
+    let exp = claims
+        .seconds("exp")?
+        .ok_or(VerifyError::TimeClaim("exp"))?;
+    if exp.saturating_add(LEEWAY_SECONDS) <= now {
+        return Err(VerifyError::Expired);
+    }
+    if claims
+        .seconds("nbf")?
+        .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
+    {
+        return Err(VerifyError::NotYetValid);
+    }
+    let iat = claims.seconds("iat")?;
+    if iat.is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECONDS)) {
+        return Err(VerifyError::IssuedInFuture);
+    }
+    if exp.saturating_sub(iat.unwrap_or(now)) > max_lifetime {
+        return Err(VerifyError::LifetimeTooLong { max: max_lifetime });
+    }
+    Ok(())
+}
+
+/// The logged-out rule, written once: an identity issued at `issued_at` — and any session
+/// minted from it — is over when the user's last logout is at or after that second. Without
+/// an issue time, any logout on record ends it.
+pub fn ended_by_logout(issued_at: Option<u64>, logged_out_at: Option<u64>) -> bool {
+    match (logged_out_at, issued_at) {
+        (None, _) => false,
+        (Some(out), Some(iat)) => iat <= out,
+        (Some(_), None) => true,
+    }
+}
+
+/// The project's email policy: `allowed_email_domains` only ever matches a verified email,
+/// and vendors that identify users by email never get an unverified one (unless the project
+/// says `trust_unverified_email`).
+pub fn check_email_policy(project: &ProjectConfig, user: &User) -> Result<(), ServiceError> {
+    let email = user.email.as_deref().filter(|e| !e.is_empty());
+    let verified = user.email_verified == Some(true);
+    if !project.allowed_email_domains.is_empty() {
+        let domain = email
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d.to_ascii_lowercase());
+        if !domain.is_some_and(|d| project.allowed_email_domains.contains(&d)) {
+            return Err(ServiceError::EmailDomainNotAllowed);
+        }
+        if !verified {
+            return Err(ServiceError::EmailNotVerified);
+        }
+    }
+    if email.is_some()
+        && project.vendor.identifies_by_email()
+        && !verified
+        && !project.trust_unverified_email
+    {
+        return Err(ServiceError::EmailNotVerified);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn flat(pairs: &[(&str, &str)]) -> Claims {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_same_rules_hold_for_json_and_for_the_authorizers_flattened_claims() {
+        let logout_event = json!({ BACKCHANNEL_EVENT: {} }).to_string();
+        let day = MAX_IDENTITY_LIFETIME_SECONDS;
+        let cases: [(Value, Result<(), VerifyError>); 4] = [
+            (json!({"iat": NOW, "exp": NOW + 300}), Ok(())),
+            (
+                json!({"iat": NOW, "exp": NOW + day + 1}),
+                Err(VerifyError::LifetimeTooLong { max: day }),
+            ),
+            (
+                json!({"iat": NOW, "exp": NOW + 60, "events": { BACKCHANNEL_EVENT: {} }}),
+                Err(VerifyError::LogoutToken),
+            ),
+            (json!({"iat": NOW}), Err(VerifyError::TimeClaim("exp"))),
+        ];
+        for (claims, expected) in cases {
+            let json = claims.as_object().unwrap().clone();
+            assert_eq!(TokenKind::Identity.check(&json, NOW), expected, "{claims}");
+            let flattened = crate::identity::flatten(json);
+            assert_eq!(
+                TokenKind::Identity.check(&flattened, NOW),
+                expected,
+                "{claims} flattened"
+            );
+        }
+        let authorizer = flat(&[
+            ("iat", "1700000000"),
+            ("exp", "1700000060"),
+            ("events", &logout_event),
+        ]);
+        assert_eq!(TokenKind::Logout.check(&authorizer, NOW), Ok(()));
+    }
+
+    #[test]
+    fn a_logout_token_carries_the_event_and_no_nonce() {
+        let base = json!({"iat": NOW, "exp": NOW + 60});
+        let no_event = base.as_object().unwrap().clone();
+        assert_eq!(
+            TokenKind::Logout.check(&no_event, NOW),
+            Err(VerifyError::NotLogoutToken)
+        );
+        let with_nonce =
+            json!({"iat": NOW, "exp": NOW + 60, "nonce": "n", "events": { BACKCHANNEL_EVENT: {} }});
+        assert_eq!(
+            TokenKind::Logout.check(with_nonce.as_object().unwrap(), NOW),
+            Err(VerifyError::Nonce)
+        );
+        let long = json!({"iat": NOW, "exp": NOW + 601, "events": { BACKCHANNEL_EVENT: {} }});
+        assert_eq!(
+            TokenKind::Logout.check(long.as_object().unwrap(), NOW),
+            Err(VerifyError::LifetimeTooLong { max: 600 })
+        );
+    }
+
+    #[test]
+    fn a_logout_ends_what_was_issued_at_or_before_it() {
+        assert!(!ended_by_logout(Some(NOW), None));
+        assert!(ended_by_logout(Some(NOW), Some(NOW)));
+        assert!(ended_by_logout(Some(NOW - 1), Some(NOW)));
+        assert!(!ended_by_logout(Some(NOW + 1), Some(NOW)));
+        assert!(ended_by_logout(None, Some(NOW)));
+    }
+}

@@ -1,0 +1,192 @@
+//! The one Lambda runner every function's `main` calls: logging, a panic hook that prints no
+//! payload, the state built once, and the entry point, which makes any API Gateway event safe
+//! for lambda_http's conversion before the handler sees it.
+//!
+//! lambda_http 1.3 builds the request's URI from the raw query string and path as they came
+//! and panics on characters a URI may not hold (spaces, quotes, `<>`, control characters):
+//! deployed, a crafted URL would be a 500. [`LambdaEntry`] percent-encodes those first.
+
+use crate::State;
+use crate::source::Stages;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Runs `handler` as a Lambda function until the runtime stops it.
+pub async fn run<F, Fut>(stages: Stages, handler: F) -> Result<(), Error>
+where
+    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    crate::logging::init();
+    std::panic::set_hook(Box::new(|panic| {
+        // The message may quote the request; only where it happened is logged.
+        tracing::error!(location = ?panic.location(), "panic");
+    }));
+    // One state for the life of the process, as a warm Lambda keeps it.
+    let state: &'static State = Box::leak(Box::new(State::from_env(stages)?));
+    lambda_http::lambda_runtime::run(LambdaEntry::new(state, handler)).await
+}
+
+/// The function's entry point: an API Gateway event in, the handler's answer out.
+pub struct LambdaEntry<F> {
+    adapter: Adapter<'static, Response<Body>, Handle<F>>,
+}
+
+impl<F, Fut> LambdaEntry<F>
+where
+    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    pub fn new(state: &'static State, handler: F) -> Self {
+        LambdaEntry {
+            adapter: Adapter::from(Handle { state, handler }),
+        }
+    }
+}
+
+type AdapterOf<F> = Adapter<'static, Response<Body>, Handle<F>>;
+
+impl<F, Fut> Service<LambdaEvent<LambdaRequest>> for LambdaEntry<F>
+where
+    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    type Response = <AdapterOf<F> as Service<LambdaEvent<LambdaRequest>>>::Response;
+    type Error = Infallible;
+    type Future = <AdapterOf<F> as Service<LambdaEvent<LambdaRequest>>>::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.adapter.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut event: LambdaEvent<LambdaRequest>) -> Self::Future {
+        let LambdaRequest::ApiGatewayV2(request) = &mut event.payload else {
+            // Only API Gateway v2 events deserialize with this crate's features.
+            return self.adapter.call(event);
+        };
+        make_safe(request);
+        self.adapter.call(event)
+    }
+}
+
+/// The handler as the `Service<Request>` lambda_http's adapter wraps.
+pub struct Handle<F> {
+    state: &'static State,
+    handler: F,
+}
+
+impl<F, Fut> Service<Request> for Handle<F>
+where
+    F: Fn(&'static State, Request) -> Fut,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let answer = (self.handler)(self.state, request);
+        Box::pin(async move { Ok(answer.await) })
+    }
+}
+
+/// The request lambda_http makes of an event once it is safe to convert: what a handler sees.
+pub fn to_request(mut payload: LambdaRequest) -> Request {
+    if let LambdaRequest::ApiGatewayV2(request) = &mut payload {
+        make_safe(request);
+    }
+    payload.into()
+}
+
+/// Rewrites what lambda_http would otherwise fail on: the raw query string and path
+/// percent-encoded where a URI may not hold a byte, and a `Host` or `X-Forwarded-Proto`
+/// header that cannot be part of a URL dropped (API Gateway's domain name stands in).
+fn make_safe(request: &mut ApiGatewayV2httpRequest) {
+    if let Some(query) = &mut request.raw_query_string {
+        *query = encode_unsafe(query, b"/?:@!$&'()*+,;=-._~");
+    }
+    if let Some(path) = &mut request.raw_path {
+        let encoded = encode_unsafe(path, b"/:@!$&'()*+,;=-._~");
+        *path = if encoded.starts_with('/') {
+            encoded
+        } else {
+            format!("/{encoded}")
+        };
+    }
+    let headers = &mut request.headers;
+    if headers
+        .get("x-forwarded-proto")
+        .is_some_and(|p| p != "https" && p != "http")
+    {
+        headers.remove("x-forwarded-proto");
+    }
+    if headers
+        .get("host")
+        .is_some_and(|host| !is_authority(host.as_bytes()))
+    {
+        headers.remove("host");
+    }
+    let domain = &mut request.request_context.domain_name;
+    if domain
+        .as_deref()
+        .is_some_and(|d| !is_authority(d.as_bytes()))
+    {
+        *domain = None;
+    }
+}
+
+/// `text` with every byte outside ASCII letters, digits, `keep` and well-formed `%XX`
+/// escapes percent-encoded.
+fn encode_unsafe(text: &str, keep: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = b == b'%'
+            && bytes.len() > i + 2
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit();
+        if b.is_ascii_alphanumeric() || keep.contains(&b) || escape {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A host name or address with an optional port: what a URL's authority may hold.
+fn is_authority(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_what_a_uri_may_not_hold_and_keeps_the_rest() {
+        assert_eq!(
+            encode_unsafe("token=a b&x=\"<>\"\u{1}%zz%41", b"/?:@!$&'()*+,;=-._~"),
+            "token=a%20b&x=%22%3C%3E%22%01%25zz%41"
+        );
+        assert_eq!(encode_unsafe("é", b""), "%C3%A9");
+        let query = encode_unsafe("a=\u{7f}`{|}^\\ #", b"/?:@!$&'()*+,;=-._~");
+        assert!(
+            format!("https://x/p?{query}")
+                .parse::<lambda_http::http::Uri>()
+                .is_ok()
+        );
+    }
+}

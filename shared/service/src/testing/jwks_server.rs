@@ -1,0 +1,107 @@
+//! A stand-in for an identity provider's JWKS endpoint on 127.0.0.1: serves whatever document
+//! it was last given, counts fetches, and can fail or send a body that never ends, so the key
+//! caches are tested against real HTTP.
+
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Default)]
+struct Published {
+    document: Mutex<String>,
+    fetches: AtomicUsize,
+    fail_with: AtomicU16,
+    endless: AtomicBool,
+}
+
+/// The endpoint; it stops when dropped.
+pub struct JwksServer {
+    url: String,
+    published: Arc<Published>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl JwksServer {
+    pub async fn start(document: &str) -> JwksServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let url = format!("http://{}/jwks.json", listener.local_addr().expect("bound"));
+        let published = Arc::new(Published::default());
+        *published.document.lock().expect("not poisoned") = document.to_owned();
+        let serving = published.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(answer(stream, serving.clone()));
+            }
+        });
+        JwksServer {
+            url,
+            published,
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Serves `document` from now on (a key rotation).
+    pub fn publish(&self, document: &str) {
+        *self.published.document.lock().expect("not poisoned") = document.to_owned();
+        self.published.fail_with.store(0, Ordering::SeqCst);
+    }
+
+    /// Answers `status` with no document from now on (the provider is down).
+    pub fn fail_with(&self, status: u16) {
+        self.published.fail_with.store(status, Ordering::SeqCst);
+    }
+
+    /// Sends a body that never ends.
+    pub fn endless(&self) {
+        self.published.endless.store(true, Ordering::SeqCst);
+    }
+
+    /// How many requests it has answered.
+    pub fn fetches(&self) -> usize {
+        self.published.fetches.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for JwksServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn answer(mut stream: TcpStream, published: Arc<Published>) {
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    published.fetches.fetch_add(1, Ordering::SeqCst);
+    if published.endless.load(Ordering::SeqCst) {
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+        let _ = stream.write_all(head.as_bytes()).await;
+        let chunk = vec![b' '; 16 * 1024];
+        while stream.write_all(&chunk).await.is_ok() {}
+        return;
+    }
+    let status = published.fail_with.load(Ordering::SeqCst);
+    let (status, body) = if status == 0 {
+        let document = published.document.lock().expect("not poisoned").clone();
+        (200, document)
+    } else {
+        (status, String::new())
+    };
+    let response = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+}

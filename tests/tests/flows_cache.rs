@@ -13,7 +13,7 @@ use chatpass_tests::support::{
     SECRET_PREFIX, create_table, fixture, for_project, json_body, moto_state, problem_code,
     put_project, request, with_header,
 };
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use sha2::Sha256;

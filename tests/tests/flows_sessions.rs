@@ -16,7 +16,7 @@ use chatpass_tests::support::{
     moto_state, oidc_logout, problem_code, put_project, request, signed_logout_webhook, vectors,
     with_authorizer_claims, with_header,
 };
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use sha2::Sha256;

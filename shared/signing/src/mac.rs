@@ -1,6 +1,6 @@
 //! HMAC-SHA256 and SHA-256 through `hmac` + `sha2`; verification is constant time.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;

@@ -1124,19 +1124,6 @@ fn problem_codes_are_exactly_the_codes_the_code_can_give() {
 }
 
 #[test]
-fn the_vendor_enum_is_the_registry() {
-    let doc = document();
-    let listed: BTreeSet<&str> = doc["components"]["schemas"]["Vendor"]["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let registry: BTreeSet<&str> = chatpass_signing::vendors::ids().collect();
-    assert_eq!(listed, registry);
-}
-
-#[test]
 fn the_project_pattern_is_the_one_the_code_checks() {
     let doc = document();
     assert_eq!(

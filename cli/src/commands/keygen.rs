@@ -49,27 +49,24 @@ fn webhook_secret() -> Result<String, Failure> {
 
 /// A project config that loads as is, once the vendor's key replaces the placeholder.
 fn starter_config(vendor: &str) -> Result<String, Failure> {
-    if !vendors::ids().any(|id| id == vendor) {
+    let Some(spec) = vendors::spec(vendor) else {
         let known: Vec<&str> = vendors::ids().collect();
         return Err(Failure::Unable(format!(
             "unknown vendor `{vendor}`; known vendors: {}",
             known.join(", ")
         )));
-    }
+    };
     let mut doc = Map::new();
     doc.insert("vendor".into(), vendor.into());
     doc.insert("key".into(), KEY_PLACEHOLDER.into());
-    if vendor == "zendesk" {
+    if spec.starter.key_id {
         doc.insert("key_id".into(), KEY_ID_PLACEHOLDER.into());
     }
-    match vendor {
-        "sprinklr" => doc.insert(
-            "options".into(),
-            json!({"mode": "user", "hash_creation_time": true}),
-        ),
-        "kustomer" => doc.insert("options".into(), json!({"identify_by": "external_id"})),
-        _ => None,
-    };
+    if !spec.starter.options.is_empty() {
+        let options: Value = serde_json::from_str(spec.starter.options)
+            .map_err(|e| Failure::Unable(format!("vendor `{vendor}`'s starter options: {e}")))?;
+        doc.insert("options".into(), options);
+    }
     if sets_exp(&doc)? {
         doc.insert("token_ttl_seconds".into(), 300.into());
     }

@@ -20,16 +20,6 @@ pub const ROUTE: Route<VendorServer> = Route {
     stages: Stages::CurrentAndPrevious,
 };
 
-/// Canonical user field → the name Sprinklr's user-details API expects.
-const SPRINKLR_FIELDS: [(&str, &str); 6] = [
-    ("id", "id"),
-    ("first_name", "firstName"),
-    ("last_name", "lastName"),
-    ("avatar_url", "profileImageUrl"),
-    ("phone", "phoneNo"),
-    ("email", "email"),
-];
-
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, answer).await
 }
@@ -117,7 +107,7 @@ fn is_reference(value: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// The user's details in the vendor's field names: the project's map, else Sprinklr's.
+/// The user's details in the vendor's field names: the project's map, else the vendor's.
 fn details(project: &ProjectConfig, user: &User) -> Map<String, Value> {
     let user = serde_json::to_value(user).unwrap_or_default();
     let field = |canonical: &str| {
@@ -130,7 +120,9 @@ fn details(project: &ProjectConfig, user: &User) -> Map<String, Value> {
             .iter()
             .filter_map(|(canonical, name)| Some((name.clone(), field(canonical)?)))
             .collect(),
-        None => SPRINKLR_FIELDS
+        None => project
+            .vendor
+            .callback_fields()
             .iter()
             .filter_map(|(canonical, name)| Some(((*name).to_owned(), field(canonical)?)))
             .collect(),

@@ -6,6 +6,7 @@ pub mod explain;
 mod jwt;
 pub mod keys;
 pub mod mac;
+mod shapes;
 mod signed;
 mod user;
 pub mod vendors;

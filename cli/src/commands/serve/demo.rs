@@ -24,12 +24,14 @@ use std::sync::Arc;
 const AUDIENCE: &str = "chatpass-demo";
 const PAGE: &str = include_str!("page.html");
 
-/// One demo project as the page lists it.
+/// One demo project as the page lists it, with the widget's calls the page shows.
 #[derive(Clone, serde::Serialize)]
 pub struct DemoProject {
     pub project: String,
     pub vendor: &'static str,
     pub endpoint: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
 }
 
 pub struct Demo {
@@ -45,42 +47,32 @@ fn random_text<const N: usize>() -> Result<String, String> {
     random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
-/// The demo projects: every vendor, and Sprinklr in each of its modes.
+/// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`).
 fn documents(
     page_origins: &[String],
     webhook_secret: &str,
     callback_key: &str,
 ) -> Result<Vec<(String, Value)>, String> {
     let mut documents = Vec::new();
-    for vendor in vendors::ids() {
-        let modes: &[Option<&str>] = if vendor == "sprinklr" {
-            &[
-                None,
-                Some("custom-user"),
-                Some("cookie"),
-                Some("pre-created"),
-            ]
-        } else {
-            &[None]
-        };
-        for mode in modes {
+    for spec in vendors::specs() {
+        for mode in spec.demo_modes {
             let mut doc = json!({
-                "vendor": vendor,
+                "vendor": spec.id,
                 "key": random_text::<32>()?,
                 "allowed_origins": page_origins,
                 "callback_keys": [callback_key],
                 "webhook_secrets": [webhook_secret],
             });
-            if vendor == "zendesk" {
+            if spec.starter.key_id {
                 doc["key_id"] = json!("app_demo");
             }
-            if let Some(mode) = mode {
-                doc["options"] = json!({ "mode": mode });
+            if !mode.options.is_empty() {
+                doc["options"] = serde_json::from_str(mode.options).map_err(|e| e.to_string())?;
             }
-            let id = mode.map_or_else(
-                || format!("demo-{vendor}"),
-                |m| format!("demo-{vendor}-{m}"),
-            );
+            let id = match mode.suffix {
+                "" => format!("demo-{}", spec.id),
+                suffix => format!("demo-{}-{suffix}", spec.id),
+            };
             documents.push((id, doc));
         }
     }
@@ -99,10 +91,13 @@ impl Demo {
         let mut projects = Vec::new();
         for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key)? {
             let config = ProjectConfig::from_value(&id, doc).map_err(|e| e.to_string())?;
+            let spec = vendors::spec(config.vendor.id()).ok_or("a vendor without a spec")?;
             projects.push(DemoProject {
                 project: id,
-                vendor: config.vendor.id(),
-                endpoint: config.vendor.endpoint().path(),
+                vendor: spec.id,
+                endpoint: spec.endpoint.path(),
+                sign_in: spec.page.sign_in,
+                sign_out: spec.page.sign_out,
             });
             configs.push(config);
         }

@@ -1,14 +1,29 @@
 //! Drift: HS256 JWT with `sub` (= user id) and `exp`, passed to `drift.identify` as `userJwt`.
 
-use super::jwt_vendor::JwtVendor;
-use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use super::{
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
+    object, options, text, ttl,
+};
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
+use crate::shapes::JwtVendor;
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "drift",
+    endpoint: Endpoint::Token,
+    build,
+    starter: Starter::KEY_ONLY,
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "drift.identify(\"USER_ID\", {}, { userJwt: {settings.userJwt} });",
+        sign_out: "drift.reset();",
+    },
+};
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     Ok(Box::new(JwtVendor {
-        id: "drift",
+        id: SPEC.id,
         settings_field: "userJwt",
         by_email: false,
         jwt: Hs256::new(&config.key, None),

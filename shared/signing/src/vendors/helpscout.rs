@@ -1,13 +1,27 @@
 //! Help Scout Beacon: `signature` is HMAC-SHA256 hex of the email, passed to `Beacon('identify')`.
 
-use super::hash::HashVendor;
-use super::{Vendor, VendorConfig, object, text};
+use super::{
+    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
+};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
+use crate::shapes::HashVendor;
 use crate::user::Field;
 
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "helpscout",
+    endpoint: Endpoint::UserHash,
+    build,
+    starter: Starter::KEY_ONLY,
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "Beacon('identify', {settings});",
+        sign_out: "Beacon('logout');",
+    },
+};
+
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    HashVendor::build(config, "helpscout", true, |user, key| {
+    HashVendor::build(config, SPEC.id, true, |user, key| {
         let email = user.require(Field::Email)?;
         Ok(object([
             ("name", text(user.get(Field::Name))),

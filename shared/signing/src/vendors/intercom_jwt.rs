@@ -1,15 +1,30 @@
 //! Intercom Messenger security: HS256 JWT with `user_id` (required), `email`, `exp`.
 
-use super::jwt_vendor::JwtVendor;
-use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use super::{
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
+    object, options, text, ttl,
+};
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
+use crate::shapes::JwtVendor;
 use crate::user::Field;
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "intercom-jwt",
+    endpoint: Endpoint::Token,
+    build,
+    starter: Starter::KEY_ONLY,
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "Intercom('boot', Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}));",
+        sign_out: "Intercom('shutdown');",
+    },
+};
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     Ok(Box::new(JwtVendor {
-        id: "intercom-jwt",
+        id: SPEC.id,
         settings_field: "intercom_user_jwt",
         by_email: false,
         jwt: Hs256::new(&config.key, None),

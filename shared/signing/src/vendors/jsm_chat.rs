@@ -1,16 +1,31 @@
 //! Chat for Jira Service Management ("Auto Login on Website"): HS256 JWT with `email`,
 //! `displayName`, `iat`, `exp`; the widget calls `chatWidget.loginWithToken(token)`.
 
-use super::jwt_vendor::JwtVendor;
-use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use super::{
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
+    object, options, text, ttl,
+};
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
+use crate::shapes::JwtVendor;
 use crate::user::Field;
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "jsm-chat",
+    endpoint: Endpoint::Token,
+    build,
+    starter: Starter::KEY_ONLY,
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "chatWidget.loginWithToken({settings.token}); // in the widget's onload",
+        sign_out: "chatWidget.logout();",
+    },
+};
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     Ok(Box::new(JwtVendor {
-        id: "jsm-chat",
+        id: SPEC.id,
         settings_field: "token",
         by_email: true,
         jwt: Hs256::new(&config.key, None),

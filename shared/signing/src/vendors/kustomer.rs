@@ -1,10 +1,12 @@
 //! Kustomer: HS256 JWT with `externalId` or `email` (option `identify_by`) and `iat`, no `exp`;
 //! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
 
-use super::jwt_vendor::JwtVendor;
-use super::{JwtRules, Vendor, VendorConfig, options};
+use super::{
+    DemoMode, Endpoint, JwtRules, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, options,
+};
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
+use crate::shapes::JwtVendor;
 use crate::user::Field;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -26,6 +28,21 @@ struct Options {
     identify_by: IdentifyBy,
 }
 
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "kustomer",
+    endpoint: Endpoint::Token,
+    build,
+    starter: Starter {
+        key_id: false,
+        options: r#"{"identify_by": "external_id"}"#,
+    },
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "Kustomer.login({ jwtToken: {settings.jwtToken} }, (res, err) => {});",
+        sign_out: "Kustomer.logout();",
+    },
+};
+
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let Options { identify_by } = options(config)?;
     if config.token_ttl_seconds.is_some() {
@@ -39,7 +56,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         IdentifyBy::Email => ("email", Field::Email),
     };
     Ok(Box::new(JwtVendor {
-        id: "kustomer",
+        id: SPEC.id,
         settings_field: "jwtToken",
         by_email: identify_by == IdentifyBy::Email,
         jwt: Hs256::new(&config.key, None),

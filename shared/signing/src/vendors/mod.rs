@@ -1,17 +1,16 @@
-//! Vendor profiles: each file in this folder is one vendor's scheme; `REGISTRY` lists them.
-//! A profile is built once from the project's config (options parsed, keys prepared) and then
-//! turns (user, now) into the widget's `settings` and `expires_at`.
+//! Vendors: each file in this folder is one vendor — its scheme, and everything else chatpass
+//! knows of it (its [`VendorSpec`]); `REGISTRY` lists them. A profile is built once from the
+//! project's config (options parsed, keys prepared) and then turns (user, now) into the
+//! widget's `settings` and `expires_at`.
 
 mod chatwoot;
 mod crisp;
 mod drift;
 mod front;
-mod hash;
 mod helpscout;
 mod intercom;
 mod intercom_jwt;
 mod jsm_chat;
-mod jwt_vendor;
 mod kustomer;
 mod sprinklr;
 mod tawkto;
@@ -76,6 +75,11 @@ pub trait Vendor: Send + Sync {
     fn jwt_rules(&self) -> Option<JwtRules> {
         None
     }
+    /// Canonical user field → the name the vendor's server expects from user-details, for
+    /// vendors that call back (a project's `user_details_fields` overrides it).
+    fn callback_fields(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
 }
 
 /// The vendor part of a project config (DESIGN.md "Project config").
@@ -93,42 +97,100 @@ pub struct VendorConfig {
 
 type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError>;
 
-/// Every vendor id chatpass knows, with its builder.
-const REGISTRY: &[(&str, Build)] = &[
-    ("jsm-chat", jsm_chat::build),
-    ("kustomer", kustomer::build),
-    ("sprinklr", sprinklr::build),
-    ("useresponse", useresponse::build),
-    ("zendesk", zendesk::build),
-    ("intercom", intercom::build),
-    ("intercom-jwt", intercom_jwt::build),
-    ("crisp", crisp::build),
-    ("helpscout", helpscout::build),
-    ("front", front::build),
-    ("chatwoot", chatwoot::build),
-    ("tawkto", tawkto::build),
-    ("drift", drift::build),
+/// Everything chatpass knows of a vendor beside its scheme, declared in the vendor's own file.
+pub struct VendorSpec {
+    pub id: &'static str,
+    pub endpoint: Endpoint,
+    build: Build,
+    /// What a new project of this vendor holds beside its key (`chatpass keygen`, the demo).
+    pub starter: Starter,
+    /// The demo runs one project per mode.
+    pub demo_modes: &'static [DemoMode],
+    /// The widget's calls on the brand's page.
+    pub page: PageCalls,
+}
+
+/// A new project's config beyond `vendor` and `key`.
+pub struct Starter {
+    /// The vendor issues a key id with its key (`key_id`).
+    pub key_id: bool,
+    /// The `options` to start from, as JSON (`""` for none).
+    pub options: &'static str,
+}
+
+impl Starter {
+    /// A key and nothing more.
+    pub const KEY_ONLY: Starter = Starter {
+        key_id: false,
+        options: "",
+    };
+}
+
+/// One demo project: `demo-<vendor>[-<suffix>]` with these `options` (JSON, `""` for none).
+pub struct DemoMode {
+    pub suffix: &'static str,
+    pub options: &'static str,
+}
+
+impl DemoMode {
+    /// One project with the vendor's defaults.
+    pub const PLAIN: &[DemoMode] = &[DemoMode {
+        suffix: "",
+        options: "",
+    }];
+}
+
+/// What the brand's page calls: `sign_in` with `{settings}` (the answer's whole `settings`) or
+/// `{settings.<field>}` standing for their JSON, then `sign_out` on logout.
+pub struct PageCalls {
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+}
+
+/// Every vendor chatpass knows, in the order VENDORS.md lists them.
+const REGISTRY: &[&VendorSpec] = &[
+    &jsm_chat::SPEC,
+    &kustomer::SPEC,
+    &sprinklr::SPEC,
+    &useresponse::SPEC,
+    &zendesk::SPEC,
+    &intercom::SPEC,
+    &intercom_jwt::SPEC,
+    &crisp::SPEC,
+    &helpscout::SPEC,
+    &front::SPEC,
+    &chatwoot::SPEC,
+    &tawkto::SPEC,
+    &drift::SPEC,
 ];
+
+/// Every vendor's spec.
+pub fn specs() -> impl Iterator<Item = &'static VendorSpec> {
+    REGISTRY.iter().copied()
+}
+
+/// The spec of vendor `id`.
+pub fn spec(id: &str) -> Option<&'static VendorSpec> {
+    specs().find(|spec| spec.id == id)
+}
 
 /// The vendor ids, in the order VENDORS.md lists them.
 pub fn ids() -> impl Iterator<Item = &'static str> {
-    REGISTRY.iter().map(|(id, _)| *id)
+    specs().map(|spec| spec.id)
 }
 
 /// Builds the vendor's profile, checking the key and options once, at load.
 pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    let (_, build) = REGISTRY
-        .iter()
-        .find(|(id, _)| *id == config.vendor)
+    let spec = spec(&config.vendor)
         .ok_or_else(|| VendorConfigError::UnknownVendor(config.vendor.clone()))?;
     if config.key.as_bytes().is_empty() {
         return Err(VendorConfigError::EmptyKey);
     }
-    build(config)
+    (spec.build)(config)
 }
 
 /// Parses `options` into the vendor's typed options (unknown options are refused).
-fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfigError> {
+pub(crate) fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfigError> {
     serde_json::from_value(Value::Object(config.options.clone()))
         .map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
@@ -136,7 +198,7 @@ fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfig
 /// The vendor takes no options at all.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoOptions {}
+pub(crate) struct NoOptions {}
 
 const DEFAULT_TTL: u64 = 300;
 const MAX_TTL: u64 = 86_400;

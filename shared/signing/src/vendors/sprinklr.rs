@@ -2,7 +2,10 @@
 //! a pre-created user id, and the shared SSO flag. Hashes are HMAC-SHA256 hex of `_`-joined
 //! strings, so a `_` inside a user-editable slot is refused (or dropped) as ambiguous.
 
-use super::{Endpoint, SessionUse, Vendor, VendorConfig, object, options, text, ttl};
+use super::{
+    DemoMode, Endpoint, PageCalls, SessionUse, Starter, Vendor, VendorConfig, VendorSpec, object,
+    options, text, ttl,
+};
 use crate::keys::VendorKey;
 use crate::mac::hmac_sha256_hex;
 use crate::user::Field;
@@ -55,6 +58,38 @@ struct Sprinklr {
     template: String,
     session_lifetime: u64,
 }
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "sprinklr",
+    endpoint: Endpoint::UserHash,
+    build,
+    starter: Starter {
+        key_id: false,
+        options: r#"{"mode": "user", "hash_creation_time": true}"#,
+    },
+    demo_modes: &[
+        DemoMode {
+            suffix: "",
+            options: "",
+        },
+        DemoMode {
+            suffix: "custom-user",
+            options: r#"{"mode": "custom-user"}"#,
+        },
+        DemoMode {
+            suffix: "cookie",
+            options: r#"{"mode": "cookie"}"#,
+        },
+        DemoMode {
+            suffix: "pre-created",
+            options: r#"{"mode": "pre-created"}"#,
+        },
+    ],
+    page: PageCalls {
+        sign_in: "window.sprChatSettings = Object.assign({ appId: \"YOUR_APP_ID\" }, {settings});\n// load the chat script after this",
+        sign_out: "sprChat('updateUserSettings', { user: {} });",
+    },
+};
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let options: Options = options(config)?;
@@ -154,13 +189,27 @@ impl Sprinklr {
     }
 }
 
+/// Canonical user field → the name Sprinklr's user-details call expects.
+const CALLBACK_FIELDS: [(&str, &str); 6] = [
+    ("id", "id"),
+    ("first_name", "firstName"),
+    ("last_name", "lastName"),
+    ("avatar_url", "profileImageUrl"),
+    ("phone", "phoneNo"),
+    ("email", "email"),
+];
+
 impl Vendor for Sprinklr {
     fn id(&self) -> &'static str {
-        "sprinklr"
+        SPEC.id
     }
 
     fn endpoint(&self) -> Endpoint {
-        Endpoint::UserHash
+        SPEC.endpoint
+    }
+
+    fn callback_fields(&self) -> &'static [(&'static str, &'static str)] {
+        &CALLBACK_FIELDS
     }
 
     fn identifies_by_email(&self) -> bool {

@@ -1,15 +1,29 @@
 //! UseResponse SSO: `token` is plain SHA-256 hex (not HMAC) of the security key followed
 //! directly by the email; custom properties travel as `property_<fieldId>`.
 
-use super::hash::HashVendor;
-use super::{Vendor, VendorConfig, object, text};
+use super::{
+    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
+};
 use crate::mac::sha256_hex;
+use crate::shapes::HashVendor;
 use crate::user::Field;
 use crate::{SignError, VendorConfigError};
 use serde_json::Value;
 
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "useresponse",
+    endpoint: Endpoint::UserHash,
+    build,
+    starter: Starter::KEY_ONLY,
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "UR.userConfig({settings});",
+        sign_out: "UR.clearChatStorage();",
+    },
+};
+
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    HashVendor::build(config, "useresponse", true, |user, key| {
+    HashVendor::build(config, SPEC.id, true, |user, key| {
         let email = user.require(Field::Email)?;
         if let Some(bad) = user.properties.keys().find(|k| !is_property_key(k)) {
             return Err(SignError::BadField {

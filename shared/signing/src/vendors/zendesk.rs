@@ -1,13 +1,31 @@
 //! Zendesk Messaging: HS256 JWT whose header carries `kid` (= `key_id`), claims `scope: "user"`,
 //! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
 
-use super::jwt_vendor::JwtVendor;
-use super::{JwtRules, NoOptions, Vendor, VendorConfig, object, options, text, ttl};
+use super::{
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
+    object, options, text, ttl,
+};
 use crate::jwt::Hs256;
+use crate::shapes::JwtVendor;
 use crate::user::Field;
 use crate::{SignError, VendorConfigError};
 
 const MAX_EXTERNAL_ID: usize = 255;
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "zendesk",
+    endpoint: Endpoint::Token,
+    build,
+    starter: Starter {
+        key_id: true,
+        options: "",
+    },
+    demo_modes: DemoMode::PLAIN,
+    page: PageCalls {
+        sign_in: "zE('messenger', 'loginUser', (callback) => callback({settings.jwt}));",
+        sign_out: "zE('messenger', 'logoutUser');",
+    },
+};
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
@@ -17,7 +35,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         .filter(|k| !k.is_empty())
         .ok_or(VendorConfigError::MissingKeyId)?;
     Ok(Box::new(JwtVendor {
-        id: "zendesk",
+        id: SPEC.id,
         settings_field: "jwt",
         by_email: false,
         jwt: Hs256::new(&config.key, Some(kid)),

@@ -1,16 +1,16 @@
 //! The shape every JWT vendor shares: claims from the user, an HS256 token in one settings
 //! field, `expires_at` a fixed lifetime after `now`. Each JWT vendor's file fills one in.
 
-use super::{Endpoint, JwtRules, Vendor};
 use crate::jwt::Hs256;
+use crate::vendors::{Endpoint, JwtRules, Vendor};
 use crate::{SignError, Signed, User};
 use serde_json::{Map, Value};
 
 /// Builds the claims for (user, iat, exp).
-pub(super) type ClaimsFn =
+pub(crate) type ClaimsFn =
     Box<dyn Fn(&User, u64, u64) -> Result<Map<String, Value>, SignError> + Send + Sync>;
 
-pub(super) struct JwtVendor {
+pub(crate) struct JwtVendor {
     pub id: &'static str,
     pub settings_field: &'static str,
     pub by_email: bool,

@@ -1,15 +1,15 @@
 //! The shape every hash vendor shares: settings computed from the user and the key, no expiry.
 //! Each simple hash vendor's file supplies only its settings function.
 
-use super::{Endpoint, Vendor, VendorConfig};
 use crate::keys::VendorKey;
+use crate::vendors::{Endpoint, Vendor, VendorConfig};
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
 /// Computes the widget's settings for a user under the vendor key.
-pub(super) type SettingsFn = fn(&User, &VendorKey) -> Result<Map<String, Value>, SignError>;
+pub(crate) type SettingsFn = fn(&User, &VendorKey) -> Result<Map<String, Value>, SignError>;
 
-pub(super) struct HashVendor {
+pub(crate) struct HashVendor {
     id: &'static str,
     by_email: bool,
     key: VendorKey,
@@ -18,13 +18,13 @@ pub(super) struct HashVendor {
 
 impl HashVendor {
     /// A vendor that takes no options.
-    pub(super) fn build(
+    pub(crate) fn build(
         config: &VendorConfig,
         id: &'static str,
         by_email: bool,
         settings: SettingsFn,
     ) -> Result<Box<dyn Vendor>, VendorConfigError> {
-        super::options::<super::NoOptions>(config)?;
+        crate::vendors::options::<crate::vendors::NoOptions>(config)?;
         Ok(Box::new(HashVendor {
             id,
             by_email,

@@ -30,10 +30,12 @@ fn cargo_lambda() -> PathBuf {
         .unwrap_or_else(|| root().join(".venv/bin/cargo-lambda"))
 }
 
-/// `cargo lambda watch` with the functions' environment, stopped on drop.
+/// `cargo lambda watch` with the functions' environment, stopped on drop; the functions run
+/// at `RUST_LOG=trace` and what they print lands in `log`.
 struct Watch {
     child: Child,
     port: u16,
+    log: PathBuf,
 }
 
 impl Watch {
@@ -43,9 +45,8 @@ impl Watch {
             .local_addr()
             .unwrap()
             .port();
-        let log =
-            std::fs::File::create(std::env::temp_dir().join(format!("chatpass-watch-{port}.log")))
-                .unwrap();
+        let log_path = std::env::temp_dir().join(format!("chatpass-watch-{port}.log"));
+        let log = std::fs::File::create(&log_path).unwrap();
         let mut command = Command::new(cargo_lambda());
         command.args([
             "lambda",
@@ -60,6 +61,7 @@ impl Watch {
             ("AWS_ACCESS_KEY_ID", "test"),
             ("AWS_SECRET_ACCESS_KEY", "test"),
             ("AWS_REGION", "us-east-1"),
+            ("RUST_LOG", "trace"),
         ] {
             command.args(["--env-var", &format!("{name}={value}")]);
         }
@@ -77,7 +79,11 @@ impl Watch {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-        Watch { child, port }
+        Watch {
+            child,
+            port,
+            log: log_path,
+        }
     }
 
     /// `cargo lambda invoke FUNCTION --data-file` with `event`; the API Gateway response.
@@ -380,6 +386,29 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
             (200..500).contains(&status),
             "{function} {}: {status} {body}",
             file.display()
+        );
+    }
+
+    // At every log level, nothing the functions print holds the user's email, a token, a
+    // session reference or a key (the Lambda runtime and the AWS SDK print whole events and
+    // requests at `trace`: their lines are held to `info`).
+    let printed = std::fs::read_to_string(&watch.log).unwrap();
+    assert!(
+        printed.contains(r#""message":"request""#),
+        "the functions logged"
+    );
+    for secret in [
+        "alice@example.com",
+        reference.as_str(),
+        CALLBACK_KEY,
+        WEBHOOK_SECRET,
+        "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+        "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz",
+        "eyJ",
+    ] {
+        assert!(
+            !printed.contains(secret),
+            "`{secret}` in the functions' output"
         );
     }
 }

@@ -11,11 +11,9 @@ use chatpass::routes::Route as Handler;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::source::{BoxFuture, CacheSettings, ConfigCache};
-use chatpass_service::store::{
-    Applied, Logout, MemorySessionStore, Session, SessionLookup, SessionStore, StoreError,
-};
-use chatpass_service::testing::{JwksServer, RawSource, verifier_for};
+use chatpass_service::source::{CacheSettings, ConfigCache};
+use chatpass_service::store::MemorySessionStore;
+use chatpass_service::testing::{DownStore, JwksServer, LogCapture, RawSource, verifier_for};
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::support::{
     backchannel_events, fixture, for_project, json_body, oidc_logout, request, with_body,
@@ -23,8 +21,7 @@ use chatpass_tests::support::{
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const NOW: u64 = 1_700_000_000;
 const ORIGIN: &str = "https://www.example.com";
@@ -135,80 +132,6 @@ fn projects(jwks_url: &str) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// Everything written by the subscriber.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn install() -> Capture {
-        let capture = Capture::default();
-        let writer = capture.clone();
-        tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .init();
-        capture
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
-/// A session store that is down: every call fails.
-struct DownStore;
-
-fn down<'a, T: Send + 'a>() -> BoxFuture<'a, Result<T, StoreError>> {
-    Box::pin(async { Err(StoreError("connection refused".into())) })
-}
-
-impl SessionStore for DownStore {
-    fn put_session<'a>(&'a self, _: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
-        down()
-    }
-    fn session<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
-        down()
-    }
-    fn logged_out_at<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
-        down()
-    }
-    fn apply_logout<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a Logout,
-        _: u64,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
-        down()
-    }
-}
-
 /// Calls the handlers, counting the calls (each must log one `request` line).
 struct Driver {
     state: State,
@@ -311,7 +234,7 @@ fn webhook(project: &str, secret_raw: &str, id: &str, body: &str) -> Value {
 
 #[tokio::test]
 async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
-    let capture = Capture::install();
+    let capture = LogCapture::install();
     let idp = StandinIdp::generate(ISSUER, AUDIENCE);
     let jwks = JwksServer::start(&idp.jwks()).await;
     let clock = Arc::new(ManualClock::at(NOW));

@@ -7,10 +7,9 @@
 use chatpass::routes::Route;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::source::{BoxFuture, ConfigSource, SourceError};
-use chatpass_service::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
-use chatpass_service::testing::{JwksServer, raw_state};
-use chatpass_service::{ProjectConfig, ProjectId, ServiceError, State};
+use chatpass_service::store::{Logout, Session};
+use chatpass_service::testing::{DownSource, DownStore, JwksServer, raw_state};
+use chatpass_service::{ProjectId, ServiceError, State};
 use chatpass_signing::User;
 use chatpass_tests::support::{
     backchannel_events, fixture, for_project, logged_out_body, oidc_logout, request,
@@ -163,53 +162,6 @@ fn documented_codes(doc: &Value, response: &Value) -> BTreeSet<String> {
             .collect(),
         (_, Value::String(code)) => BTreeSet::from([code.clone()]),
         _ => panic!("`code` neither enum nor const: {code}"),
-    }
-}
-
-// --- failing ports ------------------------------------------------------------------------
-
-struct DownSource;
-
-impl ConfigSource for DownSource {
-    fn project<'a>(
-        &'a self,
-        _id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
-        Box::pin(async { Err(SourceError::Unavailable("down for the test".into())) })
-    }
-}
-
-struct DownStore;
-
-impl SessionStore for DownStore {
-    fn put_session<'a>(&'a self, _: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError("down".into())) })
-    }
-    fn session<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
-        Box::pin(async { Err(StoreError("down".into())) })
-    }
-    fn logged_out_at<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
-        Box::pin(async { Err(StoreError("down".into())) })
-    }
-    fn apply_logout<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a Logout,
-        _: u64,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
-        Box::pin(async { Err(StoreError("down".into())) })
     }
 }
 

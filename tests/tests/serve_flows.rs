@@ -6,6 +6,7 @@
 mod cli;
 
 use chatpass_service::identity::StandinIdp;
+use chatpass_service::testing::{JSM_KEY, JwksServer, ORIGIN};
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, put_project};
@@ -277,6 +278,71 @@ fn refused(args: &[&str]) -> (i32, Vec<String>) {
             .chain(args.iter().copied()),
     );
     (run.code, run.stderr.lines().map(str::to_owned).collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_follows_an_identity_providers_key_rotation_at_its_jwks_url() {
+    let (old, new) = (
+        StandinIdp::generate(ISSUER, AUDIENCE),
+        StandinIdp::generate(ISSUER, AUDIENCE),
+    );
+    let jwks = JwksServer::start(&old.jwks()).await;
+    let jsm = json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]});
+    let projects = scratch("rotation.json", &json!({ "acme": jsm }).to_string());
+    let serve = Serve::start(
+        &[
+            "--projects",
+            projects.to_str().unwrap(),
+            "--jwks",
+            &jwks.url(),
+            "--issuer",
+            ISSUER,
+            "--audience",
+            AUDIENCE,
+        ],
+        &[],
+    );
+    let token = format!("{}/v1/projects/acme/token", serve.base);
+    let sign_in = |idp: &StandinIdp| {
+        let id_token = idp.id_token(
+            "u-1",
+            now(),
+            json!({"email": "alice@example.com", "email_verified": true, "name": "Alice"}),
+        );
+        vec![("authorization", format!("Bearer {id_token}"))]
+    };
+    let (status, _, body) = post(&token, &sign_in(&old), String::new()).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The provider rotates: the new key signs, both are published. Its first token is
+    // accepted at once (the unknown kid fetches the keys again), not after a restart.
+    jwks.publish(&StandinIdp::jwks_of(&[&new, &old]));
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (status, _, body) = post(&token, &sign_in(&new), String::new()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = post(&token, &sign_in(&old), String::new()).await;
+    assert_eq!(status, 200, "the old key is still published: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_closes_a_connection_that_never_finishes_its_headers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let serve = Serve::start(&[], &[]);
+    let addr = serve.base.trim_start_matches("http://");
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // A slowloris: a request line and one header, then nothing.
+    slow.write_all(b"POST /v1/projects/demo-crisp/user-hash HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection was still held after 30 s");
+    let held = started.elapsed();
+    assert!(
+        held >= Duration::from_secs(9),
+        "closed after {held:?}, before the header timeout"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use chatpass_service::State;
 use chatpass_service::store::{SessionLookup, SessionStore};
 use chatpass_service::testing::{
     Harness, NOW, ORIGIN, SPRINKLR_KEY, harness as memory_harness, header, json_body as body,
-    request,
+    request, with_claims,
 };
 use chatpass_signing::mac::hmac_sha256_hex;
 use lambda_http::{Body, Response};
@@ -53,6 +53,7 @@ async fn assert_session(h: &Harness, reference: &str, expires_at: u64) {
             assert_eq!(session.user.email.as_deref(), Some("alice@example.com"));
             assert_eq!(session.user.first_name.as_deref(), Some("Alice"));
             assert_eq!(session.created_ms, NOW * 1000);
+            assert_eq!(session.issued_at, NOW, "the identity token's iat");
             assert_eq!(session.expires_at, expires_at);
         }
         other => panic!("no active session under the reference: {other:?}"),
@@ -215,4 +216,25 @@ async fn sends_a_jwt_vendors_project_to_the_token_endpoint() {
         header(&response, "access-control-allow-origin"),
         Some(ORIGIN)
     );
+}
+
+#[tokio::test]
+async fn a_session_keeps_when_its_identity_was_issued_not_when_it_was_made() {
+    let h = harness(&[(PROJECT, sprinklr(json!({"mode": "custom-user"}), json!({})))]);
+    let earlier = with_claims(event(), json!({"iat": (NOW - 100).to_string()}));
+    let response = call(&h.state, &earlier).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    let reference = body(&response)["settings"]["customUser"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    match h.store.session(PROJECT, &reference, NOW).await.unwrap() {
+        SessionLookup::Active(session) => {
+            assert_eq!(
+                (session.issued_at, session.created_ms),
+                (NOW - 100, NOW * 1000)
+            )
+        }
+        other => panic!("no active session: {other:?}"),
+    }
 }

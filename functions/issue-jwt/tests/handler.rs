@@ -299,3 +299,85 @@ async fn refuses_a_user_id_too_long_for_the_store() {
     let event = with_claims(token_event(), json!({"sub": "u".repeat(600)}));
     assert_problem(&call(&h.state, &event).await, 422, "field_too_long");
 }
+
+/// A drift project: drift identifies users by id, so its email policy is the domain rule alone.
+fn drift_with(extra: Value) -> Value {
+    let mut doc = json!({"vendor": "drift", "key": JSM_KEY, "allowed_origins": [ORIGIN]});
+    doc.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    doc
+}
+
+#[tokio::test]
+async fn a_domain_rule_only_ever_matches_a_verified_email() {
+    let h = harness(&[(
+        PROJECT,
+        drift_with(
+            json!({"allowed_email_domains": ["example.com"], "trust_unverified_email": true}),
+        ),
+    )]);
+    // A sign-up with an address in the brand's domain that the IdP never verified.
+    let unverified = with_claims(token_event(), json!({"email_verified": "false"}));
+    assert_problem(
+        &call(&h.state, &unverified).await,
+        403,
+        "email_not_verified",
+    );
+    let response = call(&h.state, &token_event()).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+}
+
+#[tokio::test]
+async fn a_remapped_email_is_unverified_unless_its_verification_is_mapped_too() {
+    let mallory = json!({"work_email": "mallory@corp.example", "work_email_verified": "false"});
+    let remapped = harness(&[(
+        PROJECT,
+        jsm_with(json!({"identity": {"claims": {"email": "work_email"}}})),
+    )]);
+    // `email_verified` speaks of `email`, not of `work_email`.
+    let event = with_claims(token_event(), mallory.clone());
+    assert_problem(
+        &call(&remapped.state, &event).await,
+        403,
+        "email_not_verified",
+    );
+
+    let both = harness(&[(
+        PROJECT,
+        jsm_with(
+            json!({"identity": {"claims": {"email": "work_email", "email_verified": "work_email_verified"}}}),
+        ),
+    )]);
+    assert_problem(&call(&both.state, &event).await, 403, "email_not_verified");
+    let verified = with_claims(
+        token_event(),
+        json!({"work_email": "mallory@corp.example", "work_email_verified": "true"}),
+    );
+    let response = call(&both.state, &verified).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
+    assert_eq!(
+        decode(&the_token(&response))["email"],
+        "mallory@corp.example"
+    );
+}
+
+#[tokio::test]
+async fn the_authorizers_claims_pass_the_identity_rules_the_verifier_applies() {
+    let h = harness(&[(PROJECT, jsm_project())]);
+    // An OIDC back-channel logout token of the same issuer and audience, let through by an
+    // authorizer that checks only signature, issuer, audience and times.
+    let logout_token = with_claims(
+        token_event(),
+        json!({"events": "{\"http://schemas.openid.net/event/backchannel-logout\":{}}", "jti": "j-1"}),
+    );
+    assert_problem(&call(&h.state, &logout_token).await, 401, "unauthorized");
+    // An identity token minted to outlive a logout or a key rotation.
+    let long_lived = with_claims(
+        token_event(),
+        json!({"exp": (NOW + 86_400 + 1).to_string()}),
+    );
+    assert_problem(&call(&h.state, &long_lived).await, 401, "unauthorized");
+    let day = with_claims(token_event(), json!({"exp": (NOW + 86_400).to_string()}));
+    assert_eq!(call(&h.state, &day).await.status(), 200);
+}

@@ -4,7 +4,7 @@
 //! unknown sessions.
 
 use chatpass_service::State;
-use chatpass_service::store::{Logout, SessionStore};
+use chatpass_service::store::{Logout, Session, SessionStore};
 use chatpass_service::testing::{
     CALLBACK_KEY, Harness, NOW, REFERENCE, SPRINKLR_KEY, alice, assert_problem,
     harness as memory_harness, header, json_body as body, request, session, with_body,
@@ -267,4 +267,37 @@ async fn refuses_a_call_with_no_token_anywhere() {
     let mut bare = cookie_event();
     bare.as_object_mut().unwrap().remove("cookies");
     assert_problem(&call(&h.state, &bare).await, 400, "missing_token");
+}
+
+#[tokio::test]
+async fn a_late_logout_ends_a_session_whose_identity_was_issued_before_it() {
+    let h = harness(&[(PROJECT, project(json!({})))]);
+    // Minted at NOW from an identity token issued at NOW - 100; the user logged out at
+    // NOW - 50, and the IdP's logout arrives only now.
+    let minted = Session {
+        issued_at: NOW - 100,
+        ..session(PROJECT, REFERENCE, alice(), NOW, SESSION_TTL)
+    };
+    h.store.put_session(&minted).await.unwrap();
+    let logout = Logout::User {
+        user_id: "u-1001".into(),
+    };
+    h.store
+        .apply_logout(PROJECT, "late", &logout, NOW - 50, NOW)
+        .await
+        .unwrap();
+    assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
+}
+
+#[tokio::test]
+async fn refuses_two_session_cookies_a_sibling_subdomain_could_have_planted() {
+    let h = with_session(json!({})).await;
+    let mut planted = cookie_event();
+    planted["cookies"] = json!([
+        "chatpass_session=ffeeddccbbaa99887766554433221100",
+        format!("chatpass_session={REFERENCE}")
+    ]);
+    assert_problem(&call(&h.state, &planted).await, 400, "repeated_cookie");
+    let response = call(&h.state, &cookie_event()).await;
+    assert_eq!(response.status(), 200, "{}", body(&response));
 }

@@ -4,9 +4,11 @@
 
 mod fixtures;
 mod jwks_server;
+mod stand_ins;
 
 pub use fixtures::*;
 pub use jwks_server::JwksServer;
+pub use stand_ins::{DownSource, DownStore, LogCapture};
 
 use crate::clock::ManualClock;
 use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
@@ -238,4 +240,22 @@ pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
         Arc::new(MemorySessionStore::new()),
         clock,
     )
+}
+
+/// Sends `event` through a function's Lambda entry point (what its `main` runs), with `state`,
+/// and answers the Lambda response as JSON (`statusCode`, `headers`, `body`).
+pub async fn through_lambda_entry<F, Fut>(state: State, handler: F, event: &Value) -> Value
+where
+    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<Body>> + Send + 'static,
+{
+    use lambda_http::{Context, LambdaEvent, Service};
+    let payload = serde_json::from_value(event.clone()).expect("an API Gateway v2 event");
+    // The entry point takes the process's state for the life of the process, as `main` does.
+    let state: &'static State = Box::leak(Box::new(state));
+    let mut entry = crate::lambda::LambdaEntry::new(state, handler);
+    let Ok(response) = entry
+        .call(LambdaEvent::new(payload, Context::default()))
+        .await;
+    serde_json::to_value(response).expect("a serializable Lambda response")
 }

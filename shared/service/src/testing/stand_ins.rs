@@ -1,0 +1,105 @@
+//! Ports that are down — every call fails as an unreachable AWS service would — and a log
+//! capture, for the tests of outages and of what gets logged.
+
+use crate::source::{BoxFuture, ConfigSource, SourceError};
+use crate::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
+use crate::{ProjectConfig, ProjectId};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// A config source that is down.
+pub struct DownSource;
+
+impl ConfigSource for DownSource {
+    fn project<'a>(
+        &'a self,
+        _: &'a ProjectId,
+    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+        Box::pin(async { Err(SourceError::Unavailable("connection refused".into())) })
+    }
+}
+
+/// A session store that is down.
+pub struct DownStore;
+
+fn down<'a, T: Send + 'a>() -> BoxFuture<'a, Result<T, StoreError>> {
+    Box::pin(async { Err(StoreError("connection refused".into())) })
+}
+
+impl SessionStore for DownStore {
+    fn put_session<'a>(&'a self, _: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+        down()
+    }
+    fn session<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: u64,
+    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+        down()
+    }
+    fn logged_out_at<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: u64,
+    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+        down()
+    }
+    fn apply_logout<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a Logout,
+        _: u64,
+        _: u64,
+    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+        down()
+    }
+}
+
+/// Everything logged from the moment [`LogCapture::install`] made it the global subscriber: JSON
+/// lines at every level. One per test binary (the subscriber is global).
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn install() -> LogCapture {
+        let capture = LogCapture::default();
+        let writer = capture.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .init();
+        capture
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+
+    /// The `request` lines (one per request), parsed.
+    pub fn request_lines(&self) -> Vec<serde_json::Value> {
+        self.text()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|line| line["message"] == "request")
+            .collect()
+    }
+}

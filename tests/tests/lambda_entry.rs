@@ -1,0 +1,107 @@
+//! Each function's Lambda entry point (what its `main` runs) with API Gateway v2 events that
+//! lambda_http 1.3 cannot turn into a request as they come — a raw query string or path holding
+//! spaces, quotes, `<>` or control characters, a Host header no URL can hold — answers itself:
+//! the route's normal answer where it ignores the query, a 4xx where it reads it; never a panic
+//! (a 500 from API Gateway) and never a 5xx.
+
+use chatpass::routes::Route;
+use chatpass_service::testing::{
+    CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, SPRINKLR_KEY, WEBHOOK_SECRET, harness, through_lambda_entry,
+};
+use chatpass_tests::support::fixture;
+use serde_json::{Value, json};
+
+/// The projects the functions' fixtures name.
+fn projects() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "acme-jsm",
+            json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}),
+        ),
+        (
+            "acme-sprinklr",
+            json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],
+                   "options": {"mode": "custom-user"}, "callback_keys": [CALLBACK_KEY],
+                   "webhook_secrets": [WEBHOOK_SECRET]}),
+        ),
+    ]
+}
+
+/// The route's fixture, and the status its function answers with the query ignored or read.
+fn event(route: Route) -> (Value, u16) {
+    match route {
+        Route::Token => (fixture("issue-jwt", "token"), 200),
+        Route::UserHash => (fixture("hash-user", "user-hash"), 200),
+        // The reference comes from the query when the body has none: not one chatpass issued.
+        Route::UserDetails => (fixture("user-details-callback", "user-details-cookie"), 404),
+        Route::Logout => (fixture("logout-webhook", "logout-webhook"), 200),
+    }
+}
+
+const HOSTILE_QUERIES: [&str; 5] = [
+    "token=a b",
+    "token=\"quoted\"&x=<script>",
+    "token=%zz%&y=\u{1}\u{7f}",
+    "token=é&{x}=|^`\\",
+    "token=#fragment",
+];
+
+async fn answer(route: Route, event: &Value) -> (u16, Value) {
+    let state = harness(&projects(), NOW).state;
+    let response = through_lambda_entry(
+        state,
+        move |state, request| route.handle(state, request),
+        event,
+    )
+    .await;
+    let status = response["statusCode"].as_u64().unwrap() as u16;
+    let body =
+        serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn every_function_answers_a_raw_query_string_lambda_http_would_panic_on() {
+    for route in Route::ALL {
+        let (fixture, expected) = event(route);
+        let (status, body) = answer(route, &fixture).await;
+        assert_eq!(status, expected, "{} as it comes: {body}", route.function());
+        for query in HOSTILE_QUERIES {
+            let mut event = fixture.clone();
+            event["rawQueryString"] = json!(query);
+            let (status, body) = answer(route, &event).await;
+            assert_eq!(
+                status,
+                expected,
+                "{} with `{query}`: {body}",
+                route.function()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_function_answers_a_raw_path_or_host_no_url_can_hold() {
+    for route in Route::ALL {
+        let (fixture, expected) = event(route);
+        let mut event = fixture.clone();
+        let path = event["rawPath"].as_str().unwrap().to_owned();
+        event["rawPath"] = json!(format!("{path} <x>"));
+        let (status, body) = answer(route, &event).await;
+        assert!(
+            (400..500).contains(&status) || status == expected,
+            "{} with a hostile path: {status} {body}",
+            route.function()
+        );
+        let mut event = fixture.clone();
+        event["headers"]["host"] = json!("bad host:x");
+        event["headers"]["x-forwarded-proto"] = json!("h t");
+        let (status, body) = answer(route, &event).await;
+        assert_eq!(
+            status,
+            expected,
+            "{} with a hostile host: {body}",
+            route.function()
+        );
+    }
+}

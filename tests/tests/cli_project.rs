@@ -109,9 +109,50 @@ fn ok(run: &Run) -> &str {
     &run.stdout
 }
 
+/// Asserts that `run` failed with `code` and an error line starting with `start`.
+fn fails(run: &Run, code: i32, start: &str) {
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stderr.starts_with(start), "{}", run.stderr);
+}
+
 /// The config file `name` in a scratch dir.
 fn file(dir: &Path, name: &str, config: &Value) -> PathBuf {
     write(dir, name, serde_json::to_string_pretty(config).unwrap())
+}
+
+/// A moto holding project `acme` (`config("https://v0.example.com")`, put by the CLI), the
+/// CLI pointed at it, and a scratch dir.
+fn moto_with_acme(test: &str) -> (Moto, Project, PathBuf) {
+    let moto = Moto::start();
+    let cli = Project::at(&moto.endpoint);
+    let dir = scratch(test);
+    ok(&cli.put(
+        "acme",
+        &file(&dir, "v0.json", &config("https://v0.example.com")),
+    ));
+    (moto, cli, dir)
+}
+
+/// A proxy before `moto` that holds the first stage change coming through (a write's
+/// promotion) until `direct` has put `config("https://other.example.com")` on moto itself:
+/// a write overtaken between its read and its promotion.
+fn overtaking_proxy(moto: &Moto, direct: Project, dir: &Path) -> FaultProxy {
+    let proxy = FaultProxy::start(moto);
+    let other = file(dir, "other.json", &config("https://other.example.com"));
+    let promotions = AtomicUsize::new(0);
+    proxy.set(move |target: &str| {
+        if target.ends_with("UpdateSecretVersionStage")
+            && promotions.fetch_add(1, Ordering::SeqCst) == 0
+        {
+            ok(&direct.put("acme", &other));
+        }
+        Action::Forward
+    });
+    proxy
 }
 
 /// Moto's view of one project's secret.
@@ -284,12 +325,7 @@ fn check_loads_a_file_as_the_functions_do_and_warns_by_field_name() {
         "check",
         dir.join("missing.json").to_str().unwrap(),
     ]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.starts_with("error: cannot read"),
-        "{}",
-        run.stderr
-    );
+    fails(&run, 2, "error: cannot read");
 }
 
 // --- put ----------------------------------------------------------------------------------
@@ -393,7 +429,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
         "--expect-version",
         &seen,
     ]);
-    assert_eq!(run.code, 1);
+    fails(&run, 1, "error: project `acme` is at version ");
     assert!(run.stderr.contains(&format!(
         "not {seen}: another write came first; nothing written"
     )));
@@ -413,13 +449,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
 
 #[tokio::test]
 async fn concurrent_puts_each_land_on_the_version_they_read_or_are_refused() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-race");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, dir) = moto_with_acme("project-put-race");
     let stored = Stored::of(&moto, "acme").await;
     let initial = stored.id_at("AWSCURRENT").await.unwrap();
 
@@ -467,28 +497,11 @@ async fn concurrent_puts_each_land_on_the_version_they_read_or_are_refused() {
 
 #[tokio::test]
 async fn a_put_overtaken_between_its_read_and_its_promotion_is_refused_and_the_other_stays() {
-    let moto = Moto::start();
-    let direct = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-overtaken");
-    ok(&direct.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, direct, dir) = moto_with_acme("project-put-overtaken");
     let stored = Stored::of(&moto, "acme").await;
     let v0 = stored.id_at("AWSCURRENT").await.unwrap();
 
-    // Just before this put's promotion reaches moto, another put lands directly.
-    let proxy = FaultProxy::start(&moto);
-    let other = file(&dir, "other.json", &config("https://other.example.com"));
-    let promotions = Arc::new(AtomicUsize::new(0));
-    proxy.set(move |target: &str| {
-        if target.ends_with("UpdateSecretVersionStage")
-            && promotions.fetch_add(1, Ordering::SeqCst) == 0
-        {
-            ok(&direct.put("acme", &other));
-        }
-        Action::Forward
-    });
+    let proxy = overtaking_proxy(&moto, direct, &dir);
     let mine = file(&dir, "mine.json", &config("https://mine.example.com"));
     let run = Project::at(&proxy.endpoint).put("acme", &mine);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -502,13 +515,7 @@ async fn a_put_overtaken_between_its_read_and_its_promotion_is_refused_and_the_o
 
 #[tokio::test]
 async fn a_write_that_fails_leaves_the_project_as_it_was() {
-    let mut moto = Moto::start();
-    let direct = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-fails");
-    ok(&direct.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (mut moto, direct, dir) = moto_with_acme("project-put-fails");
     ok(&direct.put(
         "acme",
         &file(&dir, "v1.json", &config("https://v1.example.com")),
@@ -531,12 +538,10 @@ async fn a_write_that_fails_leaves_the_project_as_it_was() {
     let via_proxy = Project::at(&proxy.endpoint);
     let v2 = file(&dir, "v2.json", &config("https://v2.example.com"));
     let run = via_proxy.put("acme", &v2);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .starts_with("error: Secrets Manager UpdateSecretVersionStage: InternalServiceError"),
-        "{}",
-        run.stderr
+    fails(
+        &run,
+        2,
+        "error: Secrets Manager UpdateSecretVersionStage: InternalServiceError",
     );
     let run = via_proxy.run(&["rotate", "acme", "webhook-secret"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
@@ -555,26 +560,14 @@ async fn a_write_that_fails_leaves_the_project_as_it_was() {
     drop(proxy);
     moto.stop();
     let run = direct.put("acme", &v2);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .starts_with("error: Secrets Manager GetSecretValue: "),
-        "{}",
-        run.stderr
-    );
+    fails(&run, 2, "error: Secrets Manager GetSecretValue: ");
 }
 
 // --- show and list ------------------------------------------------------------------------
 
 #[tokio::test]
 async fn show_masks_every_secret_and_lists_versions_with_stages_and_dates() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-show");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, dir) = moto_with_acme("project-show");
     let new_key = printed_value(&cli.run(&["rotate", "acme", "callback-key"]));
     let mut later = Stored::of(&moto, "acme").await.doc().await;
     later["webhook_secrets"] = json!(["whsec_ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="]);
@@ -622,12 +615,7 @@ async fn show_masks_every_secret_and_lists_versions_with_stages_and_dates() {
     );
 
     let run = cli.run(&["show", "nobody"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.starts_with("error: no project `nobody`"),
-        "{}",
-        run.stderr
-    );
+    fails(&run, 2, "error: no project `nobody`");
 }
 
 #[tokio::test]
@@ -684,13 +672,7 @@ async fn list_shows_each_project_under_the_prefix_with_vendor_change_and_status(
 
 #[tokio::test]
 async fn check_reads_a_stored_project_as_the_functions_do() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-check-stored");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, dir) = moto_with_acme("project-check-stored");
     assert_eq!(
         ok(&cli.run(&["check", "acme"])),
         "acme: loads (vendor sprinklr)\n"
@@ -717,25 +699,14 @@ async fn check_reads_a_stored_project_as_the_functions_do() {
     );
 
     let run = cli.run(&["check", "nobody"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.starts_with("error: no project `nobody`"),
-        "{}",
-        run.stderr
-    );
+    fails(&run, 2, "error: no project `nobody`");
 }
 
 // --- rotate -------------------------------------------------------------------------------
 
 #[tokio::test]
 async fn rotating_adds_a_value_printed_once_keeps_the_old_one_and_finish_drops_it() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-rotate");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, _) = moto_with_acme("project-rotate");
     let stored = Stored::of(&moto, "acme").await;
 
     type Accepts = fn(&ProjectConfig, &str) -> bool;
@@ -803,13 +774,7 @@ async fn rotating_adds_a_value_printed_once_keeps_the_old_one_and_finish_drops_i
 
 #[tokio::test]
 async fn a_finish_that_cannot_drop_awsprevious_says_so_and_completes_when_run_again() {
-    let moto = Moto::start();
-    let direct = Project::at(&moto.endpoint);
-    let dir = scratch("project-finish-again");
-    ok(&direct.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, direct, _) = moto_with_acme("project-finish-again");
     ok(&direct.run(&["rotate", "acme", "callback-key"]));
 
     // The finish's own write is promoted; every later stage change is refused.
@@ -825,12 +790,8 @@ async fn a_finish_that_cannot_drop_awsprevious_says_so_and_completes_when_run_ag
         }
     });
     let run = Project::at(&proxy.endpoint).run(&["rotate", "acme", "callback-key", "--finish"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("run the same --finish again"),
-        "{}",
-        run.stderr
-    );
+    fails(&run, 2, "error: Secrets Manager UpdateSecretVersionStage: ");
+    assert!(run.stderr.contains("run the same --finish again"));
     let loaded = as_the_functions_load(&moto, "acme").await;
     assert!(
         accepts_callback_key(&loaded, CALLBACK_KEY),
@@ -846,25 +807,9 @@ async fn a_finish_that_cannot_drop_awsprevious_says_so_and_completes_when_run_ag
 
 #[tokio::test]
 async fn a_rotation_overtaken_by_a_put_is_applied_again_on_top_of_it() {
-    let moto = Moto::start();
-    let direct = Project::at(&moto.endpoint);
-    let dir = scratch("project-rotate-overtaken");
-    ok(&direct.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, direct, dir) = moto_with_acme("project-rotate-overtaken");
 
-    let proxy = FaultProxy::start(&moto);
-    let other = file(&dir, "other.json", &config("https://other.example.com"));
-    let promotions = Arc::new(AtomicUsize::new(0));
-    proxy.set(move |target: &str| {
-        if target.ends_with("UpdateSecretVersionStage")
-            && promotions.fetch_add(1, Ordering::SeqCst) == 0
-        {
-            ok(&direct.put("acme", &other));
-        }
-        Action::Forward
-    });
+    let proxy = overtaking_proxy(&moto, direct, &dir);
     let run = Project::at(&proxy.endpoint).run(&["rotate", "acme", "callback-key"]);
     let new = printed_value(&run);
 
@@ -883,13 +828,7 @@ async fn a_rotation_overtaken_by_a_put_is_applied_again_on_top_of_it() {
 
 #[tokio::test]
 async fn concurrent_rotations_add_exactly_one_value_and_only_its_writer_prints_it() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-rotate-race");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, _) = moto_with_acme("project-rotate-race");
 
     let rotations: Vec<_> = (0..5)
         .map(|_| {
@@ -917,13 +856,7 @@ async fn concurrent_rotations_add_exactly_one_value_and_only_its_writer_prints_i
 
 #[tokio::test]
 async fn rotating_the_signing_key_of_a_vendor_issued_key_says_where_it_is_changed() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-rotate-signing");
-    ok(&cli.put(
-        "acme",
-        &file(&dir, "v0.json", &config("https://v0.example.com")),
-    ));
+    let (moto, cli, _) = moto_with_acme("project-rotate-signing");
     let run = cli.run(&["rotate", "acme", "signing-key"]);
     assert_eq!(run.code, 1);
     assert_eq!(

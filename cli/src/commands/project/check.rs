@@ -1,10 +1,10 @@
 //! `chatpass project check`: a config from a file or from Secrets Manager, loaded exactly as
 //! the functions load it, plus the cross-field warnings; `put` and `rotate` validate with it.
 
+use super::current_and_previous;
 use super::mask::first_mask;
-use super::secrets::{CURRENT, PREVIOUS, ProjectSecrets};
+use super::secrets::ProjectSecrets;
 use super::warnings::{Warning, warnings};
-use super::{not_found, unable};
 use crate::commands::keygen::{KEY_ID_PLACEHOLDER, KEY_PLACEHOLDER};
 use crate::commands::{Failure, Report, project_of, read_text};
 use chatpass_service::{ProjectConfig, ProjectId};
@@ -104,12 +104,7 @@ fn from_file(path: &Path) -> Result<(String, String, Option<String>), Failure> {
 /// ignore it, so its keys are no longer accepted).
 async fn from_secrets(project: &ProjectId) -> Result<(String, String, Option<String>), Failure> {
     let secrets = ProjectSecrets::from_env().await;
-    let current = secrets
-        .stage(project, CURRENT)
-        .await
-        .map_err(unable)?
-        .ok_or_else(|| not_found(&secrets, project))?;
-    let previous = secrets.stage(project, PREVIOUS).await.map_err(unable)?;
+    let (current, previous) = current_and_previous(&secrets, project).await?;
     let note = match previous.map(|p| ProjectConfig::parse(project.as_str(), &p.document)) {
         Some(Err(e)) => Some(format!(
             "warning previous_version_refused ({}): the AWSPREVIOUS version does not load, so the functions ignore it\n",

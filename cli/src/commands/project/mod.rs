@@ -13,7 +13,7 @@ mod warnings;
 
 use super::{Failure, Report};
 use chatpass_service::ProjectId;
-use secrets::{ProjectSecrets, SecretsError};
+use secrets::{CURRENT, PREVIOUS, ProjectSecrets, SecretsError, Version};
 
 /// Manage project configs in Secrets Manager: check, put, show, rotate, list.
 ///
@@ -69,9 +69,18 @@ fn unable(error: SecretsError) -> Failure {
     }
 }
 
-fn not_found(secrets: &ProjectSecrets, project: &ProjectId) -> Failure {
-    Failure::Unable(format!(
-        "no project `{project}`: Secrets Manager has no secret `{}` with an AWSCURRENT version",
-        secrets.name(project)
-    ))
+/// The project's AWSCURRENT and AWSPREVIOUS versions; no AWSCURRENT is no project (exit 2).
+async fn current_and_previous(
+    secrets: &ProjectSecrets,
+    project: &ProjectId,
+) -> Result<(Version, Option<Version>), Failure> {
+    let current = secrets.stage(project, CURRENT).await.map_err(unable)?;
+    let Some(current) = current else {
+        return Err(Failure::Unable(format!(
+            "no project `{project}`: Secrets Manager has no secret `{}` with an AWSCURRENT version",
+            secrets.name(project)
+        )));
+    };
+    let previous = secrets.stage(project, PREVIOUS).await.map_err(unable)?;
+    Ok((current, previous))
 }

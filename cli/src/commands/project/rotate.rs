@@ -4,9 +4,9 @@
 
 use super::check::{validate, warning_lines};
 use super::mask::fingerprint_of;
-use super::secrets::{CURRENT, PREVIOUS, ProjectSecrets, SecretsError};
+use super::secrets::{PREVIOUS, ProjectSecrets, SecretsError};
 use super::verifier_lists::{FIELDS, loaded, only_in, set, values};
-use super::{not_found, project_id, unable};
+use super::{current_and_previous, project_id, unable};
 use crate::commands::keygen::{random_key, webhook_secret};
 use crate::commands::{Failure, Report};
 use chatpass_service::{ProjectConfig, ProjectId};
@@ -94,11 +94,7 @@ const VERSION: &str = "{version}";
 
 async fn rotate_once(secrets: &ProjectSecrets, args: &Args) -> Result<Report, Attempt> {
     let project = &args.project;
-    let current = secrets
-        .stage(project, CURRENT)
-        .await
-        .map_err(unable)?
-        .ok_or_else(|| not_found(secrets, project))?;
+    let (current, previous) = current_and_previous(secrets, project).await?;
     let config = ProjectConfig::parse(project.as_str(), &current.document).map_err(|e| {
         Failure::Refused(format!(
             "the stored config does not load ({e}); fix it with `chatpass project put`"
@@ -109,7 +105,6 @@ async fn rotate_once(secrets: &ProjectSecrets, args: &Args) -> Result<Report, At
         What::WebhookSecret => "webhook_secrets",
         What::SigningKey => return Err(vendor_issued_key(project, config.vendor.id()).into()),
     };
-    let previous = secrets.stage(project, PREVIOUS).await.map_err(unable)?;
     let previous_doc = loaded(project, previous.as_ref());
     let Some(document) = loaded(project, Some(&current)) else {
         return Err(Failure::Refused("the stored config is not a JSON object".into()).into());

@@ -5,7 +5,7 @@ use super::check::validate;
 use super::mask::{mask, masked};
 use super::secrets::{CURRENT, PREVIOUS, ProjectSecrets, VersionEntry};
 use super::verifier_lists::{FIELDS, loaded, only_in};
-use super::{not_found, project_id, unable};
+use super::{current_and_previous, project_id, unable};
 use crate::commands::{Failure, Report};
 use chatpass_service::ProjectId;
 use serde_json::{Map, Value, json};
@@ -24,12 +24,7 @@ pub struct Args {
 pub async fn run(args: Args) -> Result<Report, Failure> {
     let project = &args.project;
     let secrets = ProjectSecrets::from_env().await;
-    let current = secrets
-        .stage(project, CURRENT)
-        .await
-        .map_err(unable)?
-        .ok_or_else(|| not_found(&secrets, project))?;
-    let previous = secrets.stage(project, PREVIOUS).await.map_err(unable)?;
+    let (current, previous) = current_and_previous(&secrets, project).await?;
     let mut versions = secrets.versions(project).await.map_err(unable)?;
     versions.sort_by_key(|v| (rank(v), std::cmp::Reverse(v.created.clone())));
 

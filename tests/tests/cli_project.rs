@@ -370,6 +370,34 @@ async fn put_creates_the_project_then_adds_versions_the_functions_load() {
 }
 
 #[tokio::test]
+async fn put_creates_a_project_under_the_kms_key_asked_for_and_only_when_creating() {
+    let moto = Moto::start();
+    let cli = Project::at(&moto.endpoint);
+    let dir = scratch("project-put-kms");
+    let v0 = file(&dir, "v0.json", &config("https://v0.example.com"));
+    let key = "alias/chatpass-projects";
+    ok(&cli.run(&["put", "acme", v0.to_str().unwrap(), "--kms-key-id", key]));
+    let stored = Stored::of(&moto, "acme").await;
+    let described = stored
+        .client
+        .describe_secret()
+        .secret_id(&stored.name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.kms_key_id(), Some(key));
+
+    let v1 = file(&dir, "v1.json", &config("https://v1.example.com"));
+    let run = cli.run(&["put", "acme", v1.to_str().unwrap(), "--kms-key-id", key]);
+    fails(
+        &run,
+        1,
+        "error: project `acme` exists: --kms-key-id applies only when creating it",
+    );
+    assert_eq!(stored.doc().await, config("https://v0.example.com"));
+}
+
+#[tokio::test]
 async fn an_invalid_config_writes_nothing() {
     let moto = Moto::start();
     let cli = Project::at(&moto.endpoint);

@@ -26,6 +26,10 @@ pub struct Args {
     /// Write only if AWSCURRENT is still this version (as `chatpass project show` printed it)
     #[arg(long, value_name = "VERSION_ID")]
     expect_version: Option<String>,
+    /// When creating the project: encrypt its secret with this KMS key (id, ARN or alias)
+    /// instead of Secrets Manager's own; deploy with the same key as SecretsKmsKeyArn
+    #[arg(long, value_name = "KEY")]
+    kms_key_id: Option<String>,
 }
 
 pub async fn run(args: Args) -> Result<Report, Failure> {
@@ -42,6 +46,11 @@ pub async fn run(args: Args) -> Result<Report, Failure> {
                 "project `{project}` does not exist, so it is not at version {expected}; nothing written"
             )));
         }
+        (Some(_), _) if args.kms_key_id.is_some() => {
+            return Err(Failure::Refused(format!(
+                "project `{project}` exists: --kms-key-id applies only when creating it (change the key of an existing secret with Secrets Manager's UpdateSecret); nothing written"
+            )));
+        }
         (Some(current), Some(expected)) if current.id != expected => {
             return Err(Failure::Refused(format!(
                 "project `{project}` is at version {}, not {expected}: another write came first; nothing written",
@@ -49,7 +58,10 @@ pub async fn run(args: Args) -> Result<Report, Failure> {
             )));
         }
         (None, None) => {
-            let version = secrets.create(project, &document).await.map_err(unable)?;
+            let version = secrets
+                .create(project, &document, args.kms_key_id.as_deref())
+                .await
+                .map_err(unable)?;
             format!(
                 "{project}: created as secret {} (version {version}, AWSCURRENT)\n",
                 secrets.name(project)

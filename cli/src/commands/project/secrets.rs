@@ -118,17 +118,20 @@ impl ProjectSecrets {
         }
     }
 
-    /// Creates the project's secret with `document` as its first (AWSCURRENT) version.
-    /// `Conflict` if it was created meanwhile.
+    /// Creates the project's secret with `document` as its first (AWSCURRENT) version,
+    /// encrypted with `kms_key` (else Secrets Manager's own key). `Conflict` if it was created
+    /// meanwhile.
     pub async fn create(
         &self,
         project: &ProjectId,
         document: &str,
+        kms_key: Option<&str>,
     ) -> Result<String, SecretsError> {
         self.client
             .create_secret()
             .name(self.name(project))
             .secret_string(document)
+            .set_kms_key_id(kms_key.map(str::to_owned))
             .send()
             .await
             .map(|output| output.version_id().unwrap_or_default().to_owned())

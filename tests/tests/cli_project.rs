@@ -644,6 +644,24 @@ async fn show_masks_every_secret_and_lists_versions_with_stages_and_dates() {
 
     let run = cli.run(&["show", "nobody"]);
     fails(&run, 2, "error: no project `nobody`");
+
+    // The next put moves AWSPREVIOUS on: the old webhook secret it alone held is dropped, and
+    // put says which (by mask).
+    later["allowed_origins"] = json!(["https://v3.example.com"]);
+    let run = cli.put("acme", &file(&dir, "v3.json", &later));
+    let dropped = shown["accepted_from_previous"]["webhook_secrets"][0]
+        .as_str()
+        .unwrap();
+    let fingerprint = &dropped["<masked ".len()..dropped.len() - 1];
+    assert!(
+        ok(&run).contains(&format!(
+            "no longer accepted (webhook_secrets only the former AWSPREVIOUS held): {fingerprint}\n"
+        )),
+        "{}",
+        run.stdout
+    );
+    let loaded = as_the_functions_load(&moto, "acme").await;
+    assert!(!accepts_webhook_secret(&loaded, WEBHOOK_SECRET));
 }
 
 #[tokio::test]

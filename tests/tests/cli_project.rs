@@ -273,9 +273,7 @@ fn check_loads_a_file_as_the_functions_do_and_warns_by_field_name() {
 
     let mut risky = config("https://www.example.com");
     risky["callback_allowed_ips"] = json!(null);
-    risky["identity"] = json!({"claims": {"id": "employee_id"}});
-    risky["oidc_logout"] = json!({"issuer": "https://idp.example.com/", "audience": "a",
-        "jwks_url": "https://idp.example.com/jwks"});
+    risky["identity"] = json!({"claims": {"email": "work_email"}});
     let risky = file(&dir, "risky.json", &risky);
     let run = chatpass(["project", "check", risky.to_str().unwrap()]);
     let out = ok(&run);
@@ -284,7 +282,7 @@ fn check_loads_a_file_as_the_functions_do_and_warns_by_field_name() {
         "{out}"
     );
     assert!(
-        out.contains("warning logout_by_remapped_id (oidc_logout, identity.claims.id)"),
+        out.contains("warning email_remapped_without_verified (identity.claims.email, identity.claims.email_verified)"),
         "{out}"
     );
     assert_no_stored_secret(out);
@@ -296,19 +294,27 @@ fn check_loads_a_file_as_the_functions_do_and_warns_by_field_name() {
     ]);
     assert_eq!(strict.code, 1);
 
-    let mut bad = config("https://www.example.com");
-    bad["callback_keys"] = json!([CALLBACK_KEY, "too-short-key"]);
-    let bad = file(&dir, "bad.json", &bad);
-    let run = chatpass(["project", "check", bad.to_str().unwrap()]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stdout
-            .starts_with("refused: project `bad`: `callback_keys[1]`:"),
-        "{}",
-        run.stdout
-    );
-    assert!(!run.all_output().contains("too-short-key"));
-    assert_no_stored_secret(&run.all_output());
+    // Refused exactly as the functions refuse at load.
+    let mut short_key = config("https://www.example.com");
+    short_key["callback_keys"] = json!([CALLBACK_KEY, "too-short-key"]);
+    let mut logout_by_other_id = config("https://www.example.com");
+    logout_by_other_id["identity"] = json!({"claims": {"id": "employee_id"}});
+    logout_by_other_id["oidc_logout"] = json!({"issuer": "https://idp.example.com/",
+        "audience": "a", "jwks_url": "https://idp.example.com/jwks"});
+    for (name, doc, field) in [
+        ("short-key", short_key, "callback_keys[1]"),
+        ("logout-by-other-id", logout_by_other_id, "oidc_logout"),
+    ] {
+        let config = ProjectConfig::from_value(name, doc.clone());
+        assert_eq!(config.err().map(|e| e.field), Some(field.to_owned()));
+        let path = file(&dir, &format!("{name}.json"), &doc);
+        let run = chatpass(["project", "check", path.to_str().unwrap()]);
+        assert_eq!(run.code, 1);
+        let refusal = format!("refused: project `{name}`: `{field}`:");
+        assert!(run.stdout.starts_with(&refusal), "{}", run.stdout);
+        assert!(!run.all_output().contains("too-short-key"));
+        assert_no_stored_secret(&run.all_output());
+    }
 
     let starter = chatpass(["keygen", "--vendor", "crisp"]);
     let starter = write(&dir, "starter.json", &starter.stdout);

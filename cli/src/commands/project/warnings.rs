@@ -76,13 +76,6 @@ pub fn warnings(config: &ProjectConfig, document: &Map<String, Value>) -> Vec<Wa
             "email comes from another claim, but email_verified still from the standard claim, which vouches for a different address".into(),
         );
     }
-    if config.oidc_logout.is_some() && claim("id").is_some_and(|c| c != "sub") {
-        warn(
-            "logout_by_remapped_id",
-            &["oidc_logout", "identity.claims.id"],
-            "back-channel logout tokens name the user by sub, but users are identified by another claim: such a logout ends nothing".into(),
-        );
-    }
     if !config.callback_keys.is_empty() && config.callback_allowed_ips.is_empty() {
         let message = if calls_back {
             "any address holding a key may ask user-details; list the vendor's server addresses"
@@ -246,14 +239,6 @@ mod tests {
                 one(
                     "email_remapped_without_verified",
                     &["identity.claims.email", "identity.claims.email_verified"],
-                ),
-            ),
-            (
-                json!({"identity": {"claims": {"id": "employee_id"}},
-                       "oidc_logout": {"issuer": "https://idp/", "audience": "a", "jwks_url": "https://idp/jwks"}}),
-                one(
-                    "logout_by_remapped_id",
-                    &["oidc_logout", "identity.claims.id"],
                 ),
             ),
             (

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Sign users into chat widgets, check webhooks, explain tokens, make keys.
+/// Sign users into chat widgets, check webhooks, explain tokens, make keys, manage projects.
 #[derive(Parser)]
 #[command(name = "chatpass", version)]
 struct Cli {
@@ -21,6 +21,7 @@ enum Command {
     Explain(commands::explain::Args),
     Keygen(commands::keygen::Args),
     Serve(commands::serve::Args),
+    Project(commands::project::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Keygen(args) => commands::keygen::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Project(args) => commands::project::run(args),
     };
     match result {
         Ok(Report { text, accepted }) => {
@@ -38,6 +40,10 @@ fn main() -> ExitCode {
         }
         Err(Failure::Problem(problem)) => {
             write(&mut std::io::stderr(), &format!("{problem:#}\n"));
+            ExitCode::from(1)
+        }
+        Err(Failure::Refused(message)) => {
+            write(&mut std::io::stderr(), &format!("error: {message}\n"));
             ExitCode::from(1)
         }
         Err(Failure::Unable(message)) => {

@@ -22,8 +22,8 @@ pub struct Args {
     webhook: bool,
 }
 
-const KEY_PLACEHOLDER: &str = "paste the vendor's secret here";
-const KEY_ID_PLACEHOLDER: &str = "paste the vendor's key id here";
+pub const KEY_PLACEHOLDER: &str = "paste the vendor's secret here";
+pub const KEY_ID_PLACEHOLDER: &str = "paste the vendor's key id here";
 
 pub fn run(args: Args) -> Result<Report, Failure> {
     let text = match (args.vendor, args.webhook) {
@@ -35,12 +35,12 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 }
 
 /// 32 random bytes as base64url without padding: a callback key, or any shared secret.
-fn random_key() -> Result<String, Failure> {
+pub fn random_key() -> Result<String, Failure> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>().map_err(Failure::Unable)?))
 }
 
 /// `whsec_` and 32 random bytes in standard base64, as Standard Webhooks senders expect.
-fn webhook_secret() -> Result<String, Failure> {
+pub fn webhook_secret() -> Result<String, Failure> {
     Ok(format!(
         "whsec_{}",
         STANDARD.encode(random_bytes::<32>().map_err(Failure::Unable)?)

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod keygen;
+pub mod project;
 pub mod serve;
 pub mod sign;
 pub mod verify_webhook;
@@ -31,6 +32,9 @@ impl Report {
 pub enum Failure {
     /// An RFC 9457 problem document for stderr; exit 1 (`sign`).
     Problem(Value),
+    /// One line for stderr: what was asked does not hold or was refused, and nothing was
+    /// changed; exit 1 (`project put` of an invalid config, a write that lost a race).
+    Refused(String),
     /// The command could not run: a file, a flag, the system; exit 2.
     Unable(String),
 }
@@ -47,13 +51,18 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
 }
 
+/// Reads a UTF-8 text file, or stdin for `-`.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read_file(path)?)
+        .map_err(|_| format!("`{}` is not UTF-8 text", path.display()))
+}
+
 /// The argument itself, or the text of the file it names as `@path`.
 pub fn inline_or_file(arg: &str) -> Result<String, String> {
     let Some(path) = arg.strip_prefix('@') else {
         return Ok(arg.to_owned());
     };
-    String::from_utf8(read_file(Path::new(path))?)
-        .map_err(|_| format!("`{path}` is not UTF-8 text"))
+    read_text(Path::new(path))
 }
 
 /// A project file: one project's config document; the project is named by the file stem.
@@ -66,15 +75,17 @@ pub struct ProjectFile {
 /// Reads and checks a project file. The error names the file or the project and field,
 /// never a value from the document.
 pub fn load_project(path: &Path) -> Result<ProjectFile, String> {
-    let document = String::from_utf8(read_file(path)?)
-        .map_err(|_| format!("`{}` is not UTF-8 text", path.display()))?;
-    let project = path
-        .file_stem()
+    let document = read_text(path)?;
+    let config = ProjectConfig::parse(project_of(path), &document).map_err(|e| e.to_string())?;
+    Ok(ProjectFile { config, document })
+}
+
+/// The project a file is named for: its stem (`acme-support.json` is `acme-support`).
+pub fn project_of(path: &Path) -> &str {
+    path.file_stem()
         .and_then(|s| s.to_str())
         .filter(|s| !s.is_empty() && *s != "-")
-        .unwrap_or("project");
-    let config = ProjectConfig::parse(project, &document).map_err(|e| e.to_string())?;
-    Ok(ProjectFile { config, document })
+        .unwrap_or("project")
 }
 
 /// `N` bytes from the operating system's random source.

@@ -41,10 +41,10 @@ impl Route {
     /// The Lambda function that answers it (its folder under `functions/`).
     pub fn function(self) -> &'static str {
         match self {
-            Route::Token => "issue-jwt",
-            Route::UserHash => "hash-user",
-            Route::UserDetails => "user-details-callback",
-            Route::Logout => "logout-webhook",
+            Route::Token => issue_jwt::ROUTE.function,
+            Route::UserHash => hash_user::ROUTE.function,
+            Route::UserDetails => user_details_callback::ROUTE.function,
+            Route::Logout => logout_webhook::ROUTE.function,
         }
     }
 

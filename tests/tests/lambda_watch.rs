@@ -4,13 +4,16 @@
 //! carrying the JWT authorizer's claims; user-details and logout over HTTP, through the
 //! emulator's function URLs (`/lambda-url/<function>/<path>`: no path parameters there, so
 //! the handlers find the project in `/v1/projects/{project}/...`). Last, every fixture under
-//! `functions/*/events/` is invoked as a `--data-file` and must get an API Gateway answer.
+//! `functions/*/events/` is invoked as a `--data-file` and must get an API Gateway answer. What
+//! the functions print is read back: the flow's metrics as Embedded Metric Format documents,
+//! and no secret, email or token at `RUST_LOG=trace`.
 
 use chatpass_service::testing::with_claims;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, fixture, put_project};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -195,6 +198,47 @@ impl Drop for Watch {
     }
 }
 
+/// A metric's dimensions, by name.
+type Dimensions<'a> = &'a [(&'a str, &'a str)];
+
+/// Every Embedded Metric Format document in `printed`, summed: (metric, dimensions) → the sum
+/// of a counter's values, or how many values a histogram recorded.
+fn emf_metrics(printed: &str) -> BTreeMap<(String, BTreeMap<String, String>), f64> {
+    let mut sums = BTreeMap::new();
+    for line in printed.lines() {
+        let Some(start) = line.find('{') else {
+            continue;
+        };
+        let Ok(doc) = serde_json::from_str::<Value>(&line[start..]) else {
+            continue;
+        };
+        let Some(definition) = doc["_aws"]["CloudWatchMetrics"].get(0) else {
+            continue;
+        };
+        assert_eq!(definition["Namespace"], "chatpass");
+        let dimensions: BTreeMap<String, String> = definition["Dimensions"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let name = d.as_str().unwrap();
+                (name.to_owned(), doc[name].as_str().unwrap().to_owned())
+            })
+            .collect();
+        for metric in definition["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            let value = match &doc[name] {
+                Value::Array(values) => values.len() as f64,
+                value => value.as_f64().unwrap(),
+            };
+            *sums
+                .entry((name.to_owned(), dimensions.clone()))
+                .or_default() += value;
+        }
+    }
+    sums
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -375,6 +419,112 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
         (status, body["code"].as_str()),
         (403, Some("logged_out")),
         "{body}"
+    );
+
+    // What the flow counted, as the functions wrote it in CloudWatch's Embedded Metric Format.
+    let metrics = emf_metrics(&std::fs::read_to_string(&watch.log).unwrap());
+    let count = |name: &str, dimensions: Dimensions| {
+        let key: BTreeMap<String, String> = dimensions
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        metrics
+            .get(&(name.to_owned(), key))
+            .copied()
+            .unwrap_or_default()
+    };
+    let expected: [(&str, Dimensions, f64); 11] = [
+        (
+            "SignIn",
+            &[
+                ("function", "issue-jwt"),
+                ("vendor", "jsm-chat"),
+                ("outcome", "ok"),
+            ],
+            1.0,
+        ),
+        (
+            "SignIn",
+            &[
+                ("function", "hash-user"),
+                ("vendor", "sprinklr"),
+                ("outcome", "ok"),
+            ],
+            1.0,
+        ),
+        (
+            "SignIn",
+            &[
+                ("function", "hash-user"),
+                ("vendor", "sprinklr"),
+                ("outcome", "logged_out"),
+            ],
+            1.0,
+        ),
+        (
+            "Refusal",
+            &[("function", "hash-user"), ("reason", "logged_out")],
+            1.0,
+        ),
+        (
+            "Refusal",
+            &[
+                ("function", "user-details-callback"),
+                ("reason", "callback_key_refused"),
+            ],
+            1.0,
+        ),
+        (
+            "Refusal",
+            &[
+                ("function", "user-details-callback"),
+                ("reason", "session_logged_out"),
+            ],
+            2.0,
+        ),
+        (
+            "Logout",
+            &[("function", "logout-webhook"), ("outcome", "applied")],
+            1.0,
+        ),
+        (
+            "Logout",
+            &[("function", "logout-webhook"), ("outcome", "repeated")],
+            1.0,
+        ),
+        ("ConfigCache", &[("result", "miss")], 4.0),
+        ("ConfigCache", &[("result", "hit")], 6.0),
+        ("ColdStart", &[("function", "issue-jwt")], 1.0),
+    ];
+    for (name, dimensions, value) in expected {
+        assert_eq!(
+            count(name, dimensions),
+            value,
+            "{name} {dimensions:?} in {metrics:?}"
+        );
+    }
+    for function in ["hash-user", "user-details-callback", "logout-webhook"] {
+        assert_eq!(
+            count("ColdStart", &[("function", function)]),
+            1.0,
+            "{function}"
+        );
+    }
+    for dependency in ["secretsmanager", "dynamodb"] {
+        assert!(
+            count("DependencyLatency", &[("dependency", dependency)]) > 0.0,
+            "{dependency}"
+        );
+        assert_eq!(
+            count("DependencyFailure", &[("dependency", dependency)]),
+            0.0
+        );
+    }
+    assert!(
+        metrics
+            .keys()
+            .all(|(_, dimensions)| !dimensions.contains_key("project")),
+        "no project id is a dimension"
     );
 
     // Every fixture is a usable `--data-file`: the function answers it as API Gateway would

@@ -207,6 +207,22 @@ async fn sessions_flow(serve: &Serve, idp: &StandinIdp, project: &str) {
     );
     let (status, _, body) = post(&format!("{api}/user-hash"), &bearer(&fresh), String::new()).await;
     assert_eq!(status, 200, "{body}");
+
+    // The same counts the functions write as Embedded Metric Format, as a Prometheus page.
+    let page = reqwest::get(format!("{}/metrics", serve.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"SignIn{function="hash-user",vendor="sprinklr",outcome="ok"} 2"#,
+        r#"SignIn{function="hash-user",vendor="sprinklr",outcome="logged_out"} 1"#,
+        r#"Logout{function="logout-webhook",outcome="applied"} 1"#,
+    ] {
+        assert!(page.lines().any(|l| l == line), "no `{line}` in:\n{page}");
+    }
+    assert!(!page.contains(project), "no project id in the metrics");
 }
 
 fn scratch(name: &str, contents: &str) -> std::path::PathBuf {

@@ -13,6 +13,7 @@ use lambda_http::{Body, Request, Response};
 
 pub const ROUTE: Route<SignedIn> = Route {
     name: "user-hash",
+    function: "hash-user",
     methods: &[Method::OPTIONS, Method::POST],
     caller: SignedIn {
         endpoint: Endpoint::UserHash,

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(hash_user::ROUTE.stages, hash_user::handler).await
+    chatpass_service::lambda::run(&hash_user::ROUTE, hash_user::handler).await
 }

@@ -11,6 +11,7 @@ use lambda_http::{Body, Request, Response};
 
 pub const ROUTE: Route<SignedIn> = Route {
     name: "token",
+    function: "issue-jwt",
     methods: &[Method::OPTIONS, Method::POST],
     caller: SignedIn {
         endpoint: Endpoint::Token,

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(issue_jwt::ROUTE.stages, issue_jwt::handler).await
+    chatpass_service::lambda::run(&issue_jwt::ROUTE, issue_jwt::handler).await
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 
 pub const ROUTE: Route<SignedDelivery> = Route {
     name: "logout",
+    function: "logout-webhook",
     methods: &[Method::POST],
     caller: SignedDelivery,
     stages: Stages::CurrentAndPrevious,

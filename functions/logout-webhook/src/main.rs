@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(logout_webhook::ROUTE.stages, logout_webhook::handler).await
+    chatpass_service::lambda::run(&logout_webhook::ROUTE, logout_webhook::handler).await
 }

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 pub const ROUTE: Route<VendorServer> = Route {
     name: "user-details",
+    function: "user-details-callback",
     methods: &[Method::GET, Method::POST],
     caller: VendorServer,
     stages: Stages::CurrentAndPrevious,

@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     chatpass_service::lambda::run(
-        user_details_callback::ROUTE.stages,
+        &user_details_callback::ROUTE,
         user_details_callback::handler,
     )
     .await

@@ -1,13 +1,14 @@
 //! The one Lambda runner every function's `main` calls: logging, a panic hook that prints no
-//! payload, the state built once, and the entry point, which makes any API Gateway event safe
-//! for lambda_http's conversion before the handler sees it.
+//! payload, metrics in CloudWatch's Embedded Metric Format written after each invocation, the
+//! state built once, and the entry point, which makes any API Gateway event safe for
+//! lambda_http's conversion before the handler sees it.
 //!
 //! lambda_http 1.3 builds the request's URI from the raw query string and path as they came
 //! and panics on characters a URI may not hold (spaces, quotes, `<>`, control characters):
 //! deployed, a crafted URL would be a 500. [`LambdaEntry`] percent-encodes those first.
 
 use crate::State;
-use crate::source::Stages;
+use crate::pipeline::{Caller, Route};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
@@ -16,9 +17,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Runs `handler` as a Lambda function until the runtime stops it.
-pub async fn run<F, Fut>(stages: Stages, handler: F) -> Result<(), Error>
+/// Runs `handler`, the function answering `route`, as a Lambda function until the runtime
+/// stops it.
+pub async fn run<C, F, Fut>(route: &Route<C>, handler: F) -> Result<(), Error>
 where
+    C: Caller,
     F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
@@ -27,9 +30,14 @@ where
         // The message may quote the request; only where it happened is logged.
         tracing::error!(location = ?panic.location(), "panic");
     }));
+    let metrics = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(crate::metrics::NAMESPACE)
+        .init()?;
+    crate::metrics::describe();
+    crate::metrics::cold_start(route.function);
     // One state for the life of the process, as a warm Lambda keeps it.
-    let state: &'static State = Box::leak(Box::new(State::from_env(stages)?));
-    lambda_http::lambda_runtime::run(LambdaEntry::new(state, handler)).await
+    let state: &'static State = Box::leak(Box::new(State::from_env(route.stages)?));
+    lambda_http::lambda_runtime::run(LambdaEntry::new(state, handler, Some(metrics))).await
 }
 
 /// The function's entry point: an API Gateway event in, the handler's answer out.
@@ -42,9 +50,20 @@ where
     F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
-    pub fn new(state: &'static State, handler: F) -> Self {
+    /// The entry point over `handler`; with `metrics`, what they collected is written to
+    /// stdout as Embedded Metric Format documents after each invocation.
+    pub fn new(
+        state: &'static State,
+        handler: F,
+        metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
+    ) -> Self {
+        let handle = Handle {
+            state,
+            handler,
+            metrics,
+        };
         LambdaEntry {
-            adapter: Adapter::from(Handle { state, handler }),
+            adapter: Adapter::from(handle),
         }
     }
 }
@@ -78,6 +97,7 @@ where
 pub struct Handle<F> {
     state: &'static State,
     handler: F,
+    metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
 }
 
 impl<F, Fut> Service<Request> for Handle<F>
@@ -95,7 +115,16 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let answer = (self.handler)(self.state, request);
-        Box::pin(async move { Ok(answer.await) })
+        let metrics = self.metrics;
+        Box::pin(async move {
+            let response = answer.await;
+            if let Some(metrics) = metrics
+                && let Err(e) = metrics.flush(std::io::stdout().lock())
+            {
+                tracing::warn!(error = %e, "metrics could not be written");
+            }
+            Ok(response)
+        })
     }
 }
 

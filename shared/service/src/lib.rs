@@ -9,6 +9,7 @@ pub mod error;
 pub mod identity;
 pub mod lambda;
 pub mod logging;
+pub mod metrics;
 pub mod pipeline;
 pub mod project_id;
 pub mod request;

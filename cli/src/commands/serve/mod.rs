@@ -70,6 +70,10 @@ async fn serve(args: Args) -> Result<(), String> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     chatpass_service::logging::init();
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| format!("metrics: {e}"))?;
+    chatpass_service::metrics::describe();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let embedded = args.projects.is_none() && args.secrets.is_none();
     let api = bind(args.addr).await?;
@@ -183,10 +187,13 @@ async fn serve(args: Args) -> Result<(), String> {
     let app = Arc::new(App {
         gateway,
         demo: demo.clone(),
+        metrics,
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
 
-    println!("chatpass serve: API on http://{api_addr}");
+    println!(
+        "chatpass serve: API on http://{api_addr} (metrics at /metrics, for loopback clients)"
+    );
     let mut tasks = vec![tokio::spawn(server::serve(
         api,
         app.clone(),

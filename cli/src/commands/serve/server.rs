@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use metrics_exporter_prometheus::PrometheusHandle;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct App {
     pub gateway: Gateway,
     pub demo: Option<Arc<Demo>>,
+    /// The functions' metrics, as a Prometheus page at `/metrics` for clients on loopback.
+    pub metrics: PrometheusHandle,
 }
 
 impl App {
@@ -57,10 +60,26 @@ impl App {
             let answer = self.gateway.call(route, project, parts, body, remote.ip());
             return Ok(answer.await);
         }
+        if path == "/metrics" && parts.method == http::Method::GET && remote.ip().is_loopback() {
+            return Ok(self.metrics_page());
+        }
         if let Some(demo) = &self.demo {
             return Ok(demo.handle(&self.gateway, parts, body).await);
         }
         Ok(from_lambda(ServiceError::NoRoute.into_response()))
+    }
+}
+
+impl App {
+    /// The metrics in Prometheus's text format.
+    fn metrics_page(&self) -> HttpResponse {
+        self.metrics.run_upkeep();
+        let mut response = HttpResponse::new(self.metrics.render().into());
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        response
     }
 }
 

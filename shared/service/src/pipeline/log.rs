@@ -1,6 +1,6 @@
-//! The one log line of a request: who was asked (route, project, vendor), the answer's status,
-//! its public code and its precise reason, and how long it took. Never a body, key, token,
-//! hash or email.
+//! The one log line of a request — who was asked (route, project, vendor), the answer's
+//! status, its public code and its precise reason, how long it took — and the metrics counted
+//! from it. Never a body, key, token, hash or email.
 
 use crate::ProjectId;
 use lambda_http::request::RequestContext;
@@ -11,13 +11,14 @@ use std::time::Instant;
 pub struct RequestLog {
     request_id: String,
     route: &'static str,
+    function: &'static str,
     project: String,
     vendor: &'static str,
     started: Instant,
 }
 
 impl RequestLog {
-    pub fn start(request: &Request, route: &'static str) -> Self {
+    pub fn start(request: &Request, route: &'static str, function: &'static str) -> Self {
         let request_id = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
             _ => None,
@@ -29,6 +30,7 @@ impl RequestLog {
         RequestLog {
             request_id: request_id.unwrap_or_default(),
             route,
+            function,
             // Only ids that pass the pattern are logged as they are.
             project: ProjectId::parse(project)
                 .map_or_else(|| "(invalid)".into(), |p| p.to_string()),
@@ -42,8 +44,10 @@ impl RequestLog {
         self.vendor = vendor;
     }
 
-    /// Logs the outcome: the status, the stable `outcome` code and the precise `reason`.
+    /// Logs the outcome (the status, the stable `outcome` code and the precise `reason`) and
+    /// counts it.
     pub fn finish(self, status: u16, outcome: &str, reason: &str) {
+        crate::metrics::request(self.function, self.vendor, status, outcome, reason);
         tracing::info!(
             request_id = %self.request_id,
             route = self.route,

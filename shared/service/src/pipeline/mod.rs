@@ -21,6 +21,9 @@ use std::sync::Arc;
 pub struct Route<C> {
     /// The last path segment (`/v1/projects/{project}/<name>`), also the log line's `route`.
     pub name: &'static str,
+    /// The Lambda function that answers it (its folder under `functions/`), the metrics'
+    /// `function` dimension.
+    pub function: &'static str,
     /// The methods it takes, OPTIONS included where browsers preflight; others are a 405.
     pub methods: &'static [Method],
     pub caller: C,
@@ -67,7 +70,7 @@ pub async fn respond<C: Caller>(
     route: &Route<C>,
     story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError>,
 ) -> Response<Body> {
-    let mut log = RequestLog::start(&request, route.name);
+    let mut log = RequestLog::start(&request, route.name, route.function);
     let mut cors = Cors::default();
     let result = steps(state, &request, route, &mut log, &mut cors, story).await;
     let (response, outcome, reason) = match result {

@@ -4,6 +4,7 @@
 
 use super::{BoxFuture, ConfigSource, SourceError};
 use crate::clock::Clock;
+use crate::metrics;
 use crate::{ProjectConfig, ProjectId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -103,7 +104,8 @@ impl ConfigCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// What may be answered from the cache at `now`, if anything.
+    /// What may be answered from the cache at `now`, if anything, counted as a hit (or a
+    /// stale serve).
     fn cached(&self, slots: &Slots, id: &ProjectId, now: u64) -> Option<Lookup> {
         let s = &self.settings;
         if let Some(entry) = slots.entries.get(id) {
@@ -111,16 +113,24 @@ impl ConfigCache {
             let failed_lately = entry
                 .failed_ms
                 .is_some_and(|at| now < at + s.retry_interval * 1000);
-            let usable =
-                age < s.ttl * 1000 || (failed_lately && age < (s.ttl + s.stale_for) * 1000);
-            return usable.then(|| Ok(entry.config.clone()));
+            let fresh = age < s.ttl * 1000;
+            let stale = failed_lately && age < (s.ttl + s.stale_for) * 1000;
+            if !(fresh || stale) {
+                return None;
+            }
+            metrics::config_cache(if fresh { "hit" } else { "stale" });
+            return Some(Ok(entry.config.clone()));
         }
         let miss = slots.misses.get(id)?;
         let lifetime = match miss.error {
             SourceError::Unavailable(_) => s.retry_interval,
             _ => s.negative_ttl,
         };
-        (now < miss.at_ms + lifetime * 1000).then(|| Err(miss.error.clone()))
+        let remembered = now < miss.at_ms + lifetime * 1000;
+        if remembered {
+            metrics::config_cache("hit");
+        }
+        remembered.then(|| Err(miss.error.clone()))
     }
 
     async fn lookup(&self, id: &ProjectId) -> Lookup {
@@ -136,6 +146,7 @@ impl ConfigCache {
         let lookup = match hit {
             Some(hit) => hit,
             None => {
+                metrics::config_cache("miss");
                 let fetched = self.source.project(id).await;
                 self.store(id, fetched)
             }
@@ -176,6 +187,7 @@ impl ConfigCache {
                     entry.failed_ms = Some(now);
                     let age = now.saturating_sub(entry.fetched_ms);
                     if age < (s.ttl + s.stale_for) * 1000 {
+                        metrics::config_cache("stale");
                         tracing::warn!(project = %id, cause = %cause, age_s = age / 1000, "config source failing; serving the cached config");
                         return Ok(entry.config.clone());
                     }

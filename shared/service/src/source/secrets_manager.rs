@@ -47,16 +47,15 @@ impl SecretsManagerSource {
 
     /// The secret's string at `stage`; `None` when the secret or the stage does not exist.
     async fn fetch(&self, id: &ProjectId, stage: &str) -> Result<Option<String>, SourceError> {
-        let result = self
-            .client
-            .get()
-            .await
+        let client = self.client.get().await;
+        let started = std::time::Instant::now();
+        let result = client
             .get_secret_value()
             .secret_id(format!("{}{}", self.prefix, id))
             .version_stage(stage)
             .send()
             .await;
-        match result {
+        let fetched = match result {
             Ok(output) => Ok(output.secret_string().map(str::to_owned)),
             Err(SdkError::ServiceError(e))
                 if matches!(e.err(), GetSecretValueError::ResourceNotFoundException(_)) =>
@@ -64,7 +63,9 @@ impl SecretsManagerSource {
                 Ok(None)
             }
             Err(e) => Err(SourceError::Unavailable(describe(&e))),
-        }
+        };
+        crate::metrics::dependency_call("secretsmanager", started, fetched.is_ok());
+        fetched
     }
 }
 

@@ -41,6 +41,25 @@ fn unavailable<E: ProvideErrorMetadata>(error: &SdkError<E>) -> StoreError {
     })
 }
 
+/// Runs one DynamoDB call, recording its latency and whether DynamoDB failed to answer (a
+/// refused condition is an answer).
+async fn timed<T, E: ProvideErrorMetadata>(
+    call: impl Future<Output = Result<T, SdkError<E>>>,
+) -> Result<T, SdkError<E>> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let answered = match &result {
+        Ok(_) => true,
+        Err(SdkError::ServiceError(e)) => matches!(
+            e.err().code(),
+            Some("ConditionalCheckFailedException" | "TransactionCanceledException")
+        ),
+        Err(_) => false,
+    };
+    crate::metrics::dependency_call("dynamodb", started, answered);
+    result
+}
+
 fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
     matches!(error, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
 }
@@ -62,17 +81,14 @@ impl DynamoSessionStore {
     }
 
     async fn get(&self, pk: String) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get()
-            .await
+        let client = self.client.get().await;
+        let get = client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(pk))
             .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable(&e))?;
+            .send();
+        let output = timed(get).await.map_err(|e| unavailable(&e))?;
         Ok(output.item)
     }
 
@@ -114,17 +130,15 @@ impl DynamoSessionStore {
         now: u64,
     ) -> Result<Applied, StoreError> {
         let put = self.delivery_put(project, delivery, now)?;
-        let result = self
-            .client
-            .get()
-            .await
+        let client = self.client.get().await;
+        let write = client
             .put_item()
             .table_name(put.table_name())
             .set_item(Some(put.item().clone()))
             .set_condition_expression(put.condition_expression().map(str::to_owned))
             .set_expression_attribute_values(put.expression_attribute_values().cloned())
-            .send()
-            .await;
+            .send();
+        let result = timed(write).await;
         match result {
             Ok(_) => Ok(Applied::Done),
             Err(e) if is_conditional_check_failed(&e) => Ok(Applied::Repeat),
@@ -138,9 +152,8 @@ impl SessionStore for DynamoSessionStore {
         Box::pin(async move {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
-            self.client
-                .get()
-                .await
+            let client = self.client.get().await;
+            let put = client
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(session_key(&session.project, &session.reference)))
@@ -149,9 +162,8 @@ impl SessionStore for DynamoSessionStore {
                 .item("identity_iat", n(session.issued_at))
                 .item("expires_at", n(session.expires_at))
                 .condition_expression("attribute_not_exists(pk)")
-                .send()
-                .await
-                .map_err(|e| unavailable(&e))?;
+                .send();
+            timed(put).await.map_err(|e| unavailable(&e))?;
             Ok(())
         })
     }
@@ -215,10 +227,8 @@ impl SessionStore for DynamoSessionStore {
         now: u64,
     ) -> BoxFuture<'a, Result<Applied, StoreError>> {
         Box::pin(async move {
-            let result = self
-                .client
-                .get()
-                .await
+            let client = self.client.get().await;
+            let transaction = client
                 .transact_write_items()
                 .transact_items(
                     TransactWriteItem::builder()
@@ -230,9 +240,8 @@ impl SessionStore for DynamoSessionStore {
                         .update(self.logout_update(project, logout, at)?)
                         .build(),
                 )
-                .send()
-                .await;
-            match result {
+                .send();
+            match timed(transaction).await {
                 Ok(_) => Ok(Applied::Done),
                 Err(error) => {
                     let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =

@@ -253,7 +253,7 @@ where
     let payload = serde_json::from_value(event.clone()).expect("an API Gateway v2 event");
     // The entry point takes the process's state for the life of the process, as `main` does.
     let state: &'static State = Box::leak(Box::new(state));
-    let mut entry = crate::lambda::LambdaEntry::new(state, handler);
+    let mut entry = crate::lambda::LambdaEntry::new(state, handler, None);
     let Ok(response) = entry
         .call(LambdaEvent::new(payload, Context::default()))
         .await;

@@ -1,0 +1,71 @@
+//! What chatpass counts, through the `metrics` facade: the Lambda runner exports it in
+//! CloudWatch's Embedded Metric Format (no extra AWS call), `chatpass serve` as a Prometheus
+//! page. Dimensions are low-cardinality only — function, vendor, outcome or reason codes,
+//! dependency — never a project id, a user id or an email.
+
+use std::time::Instant;
+
+/// The namespace of every metric.
+pub const NAMESPACE: &str = "chatpass";
+
+/// The outcome of one request: sign-ins by vendor and outcome, refusals by reason, logouts as
+/// applied, repeated or refused. `vendor` is empty when no project was found.
+pub fn request(
+    function: &'static str,
+    vendor: &'static str,
+    status: u16,
+    outcome: &str,
+    reason: &str,
+) {
+    let outcome = outcome.to_owned();
+    match function {
+        "issue-jwt" | "hash-user" if status != 204 => {
+            metrics::counter!("SignIn", "function" => function, "vendor" => vendor, "outcome" => outcome.clone())
+                .increment(1);
+        }
+        "logout-webhook" => {
+            let logout = match (status, outcome.as_str()) {
+                (200, "ok") => "applied",
+                (200, _) => "repeated",
+                (503, _) => "failed",
+                _ => "refused",
+            };
+            metrics::counter!("Logout", "function" => function, "outcome" => logout).increment(1);
+        }
+        _ => {}
+    }
+    if (400..500).contains(&status) {
+        metrics::counter!("Refusal", "function" => function, "reason" => reason.to_owned())
+            .increment(1);
+    }
+}
+
+/// How the config cache answered: `hit`, `miss` (the source was asked) or `stale` (a cached
+/// copy served while the source fails).
+pub fn config_cache(result: &'static str) {
+    metrics::counter!("ConfigCache", "result" => result).increment(1);
+}
+
+/// A call to `dependency` (`secretsmanager` or `dynamodb`) that started at `started`: its
+/// latency, and a failure when it failed.
+pub fn dependency_call(dependency: &'static str, started: Instant, ok: bool) {
+    metrics::histogram!("DependencyLatency", "dependency" => dependency)
+        .record(started.elapsed().as_secs_f64() * 1000.0);
+    if !ok {
+        metrics::counter!("DependencyFailure", "dependency" => dependency).increment(1);
+    }
+}
+
+/// A function's first invocation since its process started.
+pub fn cold_start(function: &'static str) {
+    metrics::counter!("ColdStart", "function" => function).increment(1);
+}
+
+/// Units the exporters need ahead of the first value.
+pub fn describe() {
+    metrics::describe_histogram!(
+        "DependencyLatency",
+        metrics::Unit::Milliseconds,
+        "latency of a Secrets Manager or DynamoDB call"
+    );
+}

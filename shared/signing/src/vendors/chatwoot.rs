@@ -1,24 +1,18 @@
 //! Chatwoot: `identifier_hash` is HMAC-SHA256 hex of the identifier (the user id).
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "chatwoot",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "chatwoot",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "$chatwoot.setUser({settings.identifier}, { identifier_hash: {settings.identifier_hash}, email: {settings.email}, name: {settings.name} });",
-        sign_out: "$chatwoot.reset();",
-    },
-};
+    "$chatwoot.setUser({settings.identifier}, { identifier_hash: {settings.identifier_hash}, email: {settings.email}, name: {settings.name} });",
+    "$chatwoot.reset();",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, false, |user, key| {

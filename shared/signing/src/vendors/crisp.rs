@@ -1,24 +1,18 @@
 //! Crisp: `signature` is HMAC-SHA256 hex of the email, set with `user:email`.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "crisp",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "crisp",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "$crisp.push([\"set\", \"user:email\", [{settings.email}, {settings.signature}]]);",
-        sign_out: "$crisp.push([\"do\", \"session:reset\"]);",
-    },
-};
+    "$crisp.push([\"set\", \"user:email\", [{settings.email}, {settings.signature}]]);",
+    "$crisp.push([\"do\", \"session:reset\"]);",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, true, |user, key| {

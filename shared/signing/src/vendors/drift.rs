@@ -1,24 +1,19 @@
 //! Drift: HS256 JWT with `sub` (= user id) and `exp`, passed to `drift.identify` as `userJwt`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
-    object, options, text, ttl,
+    Endpoint, JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, object, options, text, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "drift",
-    endpoint: Endpoint::Token,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "drift",
+    Endpoint::Token,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "drift.identify(\"USER_ID\", {}, { userJwt: {settings.userJwt} });",
-        sign_out: "drift.reset();",
-    },
-};
+    "drift.identify(\"USER_ID\", {}, { userJwt: {settings.userJwt} });",
+    "drift.reset();",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;

@@ -1,24 +1,18 @@
 //! Front Chat: `userHash` is HMAC-SHA256 hex of the email, passed to `FrontChat('init')`.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "front",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "front",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "FrontChat('init', Object.assign({ chatId: \"YOUR_CHAT_ID\" }, {settings}));",
-        sign_out: "FrontChat('shutdown', { clearSession: true });",
-    },
-};
+    "FrontChat('init', Object.assign({ chatId: \"YOUR_CHAT_ID\" }, {settings}));",
+    "FrontChat('shutdown', { clearSession: true });",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, true, |user, key| {

@@ -1,24 +1,18 @@
 //! Help Scout Beacon: `signature` is HMAC-SHA256 hex of the email, passed to `Beacon('identify')`.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "helpscout",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "helpscout",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "Beacon('identify', {settings});",
-        sign_out: "Beacon('logout');",
-    },
-};
+    "Beacon('identify', {settings});",
+    "Beacon('logout');",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, true, |user, key| {

@@ -1,25 +1,19 @@
 //! Intercom identity verification: `user_hash` is HMAC-SHA256 hex of `user_id` (the email
 //! only when there is no user id, which chatpass never lacks).
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::VendorConfigError;
 use crate::mac::hmac_sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "intercom",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "intercom",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "Intercom('boot', Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}));",
-        sign_out: "Intercom('shutdown');",
-    },
-};
+    "Intercom('boot', Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}));",
+    "Intercom('shutdown');",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, false, |user, key| {

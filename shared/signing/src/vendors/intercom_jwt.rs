@@ -1,25 +1,20 @@
 //! Intercom Messenger security: HS256 JWT with `user_id` (required), `email`, `exp`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
-    object, options, text, ttl,
+    Endpoint, JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, object, options, text, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "intercom-jwt",
-    endpoint: Endpoint::Token,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "intercom-jwt",
+    Endpoint::Token,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "Intercom('boot', Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}));",
-        sign_out: "Intercom('shutdown');",
-    },
-};
+    "Intercom('boot', Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}));",
+    "Intercom('shutdown');",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;

@@ -2,25 +2,20 @@
 //! `displayName`, `iat`, `exp`; the widget calls `chatWidget.loginWithToken(token)`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
-    object, options, text, ttl,
+    Endpoint, JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, object, options, text, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
 use crate::user::Field;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "jsm-chat",
-    endpoint: Endpoint::Token,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "jsm-chat",
+    Endpoint::Token,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "chatWidget.loginWithToken({settings.token}); // in the widget's onload",
-        sign_out: "chatWidget.logout();",
-    },
-};
+    "chatWidget.loginWithToken({settings.token}); // in the widget's onload",
+    "chatWidget.logout();",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;

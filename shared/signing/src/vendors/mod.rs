@@ -110,6 +110,27 @@ pub struct VendorSpec {
     pub page: PageCalls,
 }
 
+impl VendorSpec {
+    /// A vendor whose projects hold its key and nothing more (one demo project), with the
+    /// page's sign-in and sign-out calls.
+    const fn plain(
+        id: &'static str,
+        endpoint: Endpoint,
+        build: Build,
+        sign_in: &'static str,
+        sign_out: &'static str,
+    ) -> VendorSpec {
+        VendorSpec {
+            id,
+            endpoint,
+            build,
+            starter: Starter::KEY_ONLY,
+            demo_modes: DemoMode::PLAIN,
+            page: PageCalls { sign_in, sign_out },
+        }
+    }
+}
+
 /// A new project's config beyond `vendor` and `key`.
 pub struct Starter {
     /// The vendor issues a key id with its key (`key_id`).

@@ -1,26 +1,20 @@
 //! UseResponse SSO: `token` is plain SHA-256 hex (not HMAC) of the security key followed
 //! directly by the email; custom properties travel as `property_<fieldId>`.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, object, text,
-};
+use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
 use crate::mac::sha256_hex;
 use crate::shapes::HashVendor;
 use crate::user::Field;
 use crate::{SignError, VendorConfigError};
 use serde_json::Value;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "useresponse",
-    endpoint: Endpoint::UserHash,
+pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+    "useresponse",
+    Endpoint::UserHash,
     build,
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "UR.userConfig({settings});",
-        sign_out: "UR.clearChatStorage();",
-    },
-};
+    "UR.userConfig({settings});",
+    "UR.clearChatStorage();",
+);
 
 pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     HashVendor::build(config, SPEC.id, true, |user, key| {

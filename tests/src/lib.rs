@@ -2,6 +2,8 @@
 //! fault-injecting proxy in front of it, and what the tests share.
 
 pub mod fault_proxy;
+pub mod jwt_attacks;
 pub mod moto;
+pub mod openapi;
 pub mod support;
 pub mod vectors;

@@ -47,7 +47,7 @@ fn the_readme_vendor_table_is_the_registry_with_each_vendors_endpoint() {
 
 #[test]
 fn the_openapi_vendor_enum_is_the_registry() {
-    let doc: Value = serde_norway::from_str(&read("openapi.yaml")).unwrap();
+    let doc = chatpass_tests::openapi::document();
     let listed: BTreeSet<&str> = doc["components"]["schemas"]["Vendor"]["enum"]
         .as_array()
         .unwrap()

@@ -2,4 +2,5 @@
 
 pub mod moto;
 pub mod support;
+pub mod template;
 pub mod vectors;

@@ -26,8 +26,8 @@ mod world;
 
 use flows::Flows;
 use serde_json::json;
-use stack::Statement;
-use world::{Deviation, World};
+use stack::{Credentials, Statement};
+use world::{Deviation, Step, World};
 
 /// What moto's CloudFormation does not create; everything else in the template must be.
 const NOT_IN_MOTO: &[&str] = &[
@@ -58,7 +58,10 @@ async fn every_flow_runs_under_the_templates_own_roles_and_touches_only_what_the
     }
     let reserved = world.stack.parameters["ReservedConcurrency"].parse().ok();
     for (name, function) in &world.stack.functions {
-        assert_eq!(function.reserved_concurrency, reserved, "{name}'s reserved concurrency");
+        assert_eq!(
+            function.reserved_concurrency, reserved,
+            "{name}'s reserved concurrency"
+        );
     }
     let mut flows = Flows::prepare(&world).await;
     if let Err(deviation) = flows.run(&mut world) {
@@ -89,6 +92,24 @@ fn without(statements: &[Statement], sid: &str, removed: &[String]) -> Vec<State
         })
         .filter(|s| !s.actions.is_empty())
         .collect()
+}
+
+/// The flows with `function` running under `credentials` (of a role allowing `statements`),
+/// its own process back in place afterwards.
+fn run_under(
+    world: &mut World,
+    flows: &mut Flows,
+    function: &str,
+    credentials: &Credentials,
+    statements: &[Statement],
+) -> Step<()> {
+    let under = world.launch(function, credentials, statements);
+    let own = world.running.insert(function.to_owned(), under);
+    let outcome = flows.run(world);
+    world
+        .running
+        .insert(function.to_owned(), own.expect("the function was running"));
+    outcome
 }
 
 /// Why `deviation` is not `function` failing closed on a refused call, if it is not.
@@ -155,11 +176,7 @@ async fn removing_any_statement_or_action_of_a_role_fails_its_function_closed() 
     assert!(!variants.is_empty());
     let (mut table, mut failures) = (Vec::new(), Vec::new());
     for (function, label, credentials, statements) in variants {
-        let variant = world.launch(&function, &credentials, &statements);
-        let own = world.running.insert(function.clone(), variant).unwrap();
-        let outcome = flows.run(&mut world);
-        world.running.insert(function.clone(), own);
-        match outcome {
+        match run_under(&mut world, &mut flows, &function, &credentials, &statements) {
             Ok(()) => failures.push(format!(
                 "{function} without {label}: every flow passed, so it is not needed"
             )),
@@ -192,11 +209,7 @@ async fn a_function_under_another_functions_role_fails_closed() {
     for (function, other) in pairs {
         let role = world.stack.role_of(other);
         let (credentials, statements) = (role.credentials.clone(), role.statements.clone());
-        let under = world.launch(function, &credentials, &statements);
-        let own = world.running.insert(function.to_owned(), under).unwrap();
-        let outcome = flows.run(&mut world);
-        world.running.insert(function.to_owned(), own);
-        match outcome {
+        match run_under(&mut world, &mut flows, function, &credentials, &statements) {
             Ok(()) => failures.push(format!(
                 "{function} under {other}'s role: every flow passed"
             )),

@@ -1,7 +1,5 @@
-//! What moto does not check, checked from what the flows did: each resource a function touched
-//! is within the resources of a statement allowing the call, no statement reaches anything else
-//! in the account, the table's items carry the template's TTL attribute and its indexes are
-//! used, and each function's log lines reached its log group.
+//! What moto does not check, checked from what the flows did: resources against statements,
+//! nothing else reached, the table's items and indexes, and the logs delivered.
 
 use super::iam;
 use super::signed;

@@ -1,17 +1,12 @@
-//! The account's edge for one function: a loopback proxy between its AWS calls and moto that
-//! records each call (what IAM would authorize it as, and the answer), authorizes each item of a
-//! TransactWriteItems as IAM does (moto checks the envelope only), and answers a denial as the
-//! service does (moto answers in IAM's XML with a 403; DynamoDB, Secrets Manager and CloudWatch
-//! Logs answer a JSON AccessDeniedException with a 400).
+//! The account's edge for one function: a loopback proxy to moto that records each call, and
+//! authorizes TransactWriteItems items and answers refusals as IAM and the services do.
 
-use super::http1::{self, Message};
+use super::http1::{self, Message, Server};
 use super::iam;
 use serde_json::{Value, json};
 use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
 
 /// One AWS call a function made.
 #[derive(Debug, Clone)]
@@ -52,51 +47,36 @@ struct Shared {
     /// The actions the function's role allows, for the items of a transaction.
     allowed: Vec<String>,
     calls: Mutex<Vec<Call>>,
-    stop: AtomicBool,
 }
 
 pub struct Edge {
-    pub addr: SocketAddr,
     shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
+    server: Server,
 }
 
 impl Edge {
     /// An edge in front of `upstream` (moto) for a role allowing `allowed` actions.
     pub fn start(upstream: SocketAddr, region: &str, account: &str, allowed: Vec<String>) -> Edge {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             upstream,
             region: region.to_owned(),
             account: account.to_owned(),
             allowed,
             calls: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
         });
-        let acceptor = {
+        let server = {
             let shared = shared.clone();
-            thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if shared.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    if let Ok(stream) = stream {
-                        let shared = shared.clone();
-                        thread::spawn(move || serve(stream, &shared));
-                    }
-                }
-            })
+            Server::start(move |stream| serve(stream, &shared))
         };
-        Edge {
-            addr,
-            shared,
-            acceptor: Some(acceptor),
-        }
+        Edge { shared, server }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr)
     }
 
     /// How many calls so far; with [`Edge::calls_since`], the calls of one step.
@@ -106,16 +86,6 @@ impl Edge {
 
     pub fn calls_since(&self, mark: usize) -> Vec<Call> {
         self.shared.calls.lock().unwrap()[mark..].to_vec()
-    }
-}
-
-impl Drop for Edge {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
     }
 }
 
@@ -146,6 +116,7 @@ impl Shared {
         let action = format!("{service}:{operation}");
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
 
+        // IAM authorizes each item as its own action; moto checks only the envelope.
         if action == "dynamodb:TransactWriteItems" {
             let accesses = self.transaction_items(&body);
             if let Some((denied, arn)) = accesses
@@ -276,6 +247,8 @@ fn credential_scope(request: &Message, index: usize) -> Option<String> {
     scope.split('/').nth(index).map(str::to_owned)
 }
 
+/// A refusal as DynamoDB, Secrets Manager and CloudWatch Logs answer it: a JSON
+/// AccessDeniedException with a 400 (moto answers in IAM's XML with a 403).
 fn access_denied(request: &Message, message: &str) -> Message {
     let content_type = request
         .header("content-type")

@@ -1,7 +1,5 @@
-//! chatpass's flows, run in the world: every route of every function; token and user-hash for a
-//! JWT vendor and a hash vendor; Sprinklr custom-user and cookie sessions read back by the
-//! vendor with the current and the previous (AWSPREVIOUS) callback key; logouts by webhook
-//! (signed with the previous secret) and by OIDC back-channel token; what a logout revokes.
+//! chatpass's flows run in the world: every route of every function, sessions, the vendor's
+//! callback, logouts by webhook and OIDC, revocation, and AWSPREVIOUS keys while rotating.
 
 use super::world::{AUDIENCE, Answer, ISSUER, Step, World};
 use base64::Engine;

@@ -1,7 +1,58 @@
-//! Just enough HTTP/1.1 for the rehearsal's loopback servers and its signed calls: one message
-//! read whole (Content-Length, chunked, or to the end), its head kept as it came.
+//! Just enough HTTP/1.1 for the rehearsal's loopback servers and its signed calls: a message
+//! read whole, its head kept as it came, and a server handing each connection to a thread.
 
 use std::io::{self, BufRead};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+
+/// A listener on a loopback port that serves each connection on a thread of its own, until
+/// dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().expect("the listener's address");
+        let stop = Arc::new(AtomicBool::new(false));
+        let serve = Arc::new(serve);
+        let acceptor = {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    if let Ok(stream) = stream {
+                        let serve = serve.clone();
+                        thread::spawn(move || serve(stream));
+                    }
+                }
+            })
+        };
+        Server {
+            addr,
+            stop,
+            acceptor: Some(acceptor),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
 
 /// A request or response: its head (start line and headers) and its body.
 #[derive(Debug, Clone)]

@@ -1,6 +1,5 @@
-//! IAM's matching rules, for what moto does not check: an action against a statement's actions
-//! (case-insensitive) and a resource ARN against its resources (case-sensitive, each of the six
-//! ARN parts on its own, the last one spanning colons); `*` and `?` are the only wildcards.
+//! IAM's matching rules, for what moto does not check: actions (case-insensitive) and resource
+//! ARNs (case-sensitive, part by part), with `*` and `?` as the only wildcards.
 
 /// Whether `pattern` (a statement's `Action` entry) names `action` (`service:Operation`).
 pub fn action_matches(pattern: &str, action: &str) -> bool {

@@ -1,21 +1,19 @@
-//! A function run as Lambda runs it: its binary under a Lambda Runtime API on loopback, with
-//! only the environment its template gives it plus what Lambda adds (its role's credentials,
-//! region, name, the endpoint of the account's edge), the template's timeout, and its output
-//! delivered to its log group with the role's credentials, as Lambda's log delivery does.
+//! A function run as Lambda runs it: its binary under a Lambda Runtime API on loopback, with its
+//! template's environment and timeout, its role's credentials, and its logs delivered.
 
 use super::edge::Edge;
-use super::http1::{self, Message};
+use super::http1::{self, Message, Server};
 use super::signed;
 use super::stack::{Credentials, FunctionSpec};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const PREFIX: &str = "/2018-06-01/runtime";
@@ -54,8 +52,8 @@ pub struct Function {
     child: Child,
     runtime: Arc<Runtime>,
     logs: Arc<Logs>,
-    addr: SocketAddr,
-    acceptor: Option<JoinHandle<()>>,
+    /// The function's Runtime API; dropped after the process is killed.
+    _server: Server,
     invocations: AtomicUsize,
 }
 
@@ -69,8 +67,6 @@ impl Function {
         credentials: &Credentials,
         edge: &Edge,
     ) -> Function {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-        let addr = listener.local_addr().unwrap();
         let runtime = Arc::new(Runtime {
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
@@ -78,20 +74,11 @@ impl Function {
             function_arn: format!("arn:aws:lambda:{region}:{account}:function:{}", spec.name),
             timeout: Duration::from_secs(spec.timeout_seconds),
         });
-        let acceptor = {
+        let server = {
             let runtime = runtime.clone();
-            thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if runtime.stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    if let Ok(stream) = stream {
-                        let runtime = runtime.clone();
-                        thread::spawn(move || serve(stream, &runtime));
-                    }
-                }
-            })
+            Server::start(move |stream| serve(stream, &runtime))
         };
+        let addr = server.addr;
         let logs = Arc::new(Logs {
             lines: Mutex::new(Vec::new()),
             arrived: Condvar::new(),
@@ -99,7 +86,7 @@ impl Function {
             stream_created: AtomicBool::new(false),
             group: spec.log_group.clone(),
             stream: log_stream_name(),
-            edge: edge.addr,
+            edge: edge.addr(),
             region: region.to_owned(),
             credentials: credentials.clone(),
         });
@@ -139,8 +126,7 @@ impl Function {
             child,
             runtime,
             logs,
-            addr,
-            acceptor: Some(acceptor),
+            _server: server,
             invocations: AtomicUsize::new(0),
         }
     }
@@ -207,12 +193,9 @@ impl Drop for Function {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Ends the runtime client's waiting request; the server stops after this.
         self.runtime.stop.store(true, Ordering::SeqCst);
         self.runtime.changed.notify_all();
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
     }
 }
 
@@ -361,21 +344,15 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-/// `YYYY/MM/DD/[$LATEST]` and 32 hex digits, as Lambda names an execution environment's stream.
+/// `[$LATEST]` and 32 hex digits, as Lambda names an execution environment's stream (without
+/// the date it puts first).
 fn log_stream_name() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let days = (now.as_secs() / 86_400) as i64 + 719_468;
-    let era = days.div_euclid(146_097);
-    let doe = days - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!(
-        "{year:04}/{month:02}/{day:02}/[$LATEST]{:032x}",
-        now.as_nanos() ^ u128::from(std::process::id()) << 64
+        "[$LATEST]{:032x}",
+        nanos ^ (u128::from(std::process::id()) << 64)
     )
 }

@@ -1,7 +1,7 @@
 //! The stack template.yaml deploys, stood up in moto by scripts/rehearsal_stack.py (the SAM
 //! translator, then moto's CloudFormation, then IAM enforced) and read back as it describes it.
 
-use chatpass_tests::moto::Moto;
+use chatpass_tests::moto::{Moto, target_dir, workspace_root};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ impl Stack {
         std::fs::create_dir_all(out.parent().unwrap()).unwrap();
         let mut command = Command::new(python());
         command
-            .arg(root().join("scripts/rehearsal_stack.py"))
+            .arg(workspace_root().join("scripts/rehearsal_stack.py"))
             .args(["deploy", "--endpoint", &moto.endpoint, "--out"])
             .arg(&out);
         for (name, value) in parameters {
@@ -161,16 +161,5 @@ fn python() -> PathBuf {
         .filter(|p| !p.is_empty())
         .and_then(|moto| Path::new(&moto).parent().map(|bin| bin.join("python")))
         .filter(|python| python.exists())
-        .unwrap_or_else(|| root().join(".venv/bin/python"))
-}
-
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-pub fn target_dir() -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR").filter(|p| !p.is_empty()) {
-        Some(dir) => root().join(dir),
-        None => root().join("target"),
-    }
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
 }

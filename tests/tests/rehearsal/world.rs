@@ -1,16 +1,13 @@
-//! The rehearsal's world: moto with the stack deployed and IAM enforced, each function running
-//! under a role behind its own edge, and API Gateway's part played from the template's routes
-//! (which function a route reaches, and whether the JWT authorizer's claims come with it).
+//! The rehearsal's world: moto with the stack deployed and IAM enforced, each function under a
+//! role behind its own edge, and API Gateway's part played from the template's routes.
 
 use super::edge::{Call, Edge};
 use super::lambda::Function;
-use super::stack::{Credentials, Stack, Statement, root, target_dir};
+use super::stack::{Credentials, Stack, Statement};
 use chatpass_tests::moto::Moto;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::process::Command;
-use std::sync::Once;
 
 /// The IdP of the API's JWT authorizer (a template parameter) and of OIDC back-channel logouts.
 pub const ISSUER: &str = "https://idp.rehearsal.example/";
@@ -89,7 +86,6 @@ pub struct World {
 impl World {
     /// moto with the stack deployed, and each function running under its own role.
     pub async fn start() -> World {
-        build_functions();
         let moto = Moto::start();
         let stack = Stack::deploy(&moto, &[("IssuerUrl", ISSUER), ("Audience", AUDIENCE)]);
         let admin = stack.admin_sdk(&moto).await;
@@ -134,7 +130,7 @@ impl World {
             &self.stack.account,
             allowed,
         );
-        let binary = target_dir().join("debug").join(function);
+        let binary = chatpass_tests::functions::build().join(function);
         let spec = &self.stack.functions[function];
         let process = Function::start(
             &binary,
@@ -252,29 +248,4 @@ impl World {
             .map(|(name, running)| (name.clone(), running.edge.calls_since(0)))
             .collect()
     }
-}
-
-/// The four functions' debug binaries, built once per test process (as lambda_watch.rs builds
-/// them, so the two share the build).
-fn build_functions() {
-    static BUILD: Once = Once::new();
-    BUILD.call_once(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "issue-jwt",
-                "-p",
-                "hash-user",
-                "-p",
-                "user-details-callback",
-                "-p",
-                "logout-webhook",
-            ])
-            .current_dir(root())
-            .status()
-            .unwrap();
-        assert!(status.success(), "the function binaries build");
-    });
 }

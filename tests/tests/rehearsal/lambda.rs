@@ -54,7 +54,7 @@ pub struct Function {
     logs: Arc<Logs>,
     /// The function's Runtime API; dropped after the process is killed.
     _server: Server,
-    invocations: AtomicUsize,
+    invocations: usize,
 }
 
 impl Function {
@@ -127,14 +127,15 @@ impl Function {
             runtime,
             logs,
             _server: server,
-            invocations: AtomicUsize::new(0),
+            invocations: 0,
         }
     }
 
     /// Hands `event` to the function and waits, at most its timeout, for its answer; then
     /// delivers its log lines. `Err` when the function failed or did not answer in time.
     pub fn invoke(&mut self, event: &Value) -> Result<Value, String> {
-        let n = self.invocations.fetch_add(1, Ordering::SeqCst);
+        self.invocations += 1;
+        let n = self.invocations;
         let id = format!("rehearsal-{n:08}-{}", std::process::id());
         let lines_before = self.logs.lines.lock().unwrap().len();
         let started = Instant::now();

@@ -120,7 +120,7 @@ fn not_closed(function: &str, deviation: &Deviation) -> Option<String> {
     }
     // Lambda delivers a function's logs with its role: a refusal loses them, the answer stands.
     if denied.iter().all(|c| c.action.starts_with("logs:")) {
-        return None;
+        return (!deviation.as_expected).then(|| format!("its answer changed:\n{deviation}"));
     }
     let answer = deviation.answer.as_ref()?;
     let retry_after = answer

@@ -51,6 +51,8 @@ pub struct Deviation {
     /// `None` when the function gave no answer at all (it failed or timed out).
     pub answer: Option<Answer>,
     pub why: String,
+    /// The answer was the one the flow expects: only a refused call made the step go otherwise.
+    pub as_expected: bool,
     /// Every AWS call the function made during the step.
     pub calls: Vec<Call>,
 }
@@ -191,16 +193,17 @@ impl World {
         let mark = running.edge.count();
         let result = running.function.invoke(&event);
         let calls = running.edge.calls_since(mark);
-        let deviation = |answer: Option<Answer>, why: String| {
+        let deviation = |answer: Option<Answer>, why: String, as_expected: bool| {
             Box::new(Deviation {
                 step: name.to_owned(),
                 function: function.clone(),
                 answer,
                 why,
+                as_expected,
                 calls: calls.clone(),
             })
         };
-        let response = result.map_err(|e| deviation(None, e))?;
+        let response = result.map_err(|e| deviation(None, e, false))?;
         let body = response["body"]
             .as_str()
             .and_then(|b| serde_json::from_str(b).ok())
@@ -216,12 +219,13 @@ impl World {
                 "expected {status}{}",
                 code.map(|c| format!(" {c}")).unwrap_or_default()
             );
-            return Err(deviation(Some(answer), want));
+            return Err(deviation(Some(answer), want, false));
         }
         if calls.iter().any(|c| c.denied.is_some()) {
             return Err(deviation(
                 Some(answer),
                 "answered as expected, but an AWS call was refused".to_owned(),
+                true,
             ));
         }
         Ok(answer)
@@ -237,6 +241,7 @@ impl World {
             function: String::new(),
             answer: None,
             why: what.to_owned(),
+            as_expected: false,
             calls: Vec::new(),
         }))
     }

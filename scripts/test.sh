@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of chatpass: installs what the tests need (Debian packages, a Python venv
-# with moto/cargo-lambda/SAM CLI/cfn-lint/zig, playwright-core), then fmt, clippy, cargo test
-# and the extra checks. Fast to rerun: apt and pip are skipped when already done.
+# with moto/cargo-lambda/SAM CLI/cfn-lint/zig, one with checkov/parliament, playwright-core),
+# then fmt, clippy, cargo test and the extra checks. Fast to rerun: apt and pip are skipped when already done.
 # Usage: scripts/test.sh        (CI runs it through .ci/run)
 set -euo pipefail
 
@@ -55,8 +55,8 @@ install_node_tools() {
 # --- checks ------------------------------------------------------------------------------
 
 # Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`, then
-# the deploy path: the SAM template linted and validated, and `sam build` making an arm64
-# bootstrap for each of the four functions.
+# the deploy path: the SAM template linted, validated and statically checked, and `sam build`
+# making an arm64 bootstrap for each of the four functions.
 #
 # `sam build` here runs with CARGO_PROFILE_RELEASE_LTO=false and CODEGEN_UNITS=16: still an
 # opt-level 3, stripped, arm64 release build through the same SAM -> cargo-lambda -> zig path,

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use chatpass_service::standin_idp::StandinIdp;
 use chatpass_tests::support::{
     JwksServer, backchannel_events, claims_for, fixture, for_project, logged_out_body, oidc_logout,
-    signed_logout_webhook, with_claims, with_header,
+    signed_logout_webhook, with_header,
 };
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -119,19 +119,10 @@ impl Flows {
             "phone": "15550100", "avatar_url": "https://img.example.com/a.png",
         });
         let signed_in = now() - 30;
-        let claims = Some(claims_for(&user, signed_in));
-        let token = |project| {
-            with_claims(
-                for_project(fixture("issue-jwt", "token"), project),
-                claims.clone(),
-            )
-        };
-        let user_hash = |project| {
-            with_claims(
-                for_project(fixture("hash-user", "user-hash"), project),
-                claims.clone(),
-            )
-        };
+        let claims = claims_for(&user, signed_in);
+        let token = |project| with_identity(fixture("issue-jwt", "token"), project, &claims);
+        let user_hash =
+            |project| with_identity(fixture("hash-user", "user-hash"), project, &claims);
 
         // Browser-facing routes: preflights, then each endpoint for the vendor it serves and the
         // one it refuses.
@@ -286,6 +277,13 @@ pub fn secrets() -> Vec<String> {
     .to_vec();
     secrets.extend([webhook_secret(1), webhook_secret(2)]);
     secrets
+}
+
+/// `event` for `project` carrying the JWT authorizer's `claims`, as API Gateway hands them on.
+fn with_identity(event: Value, project: &str, claims: &Value) -> Value {
+    let mut event = for_project(event, project);
+    event["requestContext"]["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
+    event
 }
 
 fn callback_body(project: &str, reference: &str, key: &str) -> Value {

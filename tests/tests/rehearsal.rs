@@ -67,6 +67,14 @@ async fn every_flow_runs_under_the_templates_own_roles_and_touches_only_what_the
     if let Err(deviation) = flows.run(&mut world) {
         panic!("under the template's roles:\n{deviation}");
     }
+    for route in &world.stack.routes {
+        let key = format!("{} {}", route.method, route.path);
+        assert!(
+            world.routes_sent.contains(&key),
+            "no flow reaches {key} ({}): add one to rehearsal/flows.rs",
+            route.function
+        );
+    }
     let mut problems = checks::resources(&world).await;
     problems.extend(checks::tests_table_is_the_deployed_one(&world).await);
     problems.extend(checks::table(&world).await);

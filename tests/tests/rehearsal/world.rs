@@ -6,7 +6,7 @@ use super::lambda::Function;
 use super::stack::{Credentials, Stack, Statement};
 use chatpass_tests::moto::Moto;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 /// The IdP of the API's JWT authorizer (a template parameter) and of OIDC back-channel logouts.
@@ -83,6 +83,8 @@ pub struct World {
     pub admin: aws_config::SdkConfig,
     pub running: BTreeMap<String, Running>,
     requests: usize,
+    /// The template routes (`METHOD PATH`) a step has been sent to.
+    pub routes_sent: BTreeSet<String>,
 }
 
 impl World {
@@ -97,6 +99,7 @@ impl World {
             admin,
             running: BTreeMap::new(),
             requests: 0,
+            routes_sent: BTreeSet::new(),
         };
         let names: Vec<String> = world.stack.functions.keys().cloned().collect();
         for name in names {
@@ -166,6 +169,7 @@ impl World {
             .find(|r| format!("{} {}", r.method, r.path) == route_key)
             .unwrap_or_else(|| panic!("step `{name}`: template.yaml has no route {route_key}"));
         let function = route.function.clone();
+        self.routes_sent.insert(route_key.clone());
         if route.authorizer.is_none() {
             if let Some(context) = event["requestContext"].as_object_mut() {
                 context.remove("authorizer");

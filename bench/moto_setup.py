@@ -8,8 +8,12 @@ start asks for. Run with the project's venv python (boto3 comes with moto).
 import json
 import sys
 import time
+from pathlib import Path
 
 import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import template_doc  # noqa: E402
 
 ORIGIN = "https://www.example.com"
 JSM_KEY = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz"
@@ -45,12 +49,8 @@ for n in range(1, count + 1):
 for project, config in projects.items():
     secrets.create_secret(Name=f"chatpass/projects/{project}", SecretString=json.dumps(config))
 
-dynamo.create_table(
-    TableName=table,
-    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    BillingMode="PAY_PER_REQUEST",
-)
+# The table template.yaml declares (key schema, indexes, TTL), from scripts/template_doc.py.
+template_doc.create_state_table(dynamo, table)
 now = int(time.time())
 user = {"id": "u-1001", "email": "alice@example.com", "email_verified": True,
         "name": "Alice Smith", "first_name": "Alice", "last_name": "Smith"}

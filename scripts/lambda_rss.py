@@ -28,6 +28,8 @@ import uuid
 
 import boto3
 
+import template_doc
+
 WEBHOOK_SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 CALLBACK_KEY = "cb-key-0123456789abcdefghijklmnop"
 TABLE = "chatpass-rss"
@@ -87,11 +89,7 @@ def measure(bin_dir, n, moto_url, runtime_port):
                aws_access_key_id="test", aws_secret_access_key="test")
     dynamodb = boto3.client("dynamodb", **aws)
     secrets = boto3.client("secretsmanager", **aws)
-    dynamodb.create_table(
-        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
+    template_doc.create_state_table(dynamodb, TABLE)
     secrets.create_secret(Name="chatpass/projects/acme-jsm", SecretString=json.dumps({
         "vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz",
         "allowed_origins": ["https://www.example.com"]}))

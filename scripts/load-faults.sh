@@ -75,17 +75,16 @@ start_moto() {
   return 1
 }
 
-# The state table (pk, TTL on expires_at) and the project's secret, as SAM and an operator make them.
+# The state table as template.yaml declares it (scripts/template_doc.py) and the project's
+# secret, as SAM and an operator make them.
 provision() {
-  "$PY" - "$TABLE" "$PROJECT" <<'PYEOF'
+  "$PY" - "$TABLE" "$PROJECT" "$ROOT/scripts" <<'PYEOF'
 import json, sys
 import boto3
 table, project = sys.argv[1], sys.argv[2]
-ddb = boto3.client("dynamodb")
-ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+sys.path.insert(0, sys.argv[3])
+import template_doc
+template_doc.create_state_table(boto3.client("dynamodb"), table)
 boto3.client("secretsmanager").create_secret(
     Name=f"chatpass/projects/{project}",
     SecretString=json.dumps({"vendor": "jsm-chat", "key": "jsm-chat-load-secret-0123456789abcdef"}))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of chatpass: installs what the tests need (Debian packages, a Python venv
-# with moto/cargo-lambda/SAM CLI/cfn-lint/zig, playwright-core), then fmt, clippy, cargo test
-# and the extra checks. Fast to rerun: apt and pip are skipped when already done.
+# with moto/cargo-lambda/SAM CLI/cfn-lint/zig, one with checkov/parliament, playwright-core),
+# then fmt, clippy, cargo test and the extra checks. Fast to rerun: apt and pip are skipped when already done.
 # Usage: scripts/test.sh        (CI runs it through .ci/run)
 set -euo pipefail
 
@@ -28,18 +28,19 @@ install_debian_packages() {
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# A venv at $1 with the pinned requirements $2 (skipped when they have not changed).
 install_python_tools() {
-  local requirements=scripts/requirements-test.txt stamp=.venv/.requirements.sha256 sum
-  if [[ ! -x .venv/bin/python ]]; then
-    step "python3 -m venv .venv"
-    python3 -m venv .venv
+  local venv=$1 requirements=$2 stamp="$1/.requirements.sha256" sum
+  if [[ ! -x $venv/bin/python ]]; then
+    step "python3 -m venv $venv"
+    python3 -m venv "$venv"
   fi
   sum=$(sha256sum "$requirements" | cut -d' ' -f1)
   if [[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
     return
   fi
-  step "pip install -r $requirements (into .venv)"
-  PIP_DISABLE_PIP_VERSION_CHECK=1 .venv/bin/pip install -q -r "$requirements"
+  step "pip install -r $requirements (into $venv)"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install -q -r "$requirements"
   printf '%s\n' "$sum" >"$stamp"
 }
 
@@ -54,8 +55,8 @@ install_node_tools() {
 # --- checks ------------------------------------------------------------------------------
 
 # Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`, then
-# the deploy path: the SAM template linted and validated, and `sam build` making an arm64
-# bootstrap for each of the four functions.
+# the deploy path: the SAM template linted, validated and statically checked, and `sam build`
+# making an arm64 bootstrap for each of the four functions.
 #
 # `sam build` here runs with CARGO_PROFILE_RELEASE_LTO=false and CODEGEN_UNITS=16: still an
 # opt-level 3, stripped, arm64 release build through the same SAM -> cargo-lambda -> zig path,
@@ -74,6 +75,7 @@ extra_checks() {
   cfn-lint template.yaml
   step "sam validate --lint"
   sam validate --lint --region us-east-1 </dev/null
+  template_checks
 
   step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
@@ -94,6 +96,24 @@ extra_checks() {
     fi
   done
   echo "sam build: four arm64 bootstraps in $((SECONDS - started)) s"
+}
+
+# Static checks beside cfn-lint, on the template as CloudFormation receives it (the SAM
+# translator's output, scripts/rehearsal_stack.py): checkov on the whole document, parliament on
+# each role's policies (with the defaults, and with a KMS key for the secrets). A finding fails
+# unless the resource's Metadata skips it with a reason that SECURITY.md lists. The deploy
+# rehearsal itself (tests/tests/rehearsal.rs) runs with cargo test.
+template_checks() {
+  step "template checks: checkov and parliament on the transformed template"
+  local work
+  work=$(mktemp -d)
+  .venv/bin/python scripts/rehearsal_stack.py transform --out "$work/template.json"
+  .venv/bin/python scripts/rehearsal_stack.py policies --out "$work/policies.json"
+  .venv-checks/bin/checkov --file "$work/template.json" --framework cloudformation \
+    --skip-download --compact --quiet
+  .venv-checks/bin/python scripts/template_checks.py "$work/template.json" "$work/policies.json" \
+    SECURITY.md
+  rm -rf "$work"
 }
 
 # The API against its document and under faults: schemathesis against `chatpass serve`
@@ -216,7 +236,9 @@ security_checks() {
 }
 
 install_debian_packages
-install_python_tools
+install_python_tools .venv scripts/requirements-test.txt
+# checkov pins a boto3 the SAM CLI cannot share (scripts/requirements-checks.txt).
+install_python_tools .venv-checks scripts/requirements-checks.txt
 install_node_tools
 
 export PATH="$ROOT/.venv/bin:$PATH"

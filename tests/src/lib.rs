@@ -2,8 +2,10 @@
 //! fault-injecting proxy in front of it, and what the tests share.
 
 pub mod fault_proxy;
+pub mod functions;
 pub mod jwt_attacks;
 pub mod moto;
 pub mod openapi;
 pub mod support;
+pub mod template;
 pub mod vectors;

@@ -238,14 +238,15 @@ fn moto_program() -> PathBuf {
         })
 }
 
-fn workspace_root() -> &'static Path {
+/// The workspace's root folder.
+pub fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the tests crate sits one folder below the workspace root")
 }
 
 /// `$CARGO_TARGET_DIR` (relative paths taken from the workspace root), else `<workspace>/target`.
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR").filter(|p| !p.is_empty()) {
         Some(dir) => workspace_root().join(dir),
         None => workspace_root().join("target"),

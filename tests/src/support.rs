@@ -143,47 +143,31 @@ pub async fn put_project(moto: &Moto, project: &str, config: &Value) {
         .unwrap();
 }
 
-/// Creates the state table in moto as the SAM template does: `pk` key, TTL on `expires_at`.
+/// Creates the state table in moto as template.yaml declares it: its key schema, indexes and
+/// TTL attribute (tests/src/template.rs reads them from the template).
 pub async fn create_table(moto: &Moto, table: &str) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-        TimeToLiveSpecification,
-    };
+    use aws_sdk_dynamodb::types::TimeToLiveSpecification;
     let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+    let declared = crate::template::state_table();
+    crate::template::create_table_request(client.create_table().table_name(table), &declared)
         .send()
         .await
         .unwrap();
-    client
-        .update_time_to_live()
-        .table_name(table)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name("expires_at")
-                .enabled(true)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    if let Some(attribute) = crate::template::ttl_attribute(&declared) {
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(true)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
 }
 
 /// The `code` of a problem+json answer (`""` when there is none).

@@ -248,23 +248,7 @@ fn now() -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "issue-jwt",
-            "-p",
-            "hash-user",
-            "-p",
-            "user-details-callback",
-            "-p",
-            "logout-webhook",
-        ])
-        .current_dir(root())
-        .status()
-        .unwrap();
-    assert!(status.success(), "the function binaries build");
+    chatpass_tests::functions::build();
     let moto = Moto::start();
     create_table(&moto, TABLE).await;
     put_project(&moto, "acme-jsm", &json!({"vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz", "allowed_origins": ["https://www.example.com"]})).await;

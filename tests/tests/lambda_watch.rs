@@ -417,7 +417,8 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
             .copied()
             .unwrap_or_default()
     };
-    let expected: [(&str, Dimensions, f64); 11] = [
+    let expected: [(&str, Dimensions, f64); 12] = [
+        ("Refusals", &[("function", "user-details-callback")], 3.0),
         (
             "SignIn",
             &[

@@ -31,7 +31,7 @@ where
         tracing::error!(location = ?panic.location(), "panic");
     }));
     let metrics = metrics_cloudwatch_embedded::Builder::new()
-        .cloudwatch_namespace(crate::metrics::NAMESPACE)
+        .cloudwatch_namespace(crate::metrics::namespace())
         .init()?;
     crate::metrics::describe();
     crate::metrics::cold_start(route.function);

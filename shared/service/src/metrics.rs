@@ -5,8 +5,14 @@
 
 use std::time::Instant;
 
-/// The namespace of every metric.
-pub const NAMESPACE: &str = "chatpass";
+/// The namespace of every metric, unless `CHATPASS_METRICS_NAMESPACE` names another (the
+/// template gives each stack its own: `chatpass/<stack>`).
+pub fn namespace() -> String {
+    std::env::var("CHATPASS_METRICS_NAMESPACE")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "chatpass".into())
+}
 
 /// The outcome of one request: sign-ins by vendor and outcome, refusals by reason, logouts as
 /// applied, repeated or refused. `vendor` is empty when no project was found.
@@ -37,6 +43,8 @@ pub fn request(
     if (400..500).contains(&status) {
         metrics::counter!("Refusal", "function" => function, "reason" => reason.to_owned())
             .increment(1);
+        // All of a function's refusals under one name, for an alarm on a spike.
+        metrics::counter!("Refusals", "function" => function).increment(1);
     }
 }
 

@@ -26,7 +26,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "userJwt",
         by_email: false,
-        jwt: Hs256::new(&config.key, None),
+        jwt: Hs256::new(&config.key, None).into(),
         lifetime: ttl(config)?,
         claims: Box::new(|user, _iat, exp| {
             Ok(object([
@@ -34,11 +34,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules {
-            kid: None,
-            required_claims: &["sub", "exp"],
-            optional_claims: &[],
-            max_age_from_iat: None,
-        },
+        rules: JwtRules::hs256(&["sub", "exp"], &[]),
     }))
 }

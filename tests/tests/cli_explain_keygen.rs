@@ -10,7 +10,7 @@ use chatpass_service::ProjectConfig;
 use chatpass_signing::vendors;
 use chatpass_signing::webhook::WebhookSecret;
 use cli::{Run, chatpass, scratch, write};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
@@ -242,9 +242,59 @@ fn keygen_prints_a_starter_config_that_loads_for_every_vendor() {
         assert_eq!(config.webhook_secrets.len(), 1, "{vendor}");
         assert_eq!(config.allowed_origins, ["https://www.example.com"]);
         let doc = run.stdout_json();
+        if vendor == "salesforce-miaw" {
+            assert!(
+                doc["key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("-----BEGIN PRIVATE KEY-----")
+            );
+            continue;
+        }
         assert_eq!(doc["key"], "paste the vendor's secret here", "{vendor}");
         assert_eq!(doc.get("key_id").is_some(), vendor == "zendesk", "{vendor}");
     }
+}
+
+#[test]
+fn keygen_makes_a_salesforce_key_pair_and_prints_its_public_and_certificate_jwks() {
+    let run = chatpass(["keygen", "--vendor", "salesforce-miaw"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config = ProjectConfig::parse("acme", &run.stdout).unwrap();
+    let published = config.vendor.public_jwk().expect("a public key").clone();
+    let doc = run.stdout_json();
+    let pem = doc["key"].as_str().unwrap();
+    assert_eq!(doc["key_id"], published["kid"], "the kid is in the config");
+    // stderr: a label, the public JWK, a label, the certificate's JWK; never the private key.
+    assert!(
+        !run.stderr.contains(&pem[40..80]),
+        "the private key on stderr"
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let public: Value = serde_json::from_str(lines[1]).unwrap();
+    let certified: Value = serde_json::from_str(lines[3]).unwrap();
+    assert_eq!(public, Value::Object(published.clone()));
+    let mut members: Vec<&str> = public
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["alg", "e", "kid", "kty", "n", "use"]);
+    for member in ["kty", "n", "e", "kid", "alg"] {
+        assert_eq!(certified[member], public[member], "{member}");
+    }
+    let x5c = certified["x5c"].as_array().unwrap();
+    assert_eq!(x5c.len(), 1);
+    assert!(
+        base64::engine::general_purpose::STANDARD
+            .decode(x5c[0].as_str().unwrap())
+            .is_ok_and(|der| der.len() > 500),
+        "a DER certificate"
+    );
+    let again = chatpass(["keygen", "--vendor", "salesforce-miaw"]).stdout_json();
+    assert_ne!(again["key_id"], doc["key_id"], "a new key each time");
 }
 
 #[test]

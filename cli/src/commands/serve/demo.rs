@@ -6,6 +6,7 @@
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
 use crate::routes::Route;
+use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
 use chatpass_service::pipeline::Cors;
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
+use chatpass_signing::vendors::StarterKey;
 use chatpass_signing::webhook::WebhookSecret;
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body_util::Full;
@@ -47,11 +49,13 @@ fn random_text<const N: usize>() -> Result<String, String> {
     random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
-/// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`).
+/// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`), each with a
+/// random key, or a key pair made at start for vendors that verify with its public key.
 fn documents(
     page_origins: &[String],
     webhook_secret: &str,
     callback_key: &str,
+    now: u64,
 ) -> Result<Vec<(String, Value)>, String> {
     let mut documents = Vec::new();
     for spec in vendors::specs() {
@@ -63,8 +67,14 @@ fn documents(
                 "callback_keys": [callback_key],
                 "webhook_secrets": [webhook_secret],
             });
-            if spec.starter.key_id {
-                doc["key_id"] = json!("app_demo");
+            match spec.starter.key {
+                StarterKey::FromVendor if spec.starter.key_id => doc["key_id"] = json!("app_demo"),
+                StarterKey::FromVendor => {}
+                StarterKey::RsaKeyPair => {
+                    let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now)?;
+                    doc["key"] = json!(key.pem.as_str());
+                    doc["key_id"] = json!(key.kid);
+                }
             }
             if !mode.options.is_empty() {
                 doc["options"] = serde_json::from_str(mode.options).map_err(|e| e.to_string())?;
@@ -84,12 +94,13 @@ impl Demo {
     pub fn generate(
         issuer: &str,
         page_origins: Vec<String>,
+        now: u64,
     ) -> Result<(Demo, Vec<ProjectConfig>), String> {
         let webhook_secret = format!("whsec_{}", STANDARD.encode(random_bytes::<32>()?));
         let callback_key = random_text::<32>()?;
         let mut configs = Vec::new();
         let mut projects = Vec::new();
-        for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key)? {
+        for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key, now)? {
             let config = ProjectConfig::from_value(&id, doc).map_err(|e| e.to_string())?;
             let spec = vendors::spec(config.vendor.id()).ok_or("a vendor without a spec")?;
             projects.push(DemoProject {

@@ -38,12 +38,22 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    chatpass_with_env(args, &[])
+}
+
+/// Runs `chatpass args...` with `env` added to its environment.
+pub fn chatpass_with_env<I, S>(args: I, env: &[(&str, &str)]) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let Output {
         status,
         stdout,
         stderr,
     } = Command::new(binary())
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("chatpass runs");
     Run {

@@ -9,7 +9,8 @@ use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{BoxFuture, ConfigSource, SourceError};
 use chatpass_service::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
-use chatpass_service::testing::{JwksServer, raw_state};
+use chatpass_service::testing::{JwksServer, RSA_KEY, raw_state};
+use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_service::{ProjectConfig, ProjectId, ServiceError, State};
 use chatpass_signing::User;
 use chatpass_tests::support::{
@@ -105,6 +106,15 @@ fn mismatch(doc: &Value, schema: &Value, value: &Value, at: &str) -> Option<Stri
                 .as_str()
                 .filter(|s| (s.chars().count() as u64) < rule.as_u64().unwrap())
                 .map(|s| format!("{at}: `{s}` shorter than {rule}")),
+            "minItems" => value
+                .as_array()
+                .filter(|a| (a.len() as u64) < rule.as_u64().unwrap())
+                .map(|a| format!("{at}: {} items", a.len())),
+            "items" => value.as_array().and_then(|a| {
+                a.iter()
+                    .enumerate()
+                    .find_map(|(i, v)| mismatch(doc, rule, v, &format!("{at}[{i}]")))
+            }),
             "maxProperties" => value
                 .as_object()
                 .filter(|o| o.len() as u64 > rule.as_u64().unwrap())
@@ -294,6 +304,14 @@ fn projects(oidc_jwks_url: &str) -> Vec<(&'static str, Value)> {
             "oa-invalid",
             json!({"vendor": "nobody-we-know", "key": "k"}),
         ),
+        (
+            "oa-salesforce",
+            project(
+                "salesforce-miaw",
+                json!({"key": RSA_KEY, "key_id": "k1", "options": {"issuer": "https://www.example.com"}}),
+            ),
+        ),
+        ("oa-hubspot", project("hubspot", json!({}))),
     ]
 }
 
@@ -640,6 +658,18 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 with_authorizer_claims(sign_in(route, "oa-zendesk"), Some(long)),
             )
             .await;
+            check("salesforce", &state, sign_in(route, "oa-salesforce")).await;
+            for (status, what) in [
+                (0, "hubspot"),
+                (403, "hubspot without the feature"),
+                (401, "hubspot refusing the key"),
+                (500, "hubspot failing"),
+            ] {
+                let api = Arc::new(MemoryVendorApi::new());
+                api.fail_with(status);
+                let hubspot = fresh().with_vendor_api(api);
+                check(what, &hubspot, sign_in(route, "oa-hubspot")).await;
+            }
         } else {
             check("custom-user", &state, sign_in(route, "oa-custom")).await;
             check("cookie", &state, sign_in(route, "oa-cookie")).await;
@@ -705,6 +735,25 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check("unknown project", &state, preflight(route, "oa-nobody")).await;
         check("invalid config", &state, preflight(route, "oa-invalid")).await;
         check("config down", &down_source(), preflight(route, ours)).await;
+    }
+
+    // jwks.json
+    {
+        let mut check = async |what: &str, state: &State, project: &str| {
+            let event = for_project(fixture("issue-jwt", "jwks"), project);
+            let response = call(state, "jwks.json", &event).await;
+            seen.check(
+                "jwks.json",
+                "GET",
+                &format!("GET jwks.json: {what}"),
+                &response,
+            );
+        };
+        check("a key pair", &state, "oa-salesforce").await;
+        check("a shared secret", &state, "oa-jwt").await;
+        check("unknown project", &state, "oa-nobody").await;
+        check("invalid config", &state, "oa-invalid").await;
+        check("config down", &down_source(), "oa-salesforce").await;
     }
 
     // user-details, POST and GET
@@ -1047,6 +1096,10 @@ async fn each_route_takes_exactly_the_documented_methods() {
     );
     let events = [
         ("token", sign_in("token", "oa-jwt")),
+        (
+            "jwks.json",
+            for_project(fixture("issue-jwt", "jwks"), "oa-salesforce"),
+        ),
         ("user-hash", sign_in("user-hash", "oa-hash")),
         ("user-details", user_details("oa-custom", None)),
         (

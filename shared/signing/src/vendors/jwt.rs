@@ -32,7 +32,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         options: DEMO_OPTIONS,
     }],
     page: PageCalls {
-        sign_in: "widget.login({settings.token}); // the widget's own call, with the declared settings key",
+        sign_in: "widget.login({settings}); // the widget's own call, with the token under the declared settings key",
         sign_out: "widget.logout(); // the widget's own call",
     },
 };

@@ -33,7 +33,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         options: r#"{"issuer": "https://demo.chatpass.example", "claims": {"email": "email"}}"#,
     }],
     page: PageCalls {
-        sign_in: "embeddedservice_bootstrap.userVerificationAPI.setIdentityToken({ identityTokenType: \"JWT\", identityToken: {settings.identityToken} });",
+        sign_in: "window.addEventListener(\"onEmbeddedMessagingReady\", () => embeddedservice_bootstrap.userVerificationAPI.setIdentityToken({ identityTokenType: \"JWT\", identityToken: {settings.identityToken} })); // again, with a fresh token, on onEmbeddedMessagingIdentityTokenExpired",
         sign_out: "embeddedservice_bootstrap.userVerificationAPI.clearSession(true);",
     },
 };

@@ -93,7 +93,11 @@ impl State {
         let source = SecretsManagerSource::lazy(sdk.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
         let previous = SecretsManagerSource::lazy(sdk.clone(), prefix, Stages::Previous);
-        let previous = ConfigCache::new(Arc::new(previous), clock.clone(), settings);
+        let previous = ConfigCache::new(
+            Arc::new(previous),
+            clock.clone(),
+            settings.for_previous_versions(),
+        );
         let state = State::new(
             Arc::new(configs),
             Arc::new(DynamoSessionStore::lazy(sdk, table)),

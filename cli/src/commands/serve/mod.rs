@@ -196,7 +196,7 @@ async fn serve(args: Args) -> Result<(), String> {
         signing = signing.with_previous_versions(Arc::new(ConfigCache::new(
             previous,
             clock.clone(),
-            settings,
+            settings.for_previous_versions(),
         )));
     }
     let gateway = Gateway { signing, verifying };

@@ -21,6 +21,10 @@ pub struct Received {
 #[derive(Default)]
 struct Shared {
     answer: Mutex<(u16, String)>,
+    /// A `Location` header to send (a redirect).
+    location: Mutex<Option<String>>,
+    /// Read the request, then never answer.
+    stall: std::sync::atomic::AtomicBool,
     received: Mutex<Vec<Received>>,
 }
 
@@ -65,6 +69,19 @@ impl VendorApiServer {
     /// Answers `status` with `body` from now on.
     pub fn answer(&self, status: u16, body: &str) {
         *self.shared.answer.lock().expect("not poisoned") = (status, body.to_owned());
+    }
+
+    /// Answers 302 with `Location: url` from now on.
+    pub fn redirect_to(&self, url: &str) {
+        self.answer(302, "");
+        *self.shared.location.lock().expect("not poisoned") = Some(url.to_owned());
+    }
+
+    /// Reads requests and never answers them.
+    pub fn stall(&self) {
+        self.shared
+            .stall
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Every request so far, oldest first.
@@ -121,9 +138,17 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>) {
         body: String::from_utf8_lossy(&bytes[head_end..head_end + length]).into_owned(),
     };
     shared.received.lock().expect("not poisoned").push(received);
+    if shared.stall.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        return;
+    }
     let (status, body) = shared.answer.lock().expect("not poisoned").clone();
+    let location = shared.location.lock().expect("not poisoned").clone();
+    let location = location
+        .map(|l| format!("location: {l}\r\n"))
+        .unwrap_or_default();
     let response = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{location}content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes()).await;

@@ -116,6 +116,60 @@ impl VendorApi for HttpVendorApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::VendorApiServer;
+    use chatpass_signing::keys::VendorKey;
+
+    async fn post(api: &HttpVendorApi) -> Result<VendorReply, String> {
+        let bearer = VendorKey::new("pat-made-up").unwrap();
+        let call = VendorCall {
+            url: "https://api.hubapi.com/visitor-identification/v3/tokens/create",
+            bearer: &bearer,
+            body: r#"{"email":"a@example.com"}"#.into(),
+        };
+        api.post(&call).await
+    }
+
+    #[tokio::test]
+    async fn sends_the_bearer_and_body_and_follows_no_redirect() {
+        let server = VendorApiServer::start(200, r#"{"token":"t"}"#).await;
+        let api = HttpVendorApi::redirected_to(&server.origin()).unwrap();
+        let reply = post(&api).await.unwrap();
+        assert_eq!(
+            (reply.status, reply.body),
+            (200, br#"{"token":"t"}"#.to_vec())
+        );
+        let received = &server.received()[0];
+        assert_eq!(
+            received.authorization.as_deref(),
+            Some("Bearer pat-made-up")
+        );
+        assert_eq!(received.path, "/visitor-identification/v3/tokens/create");
+        let elsewhere = VendorApiServer::start(200, r#"{"token":"stolen"}"#).await;
+        server.redirect_to(&format!("{}/x", elsewhere.origin()));
+        assert_eq!(post(&api).await.unwrap().status, 302);
+        assert!(
+            elsewhere.received().is_empty(),
+            "the redirect was not followed"
+        );
+    }
+
+    #[tokio::test]
+    async fn cuts_off_a_large_answer_and_gives_up_on_a_silent_one() {
+        let server = VendorApiServer::start(200, &"x".repeat(MAX_ANSWER_BYTES + 1)).await;
+        let api = HttpVendorApi::redirected_to(&server.origin()).unwrap();
+        assert_eq!(
+            post(&api).await,
+            Err(format!("the answer is over {MAX_ANSWER_BYTES} bytes"))
+        );
+        server.stall();
+        let started = std::time::Instant::now();
+        assert!(post(&api).await.is_err());
+        let waited = started.elapsed();
+        assert!(
+            waited >= CALL_TIMEOUT && waited < CALL_TIMEOUT * 2,
+            "{waited:?}"
+        );
+    }
 
     #[test]
     fn only_a_loopback_http_origin_may_replace_the_vendors() {

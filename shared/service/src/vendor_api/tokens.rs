@@ -138,3 +138,40 @@ impl VendorTokens {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vendor_api::MemoryVendorApi;
+    use chatpass_signing::{VendorConfig, vendors};
+
+    #[tokio::test]
+    async fn keeps_at_most_max_tokens_dropping_spent_ones_first() {
+        let config: VendorConfig =
+            serde_json::from_value(serde_json::json!({"vendor": "hubspot", "key": "pat-x"}))
+                .unwrap();
+        let vendor = vendors::build(&config).unwrap();
+        let minted = vendor.minted().unwrap();
+        let api = Arc::new(MemoryVendorApi::new());
+        let tokens = VendorTokens::new(api.clone());
+        let user = |n: usize| User {
+            id: format!("u-{n}"),
+            email: Some(format!("u{n}@example.com")),
+            ..User::default()
+        };
+        tokens.mint("p", minted, &user(0), 1_000).await.unwrap();
+        let spent = 1_000 + minted.reuse_for();
+        for n in 1..=MAX_TOKENS {
+            tokens.mint("p", minted, &user(n), spent).await.unwrap();
+        }
+        assert_eq!(tokens.len(), MAX_TOKENS);
+        // The spent token went, the newest are kept.
+        tokens
+            .mint("p", minted, &user(MAX_TOKENS), spent)
+            .await
+            .unwrap();
+        assert_eq!(api.calls(), MAX_TOKENS + 1);
+        tokens.mint("p", minted, &user(0), spent).await.unwrap();
+        assert_eq!(api.calls(), MAX_TOKENS + 2, "user 0's token was spent");
+    }
+}

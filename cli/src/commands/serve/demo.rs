@@ -1,7 +1,8 @@
 //! The embedded default of `chatpass serve`: a demo project per vendor with keys made at
 //! start, a stand-in identity provider (`/dev/login`, `/dev/jwks.json`), and the helpers the
 //! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
-//! (`/dev/user-details`). None of this exists outside the demo.
+//! (`/dev/user-details`, `/dev/keys`: the project's published keys, which the page cannot read
+//! cross-origin itself). None of this exists outside the demo.
 
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
@@ -34,6 +35,8 @@ pub struct DemoProject {
     pub endpoint: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
+    /// The project signs with its own key and publishes the public one (`jwks.json`).
+    pub publishes_keys: bool,
 }
 
 pub struct Demo {
@@ -109,6 +112,7 @@ impl Demo {
                 endpoint: spec.endpoint.path(),
                 sign_in: spec.page.sign_in,
                 sign_out: spec.page.sign_out,
+                publishes_keys: config.vendor.public_jwk().is_some(),
             });
             configs.push(config);
         }
@@ -181,6 +185,7 @@ impl Demo {
             (&Method::POST, "/dev/user-details") => {
                 self.user_details(gateway, &body, &parts.headers).await
             }
+            (&Method::POST, "/dev/keys") => self.keys(gateway, &body).await,
             _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"})),
         };
         let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
@@ -268,6 +273,38 @@ impl Demo {
         (
             StatusCode::OK,
             json!({ "user_id": user_id, "projects_logged_out": ended }),
+        )
+    }
+
+    /// `{"project"}` → what the vendor's server gets from the project's `jwks.json`.
+    async fn keys(&self, gateway: &Gateway, body: &Value) -> (StatusCode, Value) {
+        let Some(project) = body["project"].as_str() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                json!({"code": "bad_request", "detail": "project is required"}),
+            );
+        };
+        let request = http::Request::get(format!("/v1/projects/{project}/jwks.json"))
+            .body(())
+            .expect("a valid request");
+        let response = gateway
+            .call(
+                Route::Jwks,
+                project,
+                request.into_parts().0,
+                Bytes::new(),
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+            )
+            .await;
+        let status = response.status();
+        let answer = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .ok()
+            .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
+            .unwrap_or(Value::Null);
+        (
+            StatusCode::OK,
+            json!({ "status": status.as_u16(), "body": answer }),
         )
     }
 

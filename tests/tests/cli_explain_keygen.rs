@@ -307,3 +307,61 @@ fn keygen_refuses_an_unknown_vendor_listing_the_known_ones() {
         assert!(run.stderr.contains(vendor), "{vendor} in {}", run.stderr);
     }
 }
+
+#[test]
+fn explains_the_new_vendors_tokens_by_their_own_algorithm_and_key() {
+    let dir = scratch("explain-new-vendors");
+    let vectors = chatpass_tests::support::vectors("vendors.json");
+    let mut explained = 0;
+    for case in vectors["cases"].as_array().unwrap() {
+        let Some(token) = case["expected"]["token"].as_str() else {
+            continue;
+        };
+        let vendor = case["project"]["vendor"].as_str().unwrap();
+        if !["salesforce-miaw", "jwt"].contains(&vendor) {
+            continue;
+        }
+        let project = write(
+            &dir,
+            &format!("{vendor}-{explained}.json"),
+            case["project"].to_string(),
+        );
+        let run = explain(&project, token, NOW);
+        assert_eq!(run.code, 0, "{}: {}", case["name"], run.stdout);
+        assert!(run.stdout.contains("signature: holds"), "{}", run.stdout);
+        assert!(!run.stdout.contains("PRIVATE KEY"), "the private key");
+        // The same claims as HS256 under the vendor's key text: refused for its algorithm.
+        let (message, _) = token.rsplit_once('.').unwrap();
+        if vendor == "salesforce-miaw" {
+            let hs = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","kid":"acme-sf-2026-11"}"#),
+                message.split_once('.').unwrap().1
+            );
+            let forged = format!("{hs}.{}", URL_SAFE_NO_PAD.encode([0u8; 32]));
+            let run = explain(&project, &forged, NOW);
+            assert_eq!(run.code, 1);
+            assert!(
+                run.stdout
+                    .contains("the header says alg `HS256`, but the vendor only accepts RS"),
+                "{}",
+                run.stdout
+            );
+        }
+        explained += 1;
+    }
+    assert_eq!(explained, 4, "two Salesforce and two generic JWT cases");
+
+    let hubspot = write(
+        &dir,
+        "hubspot.json",
+        json!({"vendor": "hubspot", "key": "pat-x"}).to_string(),
+    );
+    let run = explain(&hubspot, "anything", NOW);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("hubspot mints its tokens itself"),
+        "{}",
+        run.stdout
+    );
+}

@@ -3,8 +3,10 @@
 //! from chatpass's own `jwks.json` route, with the configs in Secrets Manager on moto, across
 //! two key rotations: the previous key stays published (and keeps verifying tokens minted
 //! before the rotation) until a second rotation drops it. Generic JWT widgets' tokens are
-//! verified with the shared secret (HS256) and the published key (ES256).
+//! verified with the shared secret (HS256) and the published key (ES256). `chatpass keygen`'s
+//! certificate for hand-uploaded keysets is read by Python's cryptography.
 
+use chatpass::signing_keys::new_rsa_signing_key;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::source::{
@@ -274,4 +276,23 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
         )),
     ]);
     assert!(out.contains("4 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_new_keys_certificate_holds_the_key_is_self_signed_and_valid_ten_days() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
+    let other = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
+    let mut swapped = key.certificate_jwk.clone();
+    swapped.insert("n".into(), other.public_jwk["n"].clone());
+    let expired = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now - 360 * 86_400).unwrap();
+    let out = pyjwt(vec![
+        json!({"name": "keygen's certificate", "certificate_jwk": key.certificate_jwk, "expect": "valid"}),
+        json!({"name": "another key's numbers", "certificate_jwk": swapped, "expect": "invalid"}),
+        json!({"name": "a certificate with 5 days left", "certificate_jwk": expired.certificate_jwk, "expect": "invalid"}),
+    ]);
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
 }

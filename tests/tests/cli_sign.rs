@@ -250,7 +250,7 @@ fn a_hubspot_plan_without_the_feature_or_a_refused_token_is_a_409_naming_it_and_
                 "--project-file",
                 project.to_str().unwrap(),
                 "--user",
-                r#"{"id": "u-1", "email": "alice@example.com"}"#,
+                r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
             ],
             &[(OVERRIDE_VAR, &origin)],
         )

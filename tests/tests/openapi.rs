@@ -312,6 +312,10 @@ fn projects(oidc_jwks_url: &str) -> Vec<(&'static str, Value)> {
             ),
         ),
         ("oa-hubspot", project("hubspot", json!({}))),
+        (
+            "oa-hubspot-trusting",
+            project("hubspot", json!({"trust_unverified_email": true})),
+        ),
     ]
 }
 
@@ -670,6 +674,13 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 let hubspot = fresh().with_vendor_api(api);
                 check(what, &hubspot, sign_in(route, "oa-hubspot")).await;
             }
+            let unverified = claims(json!({"email_verified": "false"}));
+            check(
+                "hubspot, an unverified email trusted",
+                &state,
+                with_authorizer_claims(sign_in(route, "oa-hubspot-trusting"), Some(unverified)),
+            )
+            .await;
         } else {
             check("custom-user", &state, sign_in(route, "oa-custom")).await;
             check("cookie", &state, sign_in(route, "oa-cookie")).await;

@@ -27,11 +27,7 @@ pub const ROUTE: Route<SignedIn> = Route {
 
 /// The function's answer: `jwks.json` publishes keys; every other request is the token route.
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    if request
-        .uri()
-        .path()
-        .ends_with(&format!("/{}", JWKS_ROUTE.name))
-    {
+    if request.uri().path().rsplit('/').next() == Some(JWKS_ROUTE.name) {
         return jwks_handler(state, request).await;
     }
     token_handler(state, request).await

@@ -110,6 +110,18 @@ async fn never_asks_for_a_caller_the_identity_rules_refuse() {
         422,
         "missing_field",
     );
+    // Even a project that trusts unverified emails sends HubSpot verified ones only.
+    let mut trusting = harness(
+        &[(
+            "acme-hubspot",
+            json!({"vendor": "hubspot", "key": PRIVATE_APP_TOKEN, "allowed_origins": [ORIGIN],
+                   "trust_unverified_email": true}),
+        )],
+        NOW,
+    );
+    trusting.state = trusting.state.with_vendor_api(api.clone());
+    let response = issue_jwt::handler(&trusting.state, request(&unverified)).await;
+    assert_problem(&response, 422, "bad_field");
     let logout = Logout::User {
         user_id: "u-1001".into(),
     };

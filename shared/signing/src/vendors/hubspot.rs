@@ -72,9 +72,18 @@ impl Vendor for HubSpot {
 }
 
 impl MintedByVendor for HubSpot {
+    /// The email identifies the visitor, so it must be verified, whatever the project's
+    /// `trust_unverified_email` says.
     fn call(&self, user: &User) -> Result<VendorCall<'_>, SignError> {
+        let email = user.require(Field::Email)?;
+        if user.email_verified != Some(true) {
+            return Err(SignError::BadField {
+                field: "email_verified".into(),
+                reason: "HubSpot identifies the visitor by the email, which must be verified",
+            });
+        }
         let mut body = Map::new();
-        body.insert("email".into(), user.require(Field::Email)?.into());
+        body.insert("email".into(), email.into());
         for (name, field) in [
             ("firstName", Field::FirstName),
             ("lastName", Field::LastName),

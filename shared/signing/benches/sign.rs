@@ -46,6 +46,30 @@ fn profiles(c: &mut Criterion) {
     c.bench_function("raw hmac-sha256", |b| {
         b.iter(|| hmac_sha256(black_box(key), black_box(message)))
     });
+    // The floor of RS256: aws-lc's PKCS#1 v1.5 signature with the key parsed once (the vendor
+    // profile goes through jsonwebtoken, which parses the key again for every signature).
+    let der = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        RSA_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let mut signature = vec![0; pair.public_modulus_len()];
+    c.bench_function("raw rsa-pkcs1-sha256, key parsed once", |b| {
+        b.iter(|| {
+            pair.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &rng,
+                black_box(message),
+                &mut signature,
+            )
+            .unwrap()
+        })
+    });
     for id in vendors::ids() {
         let vendor = vendors::build(&config(id)).unwrap();
         if vendor.minted().is_some() {

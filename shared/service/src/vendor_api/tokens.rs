@@ -6,7 +6,7 @@
 
 use super::VendorApi;
 use crate::ServiceError;
-use chatpass_signing::minted::MintedByVendor;
+use chatpass_signing::minted::{MintedByVendor, VendorCall};
 use chatpass_signing::{Signed, User};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -96,7 +96,7 @@ impl VendorTokens {
         &self,
         key: &Key,
         vendor: &dyn MintedByVendor,
-        call: &chatpass_signing::minted::VendorCall<'_>,
+        call: &VendorCall<'_>,
         user: &User,
         now: u64,
     ) -> Result<Signed, ServiceError> {
@@ -157,6 +157,7 @@ mod tests {
         let user = |n: usize| User {
             id: format!("u-{n}"),
             email: Some(format!("u{n}@example.com")),
+            email_verified: Some(true),
             ..User::default()
         };
         tokens.mint("p", minted, &user(0), 1_000).await.unwrap();

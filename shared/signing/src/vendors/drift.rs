@@ -34,6 +34,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules::hs256(&["sub", "exp"], &[]),
+        rules: JwtRules::claims(&["sub", "exp"], &[]),
     }))
 }

@@ -36,6 +36,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules::hs256(&["user_id", "exp"], &["email"]),
+        rules: JwtRules::claims(&["user_id", "exp"], &["email"]),
     }))
 }

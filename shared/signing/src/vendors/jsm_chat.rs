@@ -38,6 +38,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules::hs256(&["email", "iat", "exp"], &["displayName"]),
+        rules: JwtRules::claims(&["email", "iat", "exp"], &["displayName"]),
     }))
 }

@@ -71,7 +71,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         }),
         rules: JwtRules {
             max_age_from_iat: Some(MAX_AGE),
-            ..JwtRules::hs256(&[claim, "iat"], &[])
+            ..JwtRules::claims(&[claim, "iat"], &[])
         },
     }))
 }

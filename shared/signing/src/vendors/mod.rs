@@ -66,8 +66,9 @@ pub struct JwtRules {
 }
 
 impl JwtRules {
-    /// An HS256 token without `kid` or maximum age, with these claims.
-    pub fn hs256(required: &[&str], optional: &[&str]) -> Self {
+    /// A token with these claims, without `kid` or maximum age; HS256 until the vendor's
+    /// signer says otherwise (`JwtVendor` sets its own algorithm).
+    pub fn claims(required: &[&str], optional: &[&str]) -> Self {
         let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
         JwtRules {
             algorithm: Algorithm::HS256,

@@ -96,7 +96,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         rules: JwtRules {
             kid: Some(kid.to_owned()),
             optional_claims: optional,
-            ..JwtRules::hs256(&OWN_CLAIMS, &[])
+            ..JwtRules::claims(&OWN_CLAIMS, &[])
         },
     }))
 }

@@ -63,7 +63,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         }),
         rules: JwtRules {
             kid: Some(kid.to_owned()),
-            ..JwtRules::hs256(
+            ..JwtRules::claims(
                 &["scope", "external_id", "exp"],
                 &["name", "email", "email_verified"],
             )

@@ -3,7 +3,8 @@
 # documented for its operation, every response body and header as documented.
 #
 # Serve runs with a projects file (a JWT vendor, a hash vendor, Sprinklr's custom-user and
-# cookie modes, webhook secrets, callback keys, an OIDC logout JWKS served on loopback) and a
+# cookie modes, a Salesforce project with a made-up RSA key whose public key jwks.json
+# publishes, webhook secrets, callback keys, an OIDC logout JWKS served on loopback) and a
 # JWKS from scripts/idp.py, whose identity token and the projects' callback key are given to
 # schemathesis per security scheme; scripts/schemathesis_hooks.py signs the webhook deliveries.
 # Loopback only; bounded by --max-examples.
@@ -67,8 +68,18 @@ JWKS_PORT=$(free_port)
 PIDS+=($!)
 wait_for_port "$JWKS_PORT"
 
+# A made-up RSA key as a JSON string, for the project that publishes its public key.
+RSA_KEY_JSON=$("$PY" -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read()))' \
+  shared/signing/tests/keys/rsa-2048.pem)
+
 cat >"$WORK/projects.json" <<EOF
 {
+  "st-keys": {
+    "vendor": "salesforce-miaw", "key": $RSA_KEY_JSON, "key_id": "st-k1",
+    "options": {"issuer": "https://www.example.com"},
+    "allowed_origins": ["https://www.example.com"],
+    "callback_keys": ["$CALLBACK_KEY"], "webhook_secrets": ["$WEBHOOK_SECRET"]
+  },
   "st-jwt": {
     "vendor": "jsm-chat", "key": "jsm-chat-secret-0123456789abcdef",
     "allowed_origins": ["https://www.example.com"],
@@ -114,7 +125,7 @@ bearer = "\${CHATPASS_ST_ID_TOKEN}"
 bearer = "\${CHATPASS_ST_CALLBACK_KEY}"
 
 [dictionaries.projects]
-values = ["st-jwt", "st-hash", "st-custom", "st-cookie"]
+values = ["st-jwt", "st-hash", "st-custom", "st-cookie", "st-keys"]
 
 [parameters]
 "path.project" = { dictionary = "projects", probability = 0.8 }

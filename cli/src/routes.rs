@@ -11,14 +11,16 @@ use lambda_http::{Body, Request, Response};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Token,
+    Jwks,
     UserHash,
     UserDetails,
     Logout,
 }
 
 impl Route {
-    pub const ALL: [Route; 4] = [
+    pub const ALL: [Route; 5] = [
         Route::Token,
+        Route::Jwks,
         Route::UserHash,
         Route::UserDetails,
         Route::Logout,
@@ -32,6 +34,7 @@ impl Route {
     pub fn name(self) -> &'static str {
         match self {
             Route::Token => issue_jwt::ROUTE.name,
+            Route::Jwks => issue_jwt::JWKS_ROUTE.name,
             Route::UserHash => hash_user::ROUTE.name,
             Route::UserDetails => user_details_callback::ROUTE.name,
             Route::Logout => logout_webhook::ROUTE.name,
@@ -42,6 +45,7 @@ impl Route {
     pub fn function(self) -> &'static str {
         match self {
             Route::Token => issue_jwt::ROUTE.function,
+            Route::Jwks => issue_jwt::JWKS_ROUTE.function,
             Route::UserHash => hash_user::ROUTE.function,
             Route::UserDetails => user_details_callback::ROUTE.function,
             Route::Logout => logout_webhook::ROUTE.function,
@@ -51,6 +55,7 @@ impl Route {
     pub fn methods(self) -> &'static [Method] {
         match self {
             Route::Token => issue_jwt::ROUTE.methods,
+            Route::Jwks => issue_jwt::JWKS_ROUTE.methods,
             Route::UserHash => hash_user::ROUTE.methods,
             Route::UserDetails => user_details_callback::ROUTE.methods,
             Route::Logout => logout_webhook::ROUTE.methods,
@@ -61,6 +66,7 @@ impl Route {
     pub fn browser(self) -> bool {
         match self {
             Route::Token => issue_jwt::ROUTE.browser(),
+            Route::Jwks => issue_jwt::JWKS_ROUTE.browser(),
             Route::UserHash => hash_user::ROUTE.browser(),
             Route::UserDetails => user_details_callback::ROUTE.browser(),
             Route::Logout => logout_webhook::ROUTE.browser(),
@@ -71,6 +77,7 @@ impl Route {
     pub fn stages(self) -> Stages {
         match self {
             Route::Token => issue_jwt::ROUTE.stages,
+            Route::Jwks => issue_jwt::JWKS_ROUTE.stages,
             Route::UserHash => hash_user::ROUTE.stages,
             Route::UserDetails => user_details_callback::ROUTE.stages,
             Route::Logout => logout_webhook::ROUTE.stages,
@@ -80,7 +87,8 @@ impl Route {
     /// The function's answer to `request`.
     pub async fn handle(self, state: &State, request: Request) -> Response<Body> {
         match self {
-            Route::Token => issue_jwt::handler(state, request).await,
+            Route::Token => issue_jwt::token_handler(state, request).await,
+            Route::Jwks => issue_jwt::jwks_handler(state, request).await,
             Route::UserHash => hash_user::handler(state, request).await,
             Route::UserDetails => user_details_callback::handler(state, request).await,
             Route::Logout => logout_webhook::handler(state, request).await,

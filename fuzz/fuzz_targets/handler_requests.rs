@@ -1,9 +1,9 @@
 //! Arbitrary requests, as API Gateway (HTTP API, payload 2.0) would hand them over, through
 //! the handler of each route with in-memory state: never a panic, never a 5xx, every answer
-//! `Cache-Control: no-store`, every refusal problem+json with a stable code. The inputs mix
-//! noise with the pieces that reach deep: a valid identity token, authorizer claims, a
-//! correctly signed webhook, an IdP-signed logout token (its JWKS served on loopback), a
-//! live session reference.
+//! `Cache-Control: no-store` (but a published keyset, cacheable), every refusal problem+json
+//! with a stable code. The inputs mix noise with the pieces that reach deep: a valid identity
+//! token, authorizer claims, a correctly signed webhook, an IdP-signed logout token (its JWKS
+//! served on loopback), a live session reference.
 
 #![no_main]
 
@@ -71,7 +71,8 @@ struct Fixture {
     verifier: Arc<IdentityVerifier>,
     jwks: Arc<JwksCache>,
     idp: StandinIdp,
-    events: [Value; 4],
+    /// One fixture event per route, in the order of `Route::ALL`.
+    events: [Value; 5],
 }
 
 fn configs(jwks_url: &str) -> Vec<ProjectConfig> {
@@ -147,6 +148,7 @@ fn fixture() -> &'static Fixture {
             jwks: Arc::new(JwksCache::new(Arc::new(ManualClock::at(NOW)))),
             events: [
                 parse(include_str!("../../functions/issue-jwt/events/token.json")),
+                parse(include_str!("../../functions/issue-jwt/events/jwks.json")),
                 parse(include_str!(
                     "../../functions/hash-user/events/user-hash.json"
                 )),
@@ -304,11 +306,11 @@ fn body(f: &Fixture, input: &BodyInput) -> Vec<u8> {
 }
 
 fn event(f: &Fixture, input: &Input) -> Value {
-    let route = usize::from(input.route) % 4;
+    let route = usize::from(input.route) % Route::ALL.len();
     let mut event = f.events[route].clone();
     let project = input.project.pick(&PROJECTS);
     let method = input.method.pick(&METHODS);
-    let suffix = ["token", "user-hash", "user-details", "logout"][route];
+    let suffix = Route::ALL[route].name();
     let path = if project.is_empty() || project.contains(['/', '.', '?', '#', '%', ' ']) {
         "/v1/projects/x/route".to_owned()
     } else {
@@ -432,7 +434,8 @@ fn event(f: &Fixture, input: &Input) -> Value {
     event
 }
 
-/// Never a 5xx, every answer uncached, every refusal problem+json with its code and status.
+/// Never a 5xx, every answer uncached (but a published keyset), every refusal problem+json with
+/// its code and status.
 fn check(route: &str, response: &Response<Body>) {
     let status = response.status().as_u16();
     let header = |name: &str| {
@@ -447,9 +450,14 @@ fn check(route: &str, response: &Response<Body>) {
         "route {route}: {status} {:?}",
         response.body()
     );
+    let cache = if route == "jwks.json" && status == 200 {
+        "public, max-age=300"
+    } else {
+        "no-store"
+    };
     assert_eq!(
         header("cache-control").as_deref(),
-        Some("no-store"),
+        Some(cache),
         "route {route}"
     );
     if status >= 400 {

@@ -1,6 +1,8 @@
 // The demo brand page in headless Chromium against `chatpass serve` (its embedded default):
 // sign in, get settings for a JWT vendor, a hash vendor and a session vendor, log out and see
-// it take effect; and a page from an origin not in allowed_origins is refused by CORS.
+// it take effect; sign in to Salesforce with a token the browser verifies against the
+// project's published keys, and to HubSpot through its stand-in; and a page from an origin not
+// in allowed_origins is refused by CORS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -105,6 +107,33 @@ test("a person signs in, gets settings for a JWT and a hash vendor, and logs out
   await getSettings(tab, "demo-sprinklr-custom-user");
   assert.match(await text(tab, "status"), /^403 logged_out/);
   await tab.screenshot({ path: path.join(artifacts, "demo-logged-out.png"), fullPage: true });
+  await tab.close();
+});
+
+test("a person signs in to Salesforce with a token the published keys verify, and to HubSpot", async () => {
+  const tab = await browser.newPage();
+  await tab.goto(`${page}/`);
+  await tab.waitForFunction(() => document.querySelectorAll("#project option").length > 10);
+  await tab.fill("#email", "carol@example.com");
+  await tab.fill("#name", "Carol Jones");
+  await tab.click("#signin");
+  await tab.waitForFunction(() => document.querySelector("#who").textContent.startsWith("Signed in"));
+
+  await getSettings(tab, "demo-salesforce-miaw");
+  await tab.waitForFunction(() => document.querySelector("#keys").textContent.length > 0);
+  assert.match(await text(tab, "status"), /^200 from token for salesforce-miaw/);
+  assert.match(await text(tab, "snippet"), /setIdentityToken\(\{ identityTokenType: "JWT", identityToken: "eyJ/);
+  assert.match(await text(tab, "keys"), /^RS256 signature verified in this browser with the published key \S+ \(1 published\)/);
+  const settings = JSON.parse(await text(tab, "settings"));
+  const claims = JSON.parse(Buffer.from(settings.identityToken.split(".")[1], "base64url"));
+  assert.equal(claims.email, "carol@example.com");
+  assert.match(claims.sub, /^user-/);
+  await tab.screenshot({ path: path.join(artifacts, "demo-salesforce.png"), fullPage: true });
+
+  await getSettings(tab, "demo-hubspot");
+  await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"identificationToken"'));
+  assert.match(await text(tab, "status"), /^200 from token for hubspot/);
+  assert.match(await text(tab, "snippet"), /hsConversationsSettings = Object\.assign\(\{ loadImmediately: false \}, \{"identificationEmail":"carol@example\.com"/);
   await tab.close();
 });
 

@@ -210,6 +210,21 @@ impl Drop for Moto {
 }
 
 /// The `moto_server` program to run; panics telling the developer how to get one.
+/// The Python of the test venv (beside `moto_server`: `$CHATPASS_PYTHON`, else the venv's),
+/// which has PyJWT for `scripts/verify_tokens.py`.
+pub fn python_program() -> PathBuf {
+    if let Some(path) = std::env::var_os("CHATPASS_PYTHON").filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let python = moto_program().with_file_name("python");
+    assert!(
+        python.is_file(),
+        "no python beside {}: run scripts/test.sh once, which installs the venv",
+        python.display()
+    );
+    python
+}
+
 fn moto_program() -> PathBuf {
     if let Some(path) = std::env::var_os("CHATPASS_MOTO_SERVER").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);

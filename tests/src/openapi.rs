@@ -6,6 +6,7 @@ use crate::support::{fixture, for_project, request, signed_logout_webhook, with_
 use chatpass::routes::Route;
 use chatpass_service::State;
 use chatpass_service::store::Session;
+use chatpass_service::testing::RSA_KEY;
 use chatpass_signing::User;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -95,6 +96,15 @@ pub fn mismatch(doc: &Value, schema: &Value, value: &Value, at: &str) -> Option<
                 .as_str()
                 .filter(|s| (s.chars().count() as u64) < rule.as_u64().unwrap())
                 .map(|s| format!("{at}: `{s}` shorter than {rule}")),
+            "minItems" => value
+                .as_array()
+                .filter(|a| (a.len() as u64) < rule.as_u64().unwrap())
+                .map(|a| format!("{at}: {} items", a.len())),
+            "items" => value.as_array().and_then(|a| {
+                a.iter()
+                    .enumerate()
+                    .find_map(|(i, v)| mismatch(doc, rule, v, &format!("{at}[{i}]")))
+            }),
             "maxProperties" => value
                 .as_object()
                 .filter(|o| o.len() as u64 > rule.as_u64().unwrap())
@@ -236,6 +246,18 @@ pub fn projects(oidc_jwks_url: &str) -> Vec<(&'static str, Value)> {
         (
             "oa-invalid",
             json!({"vendor": "nobody-we-know", "key": "k"}),
+        ),
+        (
+            "oa-salesforce",
+            project(
+                "salesforce-miaw",
+                json!({"key": RSA_KEY, "key_id": "k1", "options": {"issuer": "https://www.example.com"}}),
+            ),
+        ),
+        ("oa-hubspot", project("hubspot", json!({}))),
+        (
+            "oa-hubspot-trusting",
+            project("hubspot", json!({"trust_unverified_email": true})),
         ),
     ]
 }

@@ -214,3 +214,33 @@ pub fn oidc_logout(project: &str, logout_token: &str) -> Value {
 pub fn backchannel_events() -> Value {
     json!({"http://schemas.openid.net/event/backchannel-logout": {}})
 }
+
+/// Asserts that the vendor's stand-in received exactly the call a vector's `vendor_call`
+/// describes: the method, the URL's path, the bearer, a JSON content type and the JSON body.
+#[track_caller]
+pub fn assert_vendor_call(
+    name: &str,
+    expected: &Value,
+    received: &chatpass_service::testing::Received,
+) {
+    let url = expected["url"].as_str().expect("a vendor_call url");
+    let path = url
+        .splitn(4, '/')
+        .nth(3)
+        .map(|p| format!("/{p}"))
+        .expect("a URL with a path");
+    assert_eq!(received.method, expected["method"], "{name}");
+    assert_eq!(received.path, path, "{name}");
+    assert_eq!(
+        received.authorization.as_deref(),
+        expected["authorization"].as_str(),
+        "{name}"
+    );
+    assert_eq!(
+        received.content_type.as_deref(),
+        Some("application/json"),
+        "{name}"
+    );
+    let body: Value = serde_json::from_str(&received.body).expect("a JSON body");
+    assert_eq!(body, expected["body"], "{name}");
+}

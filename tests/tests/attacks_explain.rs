@@ -68,7 +68,10 @@ fn explain_cases(id: &str) -> Vec<ExplainCase> {
             push(
                 format!("alg {alg}, {label} signature"),
                 assemble(&h, &good_claims, &signature),
-                Problem::WrongAlgorithm(alg.to_owned()),
+                Problem::WrongAlgorithm {
+                    found: alg.to_owned(),
+                    expected: "HS256".to_owned(),
+                },
             );
         }
     }
@@ -79,7 +82,10 @@ fn explain_cases(id: &str) -> Vec<ExplainCase> {
         push(
             format!("header says {alg} over a valid HS256 signature"),
             hs256(&h, &good_claims, VENDOR_KEY),
-            Problem::WrongAlgorithm(alg.to_owned()),
+            Problem::WrongAlgorithm {
+                found: alg.to_owned(),
+                expected: "HS256".to_owned(),
+            },
         );
     }
     for (form, secret) in public_key_forms().into_iter().take(3) {
@@ -149,10 +155,10 @@ fn explain_cases(id: &str) -> Vec<ExplainCase> {
             format!("{claim} missing"),
             hs256(
                 &header,
-                &changed(&good_claims, json!({ *claim: null })),
+                &changed(&good_claims, json!({ claim.as_str(): null })),
                 VENDOR_KEY,
             ),
-            Problem::MissingClaim(claim),
+            Problem::MissingClaim(claim.clone()),
         );
     }
     push(

@@ -10,7 +10,7 @@ use chatpass_service::ProjectConfig;
 use chatpass_signing::vendors;
 use chatpass_signing::webhook::WebhookSecret;
 use cli::{Run, chatpass, scratch, write};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
@@ -242,9 +242,59 @@ fn keygen_prints_a_starter_config_that_loads_for_every_vendor() {
         assert_eq!(config.webhook_secrets.len(), 1, "{vendor}");
         assert_eq!(config.allowed_origins, ["https://www.example.com"]);
         let doc = run.stdout_json();
+        if vendor == "salesforce-miaw" {
+            assert!(
+                doc["key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("-----BEGIN PRIVATE KEY-----")
+            );
+            continue;
+        }
         assert_eq!(doc["key"], "paste the vendor's secret here", "{vendor}");
         assert_eq!(doc.get("key_id").is_some(), vendor == "zendesk", "{vendor}");
     }
+}
+
+#[test]
+fn keygen_makes_a_salesforce_key_pair_and_prints_its_public_and_certificate_jwks() {
+    let run = chatpass(["keygen", "--vendor", "salesforce-miaw"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config = ProjectConfig::parse("acme", &run.stdout).unwrap();
+    let published = config.vendor.public_jwk().expect("a public key").clone();
+    let doc = run.stdout_json();
+    let pem = doc["key"].as_str().unwrap();
+    assert_eq!(doc["key_id"], published["kid"], "the kid is in the config");
+    // stderr: a label, the public JWK, a label, the certificate's JWK; never the private key.
+    assert!(
+        !run.stderr.contains(&pem[40..80]),
+        "the private key on stderr"
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let public: Value = serde_json::from_str(lines[1]).unwrap();
+    let certified: Value = serde_json::from_str(lines[3]).unwrap();
+    assert_eq!(public, Value::Object(published.clone()));
+    let mut members: Vec<&str> = public
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["alg", "e", "kid", "kty", "n", "use"]);
+    for member in ["kty", "n", "e", "kid", "alg"] {
+        assert_eq!(certified[member], public[member], "{member}");
+    }
+    let x5c = certified["x5c"].as_array().unwrap();
+    assert_eq!(x5c.len(), 1);
+    assert!(
+        base64::engine::general_purpose::STANDARD
+            .decode(x5c[0].as_str().unwrap())
+            .is_ok_and(|der| der.len() > 500),
+        "a DER certificate"
+    );
+    let again = chatpass(["keygen", "--vendor", "salesforce-miaw"]).stdout_json();
+    assert_ne!(again["key_id"], doc["key_id"], "a new key each time");
 }
 
 #[test]
@@ -256,4 +306,62 @@ fn keygen_refuses_an_unknown_vendor_listing_the_known_ones() {
     for vendor in vendors::ids() {
         assert!(run.stderr.contains(vendor), "{vendor} in {}", run.stderr);
     }
+}
+
+#[test]
+fn explains_the_new_vendors_tokens_by_their_own_algorithm_and_key() {
+    let dir = scratch("explain-new-vendors");
+    let vectors = chatpass_tests::support::vectors("vendors.json");
+    let mut explained = 0;
+    for case in vectors["cases"].as_array().unwrap() {
+        let Some(token) = case["expected"]["token"].as_str() else {
+            continue;
+        };
+        let vendor = case["project"]["vendor"].as_str().unwrap();
+        if !["salesforce-miaw", "jwt"].contains(&vendor) {
+            continue;
+        }
+        let project = write(
+            &dir,
+            &format!("{vendor}-{explained}.json"),
+            case["project"].to_string(),
+        );
+        let run = explain(&project, token, NOW);
+        assert_eq!(run.code, 0, "{}: {}", case["name"], run.stdout);
+        assert!(run.stdout.contains("signature: holds"), "{}", run.stdout);
+        assert!(!run.stdout.contains("PRIVATE KEY"), "the private key");
+        // The same claims as HS256 under the vendor's key text: refused for its algorithm.
+        let (message, _) = token.rsplit_once('.').unwrap();
+        if vendor == "salesforce-miaw" {
+            let hs = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","kid":"acme-sf-2026-11"}"#),
+                message.split_once('.').unwrap().1
+            );
+            let forged = format!("{hs}.{}", URL_SAFE_NO_PAD.encode([0u8; 32]));
+            let run = explain(&project, &forged, NOW);
+            assert_eq!(run.code, 1);
+            assert!(
+                run.stdout
+                    .contains("the header says alg `HS256`, but the vendor only accepts RS"),
+                "{}",
+                run.stdout
+            );
+        }
+        explained += 1;
+    }
+    assert_eq!(explained, 4, "two Salesforce and two generic JWT cases");
+
+    let hubspot = write(
+        &dir,
+        "hubspot.json",
+        json!({"vendor": "hubspot", "key": "pat-x"}).to_string(),
+    );
+    let run = explain(&hubspot, "anything", NOW);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("hubspot mints its tokens itself"),
+        "{}",
+        run.stdout
+    );
 }

@@ -1,11 +1,14 @@
-//! `chatpass sign` end to end: every case of vendors.json through the binary, byte for byte,
-//! plus the problem documents for bad input and the session reference Sprinklr modes need.
+//! `chatpass sign` end to end: every case of vendors.json through the binary, byte for byte
+//! (vendors that mint their own tokens asked through a loopback stand-in of their API), plus
+//! the problem documents for bad input and the session reference Sprinklr modes need.
 
 #[path = "common/cli.rs"]
 mod cli;
 
-use chatpass_tests::support::vectors;
-use cli::{chatpass, scratch, write};
+use chatpass_service::testing::VendorApiServer;
+use chatpass_service::vendor_api::OVERRIDE_VAR;
+use chatpass_tests::support::{assert_vendor_call, vectors};
+use cli::{chatpass, chatpass_with, scratch, write};
 use serde_json::{Value, json};
 
 #[test]
@@ -13,22 +16,40 @@ fn signs_every_vendor_vector_exactly_as_expected() {
     let dir = scratch("sign-vectors");
     let doc = vectors("vendors.json");
     let cases = doc["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 18);
+    assert!(cases.len() >= 23);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stand_in = runtime.block_on(VendorApiServer::start(500, "{}"));
+    let origin = stand_in.origin();
     for (i, case) in cases.iter().enumerate() {
         let name = case["name"].as_str().unwrap();
         let key = case["project"]["key"].as_str().unwrap();
         let project = write(&dir, &format!("case-{i}.json"), case["project"].to_string());
         let now = case["now"].as_u64().unwrap().to_string();
         let user = case["user"].to_string();
-        let run = chatpass([
-            "sign",
-            "--project-file",
-            project.to_str().unwrap(),
-            "--user",
-            &user,
-            "--now",
-            &now,
-        ]);
+        let answer = &case["expected"]["vendor_answer"];
+        if answer.is_object() {
+            stand_in.answer(
+                answer["status"].as_u64().unwrap() as u16,
+                &answer["body"].to_string(),
+            );
+        }
+        let run = chatpass_with(
+            [
+                "sign",
+                "--project-file",
+                project.to_str().unwrap(),
+                "--user",
+                &user,
+                "--now",
+                &now,
+            ],
+            &[(OVERRIDE_VAR, &origin)],
+        );
+        if let Some(call) = case["expected"].get("vendor_call") {
+            let received = stand_in.received();
+            assert_eq!(received.len(), 1, "{name}: one call");
+            assert_vendor_call(name, call, &received[0]);
+        }
         assert!(
             !run.all_output().contains(key),
             "{name}: output shows the key"
@@ -208,4 +229,54 @@ fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
         body["session"],
         "fresh each time"
     );
+}
+
+#[test]
+fn a_hubspot_plan_without_the_feature_or_a_refused_token_is_a_409_naming_it_and_an_outage_a_503() {
+    let dir = scratch("sign-hubspot-refused");
+    let token = "pat-na1-made-up-private-app-token";
+    let project = write(
+        &dir,
+        "acme.json",
+        json!({"vendor": "hubspot", "key": token}).to_string(),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stand_in = runtime.block_on(VendorApiServer::start(403, r#"{"status":"error"}"#));
+    let origin = stand_in.origin();
+    let sign = || {
+        chatpass_with(
+            [
+                "sign",
+                "--project-file",
+                project.to_str().unwrap(),
+                "--user",
+                r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
+            ],
+            &[(OVERRIDE_VAR, &origin)],
+        )
+    };
+    let run = sign();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let problem = run.stderr_json();
+    assert_eq!(
+        (problem["status"].as_u64(), problem["code"].as_str()),
+        (Some(409), Some("vendor_feature_unavailable"))
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("visitor identification")
+    );
+    stand_in.answer(401, "{}");
+    assert_eq!(sign().stderr_json()["code"], "vendor_key_refused");
+    stand_in.answer(502, "{}");
+    let problem = sign().stderr_json();
+    assert_eq!(
+        (problem["status"].as_u64(), problem["code"].as_str()),
+        (Some(503), Some("vendor_unavailable"))
+    );
+    for run in [sign(), run] {
+        assert!(!run.all_output().contains(token), "the token never shows");
+    }
 }

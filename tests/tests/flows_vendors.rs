@@ -1,14 +1,18 @@
 //! Every case of vectors/vendors.json through the real handlers, with the project config read
 //! from Secrets Manager and the logout check against DynamoDB, both on moto: JWT vendors through
-//! `token`, hash vendors through `user-hash`, the other endpoint refused with 409.
+//! `token`, hash vendors through `user-hash`, the other endpoint refused with 409. Vendors that
+//! mint their own tokens are asked over HTTP, through a loopback stand-in of their API.
 
 use chatpass_service::clock::ManualClock;
 use chatpass_service::source::{CacheSettings, Stages};
 use chatpass_service::state::State;
+use chatpass_service::testing::VendorApiServer;
+use chatpass_service::vendor_api::HttpVendorApi;
+use chatpass_signing::vendors;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    claims_for, create_table, fixture, for_project, json_body, moto_state, problem_code,
-    put_project, request, vectors, with_authorizer_claims,
+    assert_vendor_call, claims_for, create_table, fixture, for_project, json_body, moto_state,
+    problem_code, put_project, request, vectors, with_authorizer_claims,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -25,10 +29,10 @@ enum Endpoint {
 
 impl Endpoint {
     fn of(case: &Value) -> Endpoint {
-        if case["expected"].get("token").is_some() {
-            Endpoint::Token
-        } else {
-            Endpoint::UserHash
+        let vendor = case["project"]["vendor"].as_str().expect("a vendor");
+        match vendors::spec(vendor).expect("a known vendor").endpoint {
+            chatpass_signing::Endpoint::Token => Endpoint::Token,
+            chatpass_signing::Endpoint::UserHash => Endpoint::UserHash,
         }
     }
 
@@ -77,8 +81,9 @@ fn claims(case: &Value) -> Value {
     claims
 }
 
-/// Puts every case's project in moto and builds a state whose clock reads the cases' `now`.
-async fn setup(table: &str) -> (Moto, State, Vec<Value>) {
+/// Puts every case's project in moto and builds a state whose clock reads the cases' `now`,
+/// asking vendors' APIs through a stand-in that gives the cases' answer.
+async fn setup(table: &str) -> (Moto, State, Vec<Value>, VendorApiServer) {
     let moto = Moto::start();
     create_table(&moto, table).await;
     let cases = cases();
@@ -90,6 +95,17 @@ async fn setup(table: &str) -> (Moto, State, Vec<Value>) {
     for (index, case) in cases.iter().enumerate() {
         put_project(&moto, &project_id(index), &config(case)).await;
     }
+    let answers: Vec<&Value> = cases
+        .iter()
+        .filter_map(|c| c["expected"].get("vendor_answer"))
+        .collect();
+    assert_eq!(answers.len(), 1, "one case asks a vendor's API");
+    let stand_in = VendorApiServer::start(
+        answers[0]["status"].as_u64().unwrap() as u16,
+        &answers[0]["body"].to_string(),
+    )
+    .await;
+    let api = HttpVendorApi::redirected_to(&stand_in.origin()).unwrap();
     let state = moto_state(
         &moto,
         table,
@@ -97,8 +113,9 @@ async fn setup(table: &str) -> (Moto, State, Vec<Value>) {
         CacheSettings::default(),
         Arc::new(ManualClock::at(now)),
     )
-    .await;
-    (moto, state, cases)
+    .await
+    .with_vendor_api(Arc::new(api));
+    (moto, state, cases, stand_in)
 }
 
 async fn call(state: &State, index: usize, case: &Value, endpoint: Endpoint) -> Response<Body> {
@@ -119,7 +136,7 @@ async fn call(state: &State, index: usize, case: &Value, endpoint: Endpoint) -> 
 
 #[tokio::test]
 async fn every_vendor_vector_signs_through_its_endpoint_with_the_config_from_secrets_manager() {
-    let (moto, state, cases) = setup("flows-vendors-sign").await;
+    let (moto, state, cases, stand_in) = setup("flows-vendors-sign").await;
     let mut failures = Vec::new();
     let mut signed = 0;
     for (index, case) in cases.iter().enumerate() {
@@ -189,11 +206,15 @@ async fn every_vendor_vector_signs_through_its_endpoint_with_the_config_from_sec
     );
     // One fetch per project: the config is cached for the rest.
     assert_eq!(moto.request_count("GetSecretValue"), cases.len() - 1);
+    let received = stand_in.received();
+    assert_eq!(received.len(), 1, "one call to the vendor's API");
+    let minted = cases.iter().find_map(|c| c["expected"].get("vendor_call"));
+    assert_vendor_call("the vendor call", minted.unwrap(), &received[0]);
 }
 
 #[tokio::test]
 async fn the_ambiguous_sprinklr_case_is_refused_with_422_ambiguous_field() {
-    let (_moto, state, cases) = setup("flows-vendors-ambiguous").await;
+    let (_moto, state, cases, _stand_in) = setup("flows-vendors-ambiguous").await;
     let refused: Vec<_> = cases
         .iter()
         .enumerate()
@@ -218,7 +239,7 @@ async fn the_ambiguous_sprinklr_case_is_refused_with_422_ambiguous_field() {
 
 #[tokio::test]
 async fn every_vendor_refuses_the_other_endpoint_with_409_wrong_endpoint() {
-    let (_moto, state, cases) = setup("flows-vendors-wrong").await;
+    let (_moto, state, cases, _stand_in) = setup("flows-vendors-wrong").await;
     let mut failures = Vec::new();
     for (index, case) in cases.iter().enumerate() {
         let right = Endpoint::of(case);

@@ -8,7 +8,7 @@ use chatpass::routes::Route;
 use chatpass_service::testing::{
     CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, SPRINKLR_KEY, WEBHOOK_SECRET, harness, through_lambda_entry,
 };
-use chatpass_tests::support::fixture;
+use chatpass_tests::support::{fixture, for_project};
 use serde_json::{Value, json};
 
 /// The projects the functions' fixtures name.
@@ -31,6 +31,8 @@ fn projects() -> Vec<(&'static str, Value)> {
 fn event(route: Route) -> (Value, u16) {
     match route {
         Route::Token => (fixture("issue-jwt", "token"), 200),
+        // acme-jsm signs with a shared secret: no public keys to publish.
+        Route::Jwks => (for_project(fixture("issue-jwt", "jwks"), "acme-jsm"), 409),
         Route::UserHash => (fixture("hash-user", "user-hash"), 200),
         // The reference comes from the query when the body has none: not one chatpass issued.
         Route::UserDetails => (fixture("user-details-callback", "user-details-cookie"), 404),

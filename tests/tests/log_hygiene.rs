@@ -13,7 +13,10 @@ use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{CacheSettings, ConfigCache};
 use chatpass_service::store::MemorySessionStore;
-use chatpass_service::testing::{DownStore, JwksServer, LogCapture, RawSource, verifier_for};
+use chatpass_service::testing::{
+    DownStore, JwksServer, LogCapture, RSA_KEY, RawSource, verifier_for,
+};
+use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::support::{
     backchannel_events, fixture, for_project, json_body, oidc_logout, request, with_body,
@@ -55,6 +58,7 @@ const AMBIGUOUS_GIVEN: &str = "Givenmark_ambiguous";
 const PHONE: &str = "5550100-phonemark";
 const AVATAR: &str = "https://img.example.com/avatarmark.png";
 const GARBAGE_BEARER: &str = "KEYMARK-garbage-bearer-not-a-jwt";
+const HUBSPOT_TOKEN: &str = "KEYMARK-hubspot-private-app-token-0123";
 
 fn whsec(raw: &str) -> String {
     format!("whsec_{}", STANDARD.encode(raw))
@@ -68,6 +72,16 @@ fn projects(jwks_url: &str) -> Vec<(&'static str, Value)> {
         "oidc_logout": {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": jwks_url},
     });
     vec![
+        (
+            "log-salesforce",
+            json!({"vendor": "salesforce-miaw", "key": RSA_KEY, "key_id": "log-k1",
+                   "options": {"issuer": "https://www.example.com", "claims": {"email": "email"}},
+                   "allowed_origins": [ORIGIN]}),
+        ),
+        (
+            "log-hubspot",
+            json!({"vendor": "hubspot", "key": HUBSPOT_TOKEN, "allowed_origins": [ORIGIN]}),
+        ),
         (
             "log-jsm",
             json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}),
@@ -245,9 +259,11 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     ));
     let store = Arc::new(MemorySessionStore::new());
     let verifier = verifier_for(&idp);
+    let hubspot = Arc::new(MemoryVendorApi::new());
     let mut d = Driver {
         state: State::new(configs.clone(), store.clone(), clock.clone())
-            .with_verifier(verifier.clone()),
+            .with_verifier(verifier.clone())
+            .with_vendor_api(hubspot.clone()),
         calls: 0,
         codes: Default::default(),
     };
@@ -413,6 +429,56 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
             assert_eq!(json_body(&response)["code"], "invalid_project_config");
         }
     }
+
+    // ---- token: a key of the project's own, and a vendor that mints ----------------------
+    let response = d
+        .call(
+            Handler::Token,
+            &browser("issue-jwt", "token", "log-salesforce", &bearer),
+            200,
+        )
+        .await;
+    let identity_token = json_body(&response)["settings"]["identityToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text_of_jwt(&identity_token).contains(EMAIL));
+    produced.push(identity_token);
+    d.call(
+        Handler::Jwks,
+        &for_project(fixture("issue-jwt", "jwks"), "log-salesforce"),
+        200,
+    )
+    .await;
+    d.call(
+        Handler::Jwks,
+        &for_project(fixture("issue-jwt", "jwks"), "log-jsm"),
+        409,
+    )
+    .await;
+    let response = d
+        .call(
+            Handler::Token,
+            &browser("issue-jwt", "token", "log-hubspot", &bearer),
+            200,
+        )
+        .await;
+    produced.push(
+        json_body(&response)["settings"]["identificationToken"]
+            .as_str()
+            .unwrap()
+            .into(),
+    );
+    for (status, answer) in [(500, 503), (403, 409), (401, 409)] {
+        hubspot.fail_with(status);
+        d.call(
+            Handler::Token,
+            &browser("issue-jwt", "token", "log-hubspot", &other_bearer),
+            answer,
+        )
+        .await;
+    }
+    assert_eq!(hubspot.calls(), 4);
 
     // ---- user-hash ----------------------------------------------------------------------
     let response = d
@@ -879,6 +945,8 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         r#""outcome":"unauthorized","reason":"webhook_signature_mismatch""#,
         r#""code":"store_unavailable","cause":"#,
         r#""code":"idp_unavailable","cause":"#,
+        r#""code":"vendor_unavailable","cause":"#,
+        r#""outcome":"vendor_feature_unavailable""#,
     ] {
         assert!(log.contains(expected), "no `{expected}` line:\n{log}");
     }
@@ -896,8 +964,16 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         WEBHOOK_RAW,
         WEBHOOK_WRONG_RAW,
         WEBHOOK_SHORT_RAW,
+        HUBSPOT_TOKEN,
     ];
     let mut secrets: Vec<String> = Vec::new();
+    // The private key's base64, line by line.
+    secrets.extend(
+        RSA_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::to_owned),
+    );
     for key in keys {
         secrets.push(key.to_owned());
         secrets.push(STANDARD.encode(key));

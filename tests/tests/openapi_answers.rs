@@ -7,11 +7,13 @@ use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::store::Logout;
 use chatpass_service::testing::{DownSource, DownStore, JwksServer, raw_state};
+use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_tests::openapi::*;
 use chatpass_tests::support::{
     backchannel_events, logged_out_body, oidc_logout, request, with_authorizer_claims, with_body,
     with_header, with_method,
 };
+use chatpass_tests::support::{fixture, for_project};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -275,6 +277,25 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 with_authorizer_claims(sign_in(route, "oa-zendesk"), Some(long)),
             )
             .await;
+            check("salesforce", &state, sign_in(route, "oa-salesforce")).await;
+            for (status, what) in [
+                (0, "hubspot"),
+                (403, "hubspot without the feature"),
+                (401, "hubspot refusing the key"),
+                (500, "hubspot failing"),
+            ] {
+                let api = Arc::new(MemoryVendorApi::new());
+                api.fail_with(status);
+                let hubspot = fresh().with_vendor_api(api);
+                check(what, &hubspot, sign_in(route, "oa-hubspot")).await;
+            }
+            let unverified = claims(json!({"email_verified": "false"}));
+            check(
+                "hubspot, an unverified email trusted",
+                &state,
+                with_authorizer_claims(sign_in(route, "oa-hubspot-trusting"), Some(unverified)),
+            )
+            .await;
         } else {
             check("custom-user", &state, sign_in(route, "oa-custom")).await;
             check("cookie", &state, sign_in(route, "oa-cookie")).await;
@@ -340,6 +361,25 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check("unknown project", &state, preflight(route, "oa-nobody")).await;
         check("invalid config", &state, preflight(route, "oa-invalid")).await;
         check("config down", &down_source(), preflight(route, ours)).await;
+    }
+
+    // jwks.json
+    {
+        let mut check = async |what: &str, state: &State, project: &str| {
+            let event = for_project(fixture("issue-jwt", "jwks"), project);
+            let response = call(state, "jwks.json", &event).await;
+            seen.check(
+                "jwks.json",
+                "GET",
+                &format!("GET jwks.json: {what}"),
+                &response,
+            );
+        };
+        check("a key pair", &state, "oa-salesforce").await;
+        check("a shared secret", &state, "oa-jwt").await;
+        check("unknown project", &state, "oa-nobody").await;
+        check("invalid config", &state, "oa-invalid").await;
+        check("config down", &down_source(), "oa-salesforce").await;
     }
 
     // user-details, POST and GET

@@ -7,6 +7,7 @@ use chatpass_service::clock::ManualClock;
 use chatpass_service::testing::raw_state;
 use chatpass_service::{ProjectId, ServiceError};
 use chatpass_tests::openapi::*;
+use chatpass_tests::support::{fixture, for_project};
 use chatpass_tests::support::{logged_out_body, with_method};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -41,6 +42,10 @@ async fn each_route_takes_exactly_the_documented_methods() {
     );
     let events = [
         ("token", sign_in("token", "oa-jwt")),
+        (
+            "jwks.json",
+            for_project(fixture("issue-jwt", "jwks"), "oa-salesforce"),
+        ),
         ("user-hash", sign_in("user-hash", "oa-hash")),
         ("user-details", user_details("oa-custom", None)),
         (

@@ -1,17 +1,24 @@
 //! `chatpass keygen`: fresh random keys: a plain 32-byte key, a Standard Webhooks secret, or a
-//! starter project config for a vendor with its own callback key and webhook secret.
+//! starter project config for a vendor with its own callback key and webhook secret (and, for
+//! vendors that verify with the project's public key, a new key pair and its public JWKs).
 
 use super::{Failure, Report, random_bytes};
+use crate::clock::now_or_system;
+use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chatpass_service::ProjectConfig;
+use chatpass_signing::vendors::StarterKey;
 use chatpass_signing::{VendorConfig, vendors};
+use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value, json};
 
 /// Make a random key (32 bytes, base64url), a webhook secret, or a starter project config.
 ///
 /// With no flag, prints a random key, e.g. for `callback_keys`. The starter config loads as is
-/// once the vendor's secret replaces the placeholder `key`.
+/// once the vendor's secret replaces the placeholder `key`. For vendors that verify with the
+/// project's public key (salesforce-miaw) the key pair is made here: the config holds the
+/// private key, and stderr shows the public JWK and a self-signed certificate's JWK.
 #[derive(clap::Args)]
 pub struct Args {
     /// Print a starter project config for this vendor (jsm-chat, sprinklr, zendesk, ...)
@@ -58,9 +65,25 @@ fn starter_config(vendor: &str) -> Result<String, Failure> {
     };
     let mut doc = Map::new();
     doc.insert("vendor".into(), vendor.into());
-    doc.insert("key".into(), KEY_PLACEHOLDER.into());
-    if spec.starter.key_id {
-        doc.insert("key_id".into(), KEY_ID_PLACEHOLDER.into());
+    match spec.starter.key {
+        StarterKey::FromVendor => {
+            doc.insert("key".into(), KEY_PLACEHOLDER.into());
+            if spec.starter.key_id {
+                doc.insert("key_id".into(), KEY_ID_PLACEHOLDER.into());
+            }
+        }
+        StarterKey::RsaKeyPair => {
+            let key = new_rsa_signing_key(Algorithm::RS256, now_or_system(None))
+                .map_err(Failure::Unable)?;
+            doc.insert("key".into(), key.pem.as_str().into());
+            doc.insert("key_id".into(), key.kid.clone().into());
+            eprintln!(
+                "public JWK (GET /v1/projects/PROJECT/jwks.json publishes it: give the vendor that URL):\n{}\nfor a keyset uploaded by hand (x5c: a self-signed certificate valid {} days):\n{}",
+                Value::Object(key.public_jwk),
+                crate::signing_keys::CERTIFICATE_DAYS,
+                Value::Object(key.certificate_jwk),
+            );
+        }
     }
     if !spec.starter.options.is_empty() {
         let options: Value = serde_json::from_str(spec.starter.options)
@@ -97,7 +120,7 @@ fn sets_exp(doc: &Map<String, Value>) -> Result<bool, Failure> {
         rules
             .required_claims
             .iter()
-            .chain(rules.optional_claims)
-            .any(|claim| *claim == "exp")
+            .chain(&rules.optional_claims)
+            .any(|claim| claim == "exp")
     }))
 }

@@ -1,16 +1,22 @@
-//! `chatpass sign`: what the token / user-hash endpoint would answer for a user, offline.
+//! `chatpass sign`: what the token / user-hash endpoint would answer for a user, offline
+//! (except for vendors that mint their own tokens, whose server is asked, as the API does).
 //! Applies the vendor profile only; request policies (email domains, logouts) stay in the API.
 
 use super::{Failure, Report, inline_or_file, load_project, random_bytes};
 use crate::clock::now_or_system;
-use chatpass_signing::{SessionUse, User};
+use chatpass_service::ServiceError;
+use chatpass_service::vendor_api::{HttpVendorApi, VendorTokens};
+use chatpass_signing::minted::MintedByVendor;
+use chatpass_signing::{SessionUse, Signed, User};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Print the widget settings a vendor expects for a user (the API's JSON body).
 ///
 /// Sprinklr's custom-user and cookie modes get a fresh random session reference, printed as
-/// `session`; it is not stored anywhere, so no callback will know it.
+/// `session`; it is not stored anywhere, so no callback will know it. For HubSpot, its API is
+/// asked for a token with the project's private-app token.
 ///
 /// On error, prints a problem document (RFC 9457) on stderr and exits 1.
 #[derive(clap::Args)]
@@ -49,14 +55,17 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             })?)
         }
     };
-    let signed = vendor.sign(&user, now, session.as_deref()).map_err(|e| {
-        problem(
-            422,
-            "The vendor profile cannot sign for this user",
-            e.code(),
-            &e.to_string(),
-        )
-    })?;
+    let signed = match vendor.minted() {
+        Some(minted) => ask_the_vendor(&project.config.project, minted, &user, now)?,
+        None => vendor.sign(&user, now, session.as_deref()).map_err(|e| {
+            problem(
+                422,
+                "The vendor profile cannot sign for this user",
+                e.code(),
+                &e.to_string(),
+            )
+        })?,
+    };
 
     let mut body = serde_json::to_value(&signed)
         .map_err(|e| problem(500, "Output failed", "signing_failed", &e.to_string()))?;
@@ -64,6 +73,33 @@ pub fn run(args: Args) -> Result<Report, Failure> {
         fields.insert("session".into(), Value::String(session));
     }
     Ok(Report::ok(format!("{body:#}\n")))
+}
+
+/// The settings of a vendor that mints its own tokens, from its API (the same bounded call the
+/// token route makes).
+fn ask_the_vendor(
+    project: &str,
+    minted: &dyn MintedByVendor,
+    user: &User,
+    now: u64,
+) -> Result<Signed, Failure> {
+    let api = HttpVendorApi::from_env().map_err(Failure::Unable)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Unable(e.to_string()))?;
+    let tokens = VendorTokens::new(Arc::new(api));
+    runtime
+        .block_on(tokens.mint(project, minted, user, now))
+        .map_err(|e: ServiceError| {
+            let status = e.status();
+            problem(
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error"),
+                e.code(),
+                &e.to_string(),
+            )
+        })
 }
 
 fn problem(status: u16, title: &str, code: &str, detail: &str) -> Failure {

@@ -1,5 +1,10 @@
-//! issue-jwt: `POST /v1/projects/{project}/token` mints the chat vendor's short-lived JWT for
-//! the signed-in user. The Lambda binary, `chatpass serve` and the tests all call [`handler`].
+//! issue-jwt: `POST /v1/projects/{project}/token` gives the signed-in user the chat vendor's
+//! token (signed here, or minted by the vendor's own server), and
+//! `GET /v1/projects/{project}/jwks.json` publishes the public keys of projects that sign with
+//! their own private key. The Lambda binary, `chatpass serve` and the tests all call
+//! [`handler`].
+
+mod jwks;
 
 use chatpass_service::pipeline::{self, Call, Identity, Route, SignedIn};
 use chatpass_service::request::json_response;
@@ -8,6 +13,8 @@ use chatpass_service::{ServiceError, State};
 use chatpass_signing::Endpoint;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+
+pub use jwks::{JWKS_ROUTE, MAX_AGE_SECONDS, jwks_handler};
 
 pub const ROUTE: Route<SignedIn> = Route {
     name: "token",
@@ -19,13 +26,32 @@ pub const ROUTE: Route<SignedIn> = Route {
     stages: Stages::Current,
 };
 
+/// The function's answer: `jwks.json` publishes keys; every other request is the token route.
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
+    if request.uri().path().rsplit('/').next() == Some(JWKS_ROUTE.name) {
+        return jwks_handler(state, request).await;
+    }
+    token_handler(state, request).await
+}
+
+/// `POST /v1/projects/{project}/token`.
+pub async fn token_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, mint).await
 }
 
-/// The vendor's token for the signed-in user, valid from now.
+/// The vendor's token for the signed-in user, valid from now: signed with the project's key,
+/// or asked of the vendor's server (once per user while fresh).
 async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError> {
     let now = call.state.clock.now();
-    let signed = call.project.vendor.sign(&call.who.user, now, None)?;
+    let vendor = &call.project.vendor;
+    let signed = match vendor.minted() {
+        Some(minted) => {
+            let tokens = &call.state.vendor_tokens;
+            tokens
+                .mint(&call.project.project, minted, &call.who.user, now)
+                .await?
+        }
+        None => vendor.sign(&call.who.user, now, None)?,
+    };
     Ok(json_response(StatusCode::OK, &signed).into())
 }

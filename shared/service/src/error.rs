@@ -6,6 +6,7 @@ use crate::identity::{JwksFetchError, VerifyError};
 use crate::source::SourceError;
 use crate::store::StoreError;
 use chatpass_signing::SignError;
+use chatpass_signing::minted::CallError;
 use chatpass_signing::webhook::WebhookError;
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
@@ -119,6 +120,18 @@ pub enum ServiceError {
     StoreUnavailable(StoreError),
     #[error("the identity provider's keys are unavailable; retry")]
     KeysUnavailable(JwksFetchError),
+    /// The vendor's own API (HubSpot) failed or could not be reached; the cause is for the log.
+    #[error("the chat vendor's API is unavailable; retry")]
+    VendorUnavailable(String),
+    #[error("{vendor} refused the project's key: check the project's `key`")]
+    VendorKeyRefused { vendor: &'static str },
+    #[error("{vendor} refused: the account's plan does not include {feature}")]
+    VendorFeatureUnavailable {
+        vendor: &'static str,
+        feature: &'static str,
+    },
+    #[error("vendor `{vendor}` verifies with a shared secret: this project publishes no keys")]
+    NoPublicKeys { vendor: &'static str },
     #[error("{}", .0.detail())]
     Unauthorized(Unauthorized),
     #[error("the user logged out after this identity token was issued; sign in again")]
@@ -191,6 +204,18 @@ impl From<JwksFetchError> for ServiceError {
     }
 }
 
+impl From<CallError> for ServiceError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::KeyRefused { vendor } => ServiceError::VendorKeyRefused { vendor },
+            CallError::FeatureUnavailable { vendor, feature } => {
+                ServiceError::VendorFeatureUnavailable { vendor, feature }
+            }
+            other => ServiceError::VendorUnavailable(other.to_string()),
+        }
+    }
+}
+
 impl From<SourceError> for ServiceError {
     fn from(error: SourceError) -> Self {
         match error {
@@ -206,10 +231,13 @@ impl ServiceError {
         use ServiceError::*;
         match self {
             UnknownProject | NoRoute | SessionNotFound => StatusCode::NOT_FOUND,
-            InvalidProjectConfig { .. } | WrongEndpoint { .. } => StatusCode::CONFLICT,
-            ConfigUnavailable(_) | StoreUnavailable(_) | KeysUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            InvalidProjectConfig { .. }
+            | WrongEndpoint { .. }
+            | VendorKeyRefused { .. }
+            | VendorFeatureUnavailable { .. }
+            | NoPublicKeys { .. } => StatusCode::CONFLICT,
+            ConfigUnavailable(_) | StoreUnavailable(_) | KeysUnavailable(_)
+            | VendorUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Unauthorized(_) => StatusCode::UNAUTHORIZED,
             LoggedOut | EmailDomainNotAllowed | EmailNotVerified | OriginNotAllowed => {
                 StatusCode::FORBIDDEN
@@ -241,6 +269,10 @@ impl ServiceError {
             ConfigUnavailable(_) => "config_unavailable",
             StoreUnavailable(_) => "store_unavailable",
             KeysUnavailable(_) => "idp_unavailable",
+            VendorUnavailable(_) => "vendor_unavailable",
+            VendorKeyRefused { .. } => "vendor_key_refused",
+            VendorFeatureUnavailable { .. } => "vendor_feature_unavailable",
+            NoPublicKeys { .. } => "no_public_keys",
             Unauthorized(_) => "unauthorized",
             LoggedOut => "logged_out",
             EmailDomainNotAllowed => "email_domain_not_allowed",
@@ -292,6 +324,13 @@ impl ServiceError {
             ConfigUnavailable(String::new()),
             StoreUnavailable(StoreError(String::new())),
             KeysUnavailable(JwksFetchError::Insecure),
+            VendorUnavailable(String::new()),
+            VendorKeyRefused { vendor: "" },
+            VendorFeatureUnavailable {
+                vendor: "",
+                feature: "",
+            },
+            NoPublicKeys { vendor: "" },
             Unauthorized(self::Unauthorized::NoIdentity),
             LoggedOut,
             EmailDomainNotAllowed,
@@ -331,6 +370,10 @@ impl ServiceError {
                 | ConfigUnavailable(_)
                 | StoreUnavailable(_)
                 | KeysUnavailable(_)
+                | VendorUnavailable(_)
+                | VendorKeyRefused { .. }
+                | VendorFeatureUnavailable { .. }
+                | NoPublicKeys { .. }
                 | Unauthorized(_)
                 | LoggedOut
                 | EmailDomainNotAllowed
@@ -376,9 +419,9 @@ impl ServiceError {
     /// The dependency failure behind a 5xx, for the one log line that records it.
     fn cause(&self) -> Option<String> {
         match self {
-            ServiceError::ConfigUnavailable(cause) | ServiceError::Internal(cause) => {
-                Some(cause.clone())
-            }
+            ServiceError::ConfigUnavailable(cause)
+            | ServiceError::VendorUnavailable(cause)
+            | ServiceError::Internal(cause) => Some(cause.clone()),
             ServiceError::StoreUnavailable(e) => Some(e.to_string()),
             ServiceError::KeysUnavailable(e) => Some(e.to_string()),
             _ => None,

@@ -18,6 +18,7 @@ pub mod state;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod vendor_api;
 
 pub use config::{ConfigError, ProjectConfig};
 pub use error::ServiceError;

@@ -1,5 +1,6 @@
 //! The state every handler gets, built once per process (a warm Lambda keeps it): the ports as
-//! trait objects, the optional identity verifier, the identity providers' keys, and the clock.
+//! trait objects, the optional identity verifier, the identity providers' keys, the tokens
+//! vendors mint, and the clock.
 
 use crate::aws;
 use crate::clock::{Clock, SystemClock};
@@ -8,6 +9,7 @@ use crate::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, SecretsManagerSource, Stages,
 };
 use crate::store::{DynamoSessionStore, SessionStore};
+use crate::vendor_api::{HttpVendorApi, VendorApi, VendorTokens};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -19,6 +21,11 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
     /// Identity providers' keys, for OIDC logout tokens.
     pub jwks: Arc<JwksCache>,
+    /// The previous version of each config (AWSPREVIOUS), where the source keeps versions:
+    /// `jwks.json` publishes its public key too while a rotation is under way.
+    pub previous_versions: Option<Arc<dyn ConfigSource>>,
+    /// Tokens minted by vendors' own servers (HubSpot), asked for once while fresh.
+    pub vendor_tokens: Arc<VendorTokens>,
 }
 
 impl State {
@@ -34,7 +41,21 @@ impl State {
             sessions,
             jwks: Arc::new(JwksCache::new(clock.clone())),
             clock,
+            previous_versions: None,
+            vendor_tokens: Arc::new(VendorTokens::new(Arc::new(HttpVendorApi::new()))),
         }
+    }
+
+    /// The same state asking vendors' servers through `api` (a stand-in, in the demo and tests).
+    pub fn with_vendor_api(mut self, api: Arc<dyn VendorApi>) -> State {
+        self.vendor_tokens = Arc::new(VendorTokens::new(api));
+        self
+    }
+
+    /// The same state reading configs' previous versions from `source`.
+    pub fn with_previous_versions(mut self, source: Arc<dyn ConfigSource>) -> State {
+        self.previous_versions = Some(source);
+        self
     }
 
     /// The same state checking bearer identity tokens itself.
@@ -54,7 +75,9 @@ impl State {
     /// `chatpass/projects/`), the cache's `CHATPASS_CONFIG_*`, and optionally `CHATPASS_JWKS`
     /// (an https URL, a JWKS document or a file), `CHATPASS_ISSUER`, `CHATPASS_AUDIENCE` for
     /// deployments without an API Gateway JWT authorizer. The AWS endpoint follows
-    /// `AWS_ENDPOINT_URL` when set.
+    /// `AWS_ENDPOINT_URL` when set; vendor API calls go to the vendor unless a test sets
+    /// `CHATPASS_VENDOR_API_OVERRIDE` (loopback only). The previous versions of configs are read
+    /// (AWSPREVIOUS, through a cache of their own) only by a route that asks for them.
     ///
     /// The AWS SDK config and clients are made by the first request that reads a secret or
     /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
@@ -66,13 +89,22 @@ impl State {
         let sdk = aws::SharedSdk::default();
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
-        let source = SecretsManagerSource::lazy(sdk.clone(), prefix, stages);
-        let configs = ConfigCache::new(Arc::new(source), clock.clone(), CacheSettings::from_env());
+        let settings = CacheSettings::from_env();
+        let source = SecretsManagerSource::lazy(sdk.clone(), prefix.clone(), stages);
+        let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
+        let previous = SecretsManagerSource::lazy(sdk.clone(), prefix, Stages::Previous);
+        let previous = ConfigCache::new(
+            Arc::new(previous),
+            clock.clone(),
+            settings.for_previous_versions(),
+        );
         let state = State::new(
             Arc::new(configs),
             Arc::new(DynamoSessionStore::lazy(sdk, table)),
             clock.clone(),
-        );
+        )
+        .with_previous_versions(Arc::new(previous))
+        .with_vendor_api(Arc::new(HttpVendorApi::from_env()?));
         Ok(match verifier_from_env(clock)? {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,

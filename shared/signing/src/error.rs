@@ -18,6 +18,8 @@ pub enum SignError {
     MissingSessionReference,
     #[error("the signing backend failed")]
     Crypto,
+    #[error("this vendor mints its tokens itself: chatpass asks its server for one")]
+    MintedByVendor,
 }
 
 impl SignError {
@@ -30,6 +32,7 @@ impl SignError {
             SignError::BadField { .. } => "bad_field",
             SignError::MissingSessionReference => "missing_session_reference",
             SignError::Crypto => "signing_failed",
+            SignError::MintedByVendor => "minted_by_vendor",
         }
     }
 
@@ -47,6 +50,7 @@ impl SignError {
             },
             MissingSessionReference,
             Crypto,
+            MintedByVendor,
         ];
         for error in &every {
             // No `_` arm: a new variant does not compile until it is listed in `every` too.
@@ -56,7 +60,8 @@ impl SignError {
                 | FieldTooLong { .. }
                 | BadField { .. }
                 | MissingSessionReference
-                | Crypto => {}
+                | Crypto
+                | MintedByVendor => {}
             }
         }
         every.iter().map(SignError::code).collect()

@@ -1,11 +1,13 @@
 //! Why a vendor would accept or refuse a token: decode it, check it against the project's
-//! vendor profile and key (HS256 pinned), and list every problem found, in plain words.
+//! vendor profile and key (the vendor's one algorithm pinned: HS256 with the shared key, or the
+//! project's public key), and list every problem found, in plain words.
 
 use crate::keys::VendorKey;
 use crate::mac::sha256_hex;
 use crate::vendors::Vendor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, crypto};
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -18,10 +20,14 @@ pub enum Problem {
         "{0} signs a hash, not a token: run `chatpass sign` with the user to see the expected value"
     )]
     NotAJwtVendor(&'static str),
+    #[error(
+        "{0} mints its tokens itself and chatpass cannot read them: run `chatpass sign` to ask it for one"
+    )]
+    MintedByVendor(&'static str),
     #[error("this is not a JWT: {0}")]
     Malformed(&'static str),
-    #[error("the header says alg `{0}`, but the vendor only accepts HS256")]
-    WrongAlgorithm(String),
+    #[error("the header says alg `{found}`, but the vendor only accepts {expected}")]
+    WrongAlgorithm { found: String, expected: String },
     #[error("the header's kid is {found:?}, but the vendor expects {expected:?}")]
     KidMismatch {
         expected: Option<String>,
@@ -30,7 +36,7 @@ pub enum Problem {
     #[error("the signature does not match this project's key")]
     BadSignature,
     #[error("the claim `{0}` is missing")]
-    MissingClaim(&'static str),
+    MissingClaim(String),
     #[error("the claim `{0}` must be a whole number of seconds")]
     NotSeconds(&'static str),
     #[error("the token expired at {at} ({ago} s ago)")]
@@ -82,6 +88,10 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
         unused_claims: Vec::new(),
         problems: Vec::new(),
     };
+    if vendor.minted().is_some() {
+        out.problems.push(Problem::MintedByVendor(vendor.id()));
+        return out;
+    }
     let Some(rules) = vendor.jwt_rules() else {
         out.problems.push(Problem::NotAJwtVendor(vendor.id()));
         return out;
@@ -100,11 +110,13 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
         return out;
     };
 
+    let expected = format!("{:?}", rules.algorithm);
     match header.get("alg").and_then(Value::as_str) {
-        Some("HS256") => {}
-        other => out.problems.push(Problem::WrongAlgorithm(
-            other.unwrap_or("(none)").to_owned(),
-        )),
+        Some(alg) if alg == expected => {}
+        other => out.problems.push(Problem::WrongAlgorithm {
+            found: other.unwrap_or("(none)").to_owned(),
+            expected,
+        }),
     }
     let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
     if kid != rules.kid {
@@ -114,28 +126,28 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
         });
     }
     let message = &token.trim()[..header_b64.len() + 1 + claims_b64.len()];
-    out.signature_valid = crypto::verify(
-        signature,
-        message.as_bytes(),
-        &DecodingKey::from_secret(key.as_bytes()),
-        Algorithm::HS256,
-    )
-    .unwrap_or(false);
+    let decoding = match (rules.algorithm, vendor.public_jwk()) {
+        (Algorithm::HS256, _) => Some(DecodingKey::from_secret(key.as_bytes())),
+        (_, Some(public)) => serde_json::from_value::<Jwk>(Value::Object(public.clone()))
+            .ok()
+            .and_then(|jwk| DecodingKey::from_jwk(&jwk).ok()),
+        (_, None) => None,
+    };
+    out.signature_valid = decoding.is_some_and(|decoding| {
+        crypto::verify(signature, message.as_bytes(), &decoding, rules.algorithm).unwrap_or(false)
+    });
     if !out.signature_valid {
         out.problems.push(Problem::BadSignature);
     }
 
-    for claim in rules.required_claims {
-        if !claims.contains_key(*claim) {
-            out.problems.push(Problem::MissingClaim(claim));
+    for claim in &rules.required_claims {
+        if !claims.contains_key(claim) {
+            out.problems.push(Problem::MissingClaim(claim.clone()));
         }
     }
     out.unused_claims = claims
         .keys()
-        .filter(|k| {
-            !rules.required_claims.contains(&k.as_str())
-                && !rules.optional_claims.contains(&k.as_str())
-        })
+        .filter(|k| !rules.required_claims.contains(k) && !rules.optional_claims.contains(k))
         .cloned()
         .collect();
 

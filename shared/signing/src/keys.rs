@@ -27,6 +27,14 @@ pub enum KeyError {
     NotRandom,
     #[error("the key is not valid base64")]
     NotBase64,
+    #[error("the key is not a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)")]
+    NotPkcs8Pem,
+    #[error("the RSA key is under 2,048 bits")]
+    WeakRsaKey,
+    #[error("the key is not {0}")]
+    NotAKey(&'static str),
+    #[error("the algorithm is not one chatpass signs with")]
+    UnsupportedAlgorithm,
 }
 
 /// A vendor's signing secret: its UTF-8 bytes are the HMAC key.
@@ -45,6 +53,11 @@ impl VendorKey {
 
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
+    }
+
+    /// The key as text (a PEM, for the vendors that sign with the project's private key).
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// Shorter than vendors issue; worth a warning when loaded.

@@ -6,6 +6,8 @@ pub mod explain;
 mod jwt;
 pub mod keys;
 pub mod mac;
+pub mod minted;
+pub mod private_key;
 mod shapes;
 mod signed;
 mod user;

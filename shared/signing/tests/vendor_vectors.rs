@@ -1,11 +1,14 @@
 //! Every case of vendors.json through the library: settings, expiry, and for JWT cases a
-//! token that verifies with the key and decodes to exactly the expected header and claims.
+//! token that verifies (with the key, or the case's public JWK) and decodes to exactly the
+//! expected header and claims; for vendors that mint their own tokens, the call made and the
+//! settings read from the vendor's answer.
 
 mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chatpass_signing::{User, VendorConfig, vendors};
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, crypto};
 use serde_json::Value;
 
@@ -26,6 +29,31 @@ fn every_vendor_vector_signs_as_expected() {
         let now = case["now"].as_u64().unwrap();
         let expected = &case["expected"];
         let vendor = vendors::build(&config).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let Some(call) = expected.get("vendor_call") {
+            let minted = vendor.minted().expect("a vendor that mints");
+            let made = minted.call(&user).unwrap();
+            assert_eq!(made.url, call["url"], "{name}");
+            assert_eq!(
+                format!("Bearer {}", made.bearer.as_str()),
+                call["authorization"],
+                "{name}"
+            );
+            let body: Value = serde_json::from_str(&made.body).unwrap();
+            assert_eq!(body, call["body"], "{name}");
+            let answer = &expected["vendor_answer"];
+            let status = answer["status"].as_u64().unwrap() as u16;
+            let signed = minted
+                .settings(&user, status, answer["body"].to_string().as_bytes(), now)
+                .unwrap();
+            assert_eq!(signed.settings, expected["settings"], "{name}");
+            assert_eq!(signed.expires_at, expected["expires_at"].as_u64(), "{name}");
+            assert_eq!(
+                vendor.sign(&user, now, None).unwrap_err().code(),
+                "minted_by_vendor"
+            );
+            seen.insert(config.vendor.clone());
+            continue;
+        }
         let result = vendor.sign(&user, now, None);
 
         if let Some(code) = expected.get("error") {
@@ -50,9 +78,33 @@ fn every_vendor_vector_signs_as_expected() {
         let token = signed.settings[field].as_str().unwrap();
         assert_eq!(token, expected_token, "{name}: byte-for-byte token");
         let (message, signature) = token.rsplit_once('.').unwrap();
-        let key = DecodingKey::from_secret(config.key.as_bytes());
+        let (key, algorithm) = match expected.get("jwk") {
+            Some(jwk) => {
+                assert_eq!(
+                    Some(jwk),
+                    vendor
+                        .public_jwk()
+                        .map(|j| Value::Object(j.clone()))
+                        .as_ref(),
+                    "{name}: the published key"
+                );
+                let jwk: Jwk = serde_json::from_value(jwk.clone()).unwrap();
+                let algorithm = jwk
+                    .common
+                    .key_algorithm
+                    .unwrap()
+                    .to_string()
+                    .parse()
+                    .unwrap();
+                (DecodingKey::from_jwk(&jwk).unwrap(), algorithm)
+            }
+            None => (
+                DecodingKey::from_secret(config.key.as_bytes()),
+                Algorithm::HS256,
+            ),
+        };
         assert!(
-            crypto::verify(signature, message.as_bytes(), &key, Algorithm::HS256).unwrap(),
+            crypto::verify(signature, message.as_bytes(), &key, algorithm).unwrap(),
             "{name}"
         );
         let (header, claims) = message.split_once('.').unwrap();

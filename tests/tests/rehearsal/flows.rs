@@ -5,7 +5,7 @@ use super::world::{AUDIENCE, Answer, ISSUER, Step, World};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::testing::JwksServer;
+use chatpass_service::testing::{JwksServer, RSA_KEY, RSA_KEY_NEXT};
 use chatpass_tests::support::{
     backchannel_events, claims_for, fixture, for_project, logged_out_body, oidc_logout,
     signed_logout_webhook, with_header,
@@ -17,6 +17,7 @@ const JWT_PROJECT: &str = "rehearsal-jsm";
 const HASH_PROJECT: &str = "rehearsal-intercom";
 const CUSTOM_PROJECT: &str = "rehearsal-sprinklr-custom";
 const COOKIE_PROJECT: &str = "rehearsal-sprinklr-cookie";
+const KEYPAIR_PROJECT: &str = "rehearsal-salesforce";
 const ORIGIN: &str = "https://www.example.com";
 const JSM_KEY: &str = "rehearsal-jsm-chat-secret-key";
 const INTERCOM_KEY: &str = "rehearsal-intercom-secret-key";
@@ -87,6 +88,13 @@ impl Flows {
                 sprinklr("cookie", CALLBACK_KEY_NEW, &new, &jwks.url()),
             ),
         ];
+        let salesforce = |key: &str, kid: &str| {
+            json!({"vendor": "salesforce-miaw", "key": key, "key_id": kid,
+                   "options": {"issuer": ORIGIN}, "allowed_origins": [ORIGIN]})
+        };
+        let projects = projects
+            .into_iter()
+            .chain([(KEYPAIR_PROJECT, salesforce(RSA_KEY, "k-old"))]);
         for (project, config) in projects {
             secrets
                 .create_secret()
@@ -103,6 +111,14 @@ impl Flows {
             .send()
             .await
             .expect("rotate the custom-user project");
+        // The key pair rotates too: jwks.json publishes AWSCURRENT's and AWSPREVIOUS's keys.
+        secrets
+            .put_secret_value()
+            .secret_id(format!("{prefix}{KEYPAIR_PROJECT}"))
+            .secret_string(salesforce(RSA_KEY_NEXT, "k-new").to_string())
+            .send()
+            .await
+            .expect("rotate the key-pair project");
         Flows {
             idp,
             _jwks: jwks,
@@ -132,6 +148,34 @@ impl Flows {
         let answer = world.step("token for a JWT vendor", token(JWT_PROJECT), 200, None)?;
         let jwt = answer.body["settings"]["token"].as_str().unwrap_or("");
         world.check("token for a JWT vendor", jwt.starts_with("eyJ"), "a JWT")?;
+        // A vendor that fetches the project's public keys: its token, then the key set.
+        let answer = world.step(
+            "token for a key-pair vendor",
+            token(KEYPAIR_PROJECT),
+            200,
+            None,
+        )?;
+        let identity = answer.body["settings"]["identityToken"]
+            .as_str()
+            .unwrap_or("");
+        world.check(
+            "token for a key-pair vendor",
+            identity.starts_with("eyJ"),
+            "a JWT",
+        )?;
+        let key_set = for_project(fixture("issue-jwt", "jwks"), KEYPAIR_PROJECT);
+        let answer = world.step("the key-pair vendor's key set", key_set, 200, None)?;
+        let kids: Vec<&str> = answer.body["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|key| key["kid"].as_str())
+            .collect();
+        world.check(
+            "the key-pair vendor's key set",
+            kids == ["k-new", "k-old"],
+            "AWSCURRENT's key, then AWSPREVIOUS's",
+        )?;
         let to_hash = token(HASH_PROJECT);
         world.step(
             "token for a hash vendor",
@@ -277,6 +321,14 @@ pub fn secrets() -> Vec<String> {
     .map(str::to_owned)
     .to_vec();
     secrets.extend([webhook_secret(1), webhook_secret(2)]);
+    // The private keys' base64, line by line.
+    secrets.extend(
+        [RSA_KEY, RSA_KEY_NEXT]
+            .iter()
+            .flat_map(|key| key.lines())
+            .filter(|line| !line.starts_with("-----"))
+            .map(str::to_owned),
+    );
     secrets
 }
 

@@ -1,11 +1,13 @@
 //! The embedded default of `chatpass serve`: a demo project per vendor with keys made at
 //! start, a stand-in identity provider (`/dev/login`, `/dev/jwks.json`), and the helpers the
 //! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
-//! (`/dev/user-details`). None of this exists outside the demo.
+//! (`/dev/user-details`, `/dev/keys`: the project's published keys, which the page cannot read
+//! cross-origin itself). None of this exists outside the demo.
 
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
 use crate::routes::Route;
+use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
@@ -14,6 +16,7 @@ use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
 use chatpass_service::pipeline::Cors;
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
+use chatpass_signing::vendors::StarterKey;
 use chatpass_signing::webhook::WebhookSecret;
 use http::{HeaderValue, Method, StatusCode, header};
 use http_body_util::Full;
@@ -32,6 +35,8 @@ pub struct DemoProject {
     pub endpoint: &'static str,
     pub sign_in: &'static str,
     pub sign_out: &'static str,
+    /// The project signs with its own key and publishes the public one (`jwks.json`).
+    pub publishes_keys: bool,
 }
 
 pub struct Demo {
@@ -47,11 +52,13 @@ fn random_text<const N: usize>() -> Result<String, String> {
     random_bytes::<N>().map(|b| URL_SAFE_NO_PAD.encode(b))
 }
 
-/// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`).
+/// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`), each with a
+/// random key, or a key pair made at start for vendors that verify with its public key.
 fn documents(
     page_origins: &[String],
     webhook_secret: &str,
     callback_key: &str,
+    now: u64,
 ) -> Result<Vec<(String, Value)>, String> {
     let mut documents = Vec::new();
     for spec in vendors::specs() {
@@ -63,8 +70,14 @@ fn documents(
                 "callback_keys": [callback_key],
                 "webhook_secrets": [webhook_secret],
             });
-            if spec.starter.key_id {
-                doc["key_id"] = json!("app_demo");
+            match spec.starter.key {
+                StarterKey::FromVendor if spec.starter.key_id => doc["key_id"] = json!("app_demo"),
+                StarterKey::FromVendor => {}
+                StarterKey::RsaKeyPair => {
+                    let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now)?;
+                    doc["key"] = json!(key.pem.as_str());
+                    doc["key_id"] = json!(key.kid);
+                }
             }
             if !mode.options.is_empty() {
                 doc["options"] = serde_json::from_str(mode.options).map_err(|e| e.to_string())?;
@@ -84,12 +97,13 @@ impl Demo {
     pub fn generate(
         issuer: &str,
         page_origins: Vec<String>,
+        now: u64,
     ) -> Result<(Demo, Vec<ProjectConfig>), String> {
         let webhook_secret = format!("whsec_{}", STANDARD.encode(random_bytes::<32>()?));
         let callback_key = random_text::<32>()?;
         let mut configs = Vec::new();
         let mut projects = Vec::new();
-        for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key)? {
+        for (id, doc) in documents(&page_origins, &webhook_secret, &callback_key, now)? {
             let config = ProjectConfig::from_value(&id, doc).map_err(|e| e.to_string())?;
             let spec = vendors::spec(config.vendor.id()).ok_or("a vendor without a spec")?;
             projects.push(DemoProject {
@@ -98,6 +112,7 @@ impl Demo {
                 endpoint: spec.endpoint.path(),
                 sign_in: spec.page.sign_in,
                 sign_out: spec.page.sign_out,
+                publishes_keys: config.vendor.public_jwk().is_some(),
             });
             configs.push(config);
         }
@@ -170,6 +185,7 @@ impl Demo {
             (&Method::POST, "/dev/user-details") => {
                 self.user_details(gateway, &body, &parts.headers).await
             }
+            (&Method::POST, "/dev/keys") => self.keys(gateway, &body).await,
             _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"})),
         };
         let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
@@ -257,6 +273,38 @@ impl Demo {
         (
             StatusCode::OK,
             json!({ "user_id": user_id, "projects_logged_out": ended }),
+        )
+    }
+
+    /// `{"project"}` → what the vendor's server gets from the project's `jwks.json`.
+    async fn keys(&self, gateway: &Gateway, body: &Value) -> (StatusCode, Value) {
+        let Some(project) = body["project"].as_str() else {
+            return (
+                StatusCode::BAD_REQUEST,
+                json!({"code": "bad_request", "detail": "project is required"}),
+            );
+        };
+        let request = http::Request::get(format!("/v1/projects/{project}/jwks.json"))
+            .body(())
+            .expect("a valid request");
+        let response = gateway
+            .call(
+                Route::Jwks,
+                project,
+                request.into_parts().0,
+                Bytes::new(),
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+            )
+            .await;
+        let status = response.status();
+        let answer = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .ok()
+            .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
+            .unwrap_or(Value::Null);
+        (
+            StatusCode::OK,
+            json!({ "status": status.as_u16(), "body": answer }),
         )
     }
 

@@ -33,7 +33,7 @@ pub struct Gateway {
 impl Gateway {
     fn state(&self, route: Route) -> &State {
         match route.stages() {
-            Stages::Current => &self.signing,
+            Stages::Current | Stages::Previous => &self.signing,
             Stages::CurrentAndPrevious => &self.verifying,
         }
     }

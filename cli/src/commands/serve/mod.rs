@@ -1,4 +1,4 @@
-//! `chatpass serve`: all four function handlers on one local HTTP server, with the request
+//! `chatpass serve`: all the functions' routes on one local HTTP server, with the request
 //! context API Gateway would give them. With no flags, the embedded demo; with flags, real
 //! project files, JWKS, Secrets Manager and DynamoDB.
 
@@ -14,6 +14,7 @@ use chatpass_service::source::{
     SecretsManagerSource, Stages,
 };
 use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use chatpass_service::vendor_api::{HttpVendorApi, MemoryVendorApi, OVERRIDE_VAR, VendorApi};
 use chatpass_service::{State, aws};
 use demo::Demo;
 use gateway::Gateway;
@@ -108,6 +109,8 @@ async fn serve(args: Args) -> Result<(), String> {
     // AWSCURRENT alone (one GetSecretValue per project per TTL), as the deployed issue-jwt and
     // hash-user do; user-details and logout also accept AWSPREVIOUS's keys, so theirs reads both.
     let mut signing_source: Option<Arc<dyn ConfigSource>> = None;
+    // The previous versions, whose public keys `jwks.json` still publishes (Secrets Manager only).
+    let mut previous_source: Option<Arc<dyn ConfigSource>> = None;
     let source: Arc<dyn ConfigSource> = match (args.secrets.as_deref(), &args.projects) {
         (Some("aws"), _) => {
             let prefix =
@@ -117,6 +120,11 @@ async fn serve(args: Args) -> Result<(), String> {
                 client.clone(),
                 prefix.clone(),
                 Stages::Current,
+            )));
+            previous_source = Some(Arc::new(SecretsManagerSource::new(
+                client.clone(),
+                prefix.clone(),
+                Stages::Previous,
             )));
             Arc::new(SecretsManagerSource::new(
                 client,
@@ -149,7 +157,8 @@ async fn serve(args: Args) -> Result<(), String> {
                 format!("http://{page_addr}"),
                 format!("http://localhost:{}", page_addr.port()),
             ];
-            let (made, configs) = Demo::generate(&format!("http://{api_addr}/dev"), origins)?;
+            let (made, configs) =
+                Demo::generate(&format!("http://{api_addr}/dev"), origins, clock.now())?;
             demo = Some(Arc::new(made));
             Arc::new(MemorySource::new(configs))
         }
@@ -176,14 +185,25 @@ async fn serve(args: Args) -> Result<(), String> {
         Some(signing) => Arc::new(ConfigCache::new(signing, clock.clone(), settings)),
         None => configs.clone(),
     };
-    let mut verifying = State::new(configs, sessions, clock);
+    // Vendors that mint tokens (HubSpot) are asked over HTTPS; the demo, whose keys no vendor
+    // knows, asks an in-memory stand-in of their API unless a test points calls at its own.
+    let vendor_api: Arc<dyn VendorApi> = match (&demo, std::env::var(OVERRIDE_VAR)) {
+        (Some(_), Err(_)) => Arc::new(MemoryVendorApi::new()),
+        _ => Arc::new(HttpVendorApi::from_env()?),
+    };
+    let mut verifying = State::new(configs, sessions, clock.clone()).with_vendor_api(vendor_api);
     if let Some(verifier) = verifier {
         verifying = verifying.with_verifier(verifier);
     }
-    let gateway = Gateway {
-        signing: verifying.clone().with_configs(signing_configs),
-        verifying,
-    };
+    let mut signing = verifying.clone().with_configs(signing_configs);
+    if let Some(previous) = previous_source {
+        signing = signing.with_previous_versions(Arc::new(ConfigCache::new(
+            previous,
+            clock.clone(),
+            settings.for_previous_versions(),
+        )));
+    }
+    let gateway = Gateway { signing, verifying };
     let app = Arc::new(App {
         gateway,
         demo: demo.clone(),

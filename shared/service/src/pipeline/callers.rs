@@ -120,6 +120,24 @@ impl Caller for VendorServer {
     }
 }
 
+/// Anyone at all: the route gives out public data only (a project's public keys), and faces
+/// the vendor's servers rather than browsers, so it does no CORS.
+pub struct Anyone;
+
+impl Caller for Anyone {
+    type Who = ();
+    const BROWSER: bool = false;
+
+    async fn identify(
+        &self,
+        _: &State,
+        _: &Request,
+        _: &ProjectConfig,
+    ) -> Result<(), ServiceError> {
+        Ok(())
+    }
+}
+
 /// A delivery signed by the brand's backend or its identity provider; the route checks the
 /// signature itself, since only the body says which kind it is.
 pub struct SignedDelivery;

@@ -7,7 +7,7 @@ mod callers;
 mod cors;
 mod log;
 
-pub use callers::{Caller, Identity, SignedDelivery, SignedIn, VendorServer};
+pub use callers::{Anyone, Caller, Identity, SignedDelivery, SignedIn, VendorServer};
 pub use cors::Cors;
 pub use log::RequestLog;
 

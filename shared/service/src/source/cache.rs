@@ -35,6 +35,15 @@ impl Default for CacheSettings {
 }
 
 impl CacheSettings {
+    /// The settings of a cache of previous versions (AWSPREVIOUS): most projects have none,
+    /// which is their normal state, so "none" is kept as long as a version is.
+    pub fn for_previous_versions(self) -> Self {
+        CacheSettings {
+            negative_ttl: self.ttl,
+            ..self
+        }
+    }
+
     /// Defaults, overridden by `CHATPASS_CONFIG_TTL_SECONDS`, `CHATPASS_CONFIG_NEGATIVE_TTL_SECONDS`,
     /// `CHATPASS_CONFIG_STALE_SECONDS` and `CHATPASS_CONFIG_MAX_ENTRIES` when set to numbers.
     pub fn from_env() -> Self {

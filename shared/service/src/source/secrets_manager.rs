@@ -18,6 +18,9 @@ pub enum Stages {
     Current,
     /// Verifying callers also accepts AWSPREVIOUS's keys: two calls per fetch.
     CurrentAndPrevious,
+    /// AWSPREVIOUS alone, for the public keys `jwks.json` still publishes after a rotation
+    /// (not found when there is no previous version): one call per fetch.
+    Previous,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +92,13 @@ impl ConfigSource for SecretsManagerSource {
         id: &'a ProjectId,
     ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
         Box::pin(async move {
+            if self.stages == Stages::Previous {
+                let previous = self
+                    .fetch(id, "AWSPREVIOUS")
+                    .await?
+                    .ok_or(SourceError::NotFound)?;
+                return Ok(Arc::new(ProjectConfig::parse(id.as_str(), &previous)?));
+            }
             let current = self
                 .fetch(id, "AWSCURRENT")
                 .await?

@@ -19,6 +19,10 @@ pub const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
 pub const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
 /// The jsm-chat key of the vendor vectors.
 pub const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
+/// A made-up 2,048-bit RSA key (PKCS#8 PEM), as a Salesforce project holds it.
+pub const RSA_KEY: &str = include_str!("../../../signing/tests/keys/rsa-2048.pem");
+/// Another one, for a key rotation.
+pub const RSA_KEY_NEXT: &str = include_str!("../../../signing/tests/keys/rsa-2048-next.pem");
 /// The user of the event fixtures.
 pub const USER_ID: &str = "u-1001";
 /// A session reference as chatpass issues them (32 lowercase hex digits).

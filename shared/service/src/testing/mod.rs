@@ -1,14 +1,16 @@
 //! The test kit (feature `test-support`) for everything that needs no AWS: handler states over
 //! the in-memory ports, the shared fixture constants, API Gateway v2 events to drive handlers
-//! with, and a stand-in JWKS endpoint. The functions' tests and the workspace tests use it.
+//! with, a stand-in JWKS endpoint and a stand-in vendor API. The functions' tests and the workspace tests use it.
 
 mod fixtures;
 mod jwks_server;
 mod stand_ins;
+mod vendor_api_server;
 
 pub use fixtures::*;
 pub use jwks_server::JwksServer;
 pub use stand_ins::{DownSource, DownStore, LogCapture};
+pub use vendor_api_server::{Received, VendorApiServer};
 
 use crate::clock::ManualClock;
 use crate::identity::{IdentityVerifier, Jwks, StandinIdp};

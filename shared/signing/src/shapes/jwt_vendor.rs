@@ -1,7 +1,8 @@
-//! The shape every JWT vendor shares: claims from the user, an HS256 token in one settings
-//! field, `expires_at` a fixed lifetime after `now`. Each JWT vendor's file fills one in.
+//! The shape every JWT vendor shares: claims from the user, a token (HS256 with the vendor's
+//! secret, or signed with the project's private key) in one settings field, `expires_at` a
+//! fixed lifetime after `now`. Each JWT vendor's file fills one in.
 
-use crate::jwt::Hs256;
+use crate::jwt::Jws;
 use crate::vendors::{Endpoint, JwtRules, Vendor};
 use crate::{SignError, Signed, User};
 use serde_json::{Map, Value};
@@ -14,7 +15,7 @@ pub(crate) struct JwtVendor {
     pub id: &'static str,
     pub settings_field: &'static str,
     pub by_email: bool,
-    pub jwt: Hs256,
+    pub jwt: Jws,
     /// Seconds from `now` to `expires_at`.
     pub lifetime: u64,
     pub claims: ClaimsFn,
@@ -47,6 +48,13 @@ impl Vendor for JwtVendor {
     }
 
     fn jwt_rules(&self) -> Option<JwtRules> {
-        Some(self.rules.clone())
+        Some(JwtRules {
+            algorithm: self.jwt.algorithm(),
+            ..self.rules.clone()
+        })
+    }
+
+    fn public_jwk(&self) -> Option<&Map<String, Value>> {
+        self.jwt.public_jwk()
     }
 }

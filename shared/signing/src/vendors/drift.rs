@@ -21,7 +21,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "userJwt",
         by_email: false,
-        jwt: Hs256::new(&config.key, None),
+        jwt: Hs256::new(&config.key, None).into(),
         lifetime: ttl(config)?,
         claims: Box::new(|user, _iat, exp| {
             Ok(object([
@@ -29,11 +29,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules {
-            kid: None,
-            required_claims: &["sub", "exp"],
-            optional_claims: &[],
-            max_age_from_iat: None,
-        },
+        rules: JwtRules::claims(&["sub", "exp"], &[]),
     }))
 }

@@ -22,7 +22,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "intercom_user_jwt",
         by_email: false,
-        jwt: Hs256::new(&config.key, None),
+        jwt: Hs256::new(&config.key, None).into(),
         lifetime: ttl(config)?,
         claims: Box::new(|user, _iat, exp| {
             Ok(object([
@@ -31,11 +31,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules {
-            kid: None,
-            required_claims: &["user_id", "exp"],
-            optional_claims: &["email"],
-            max_age_from_iat: None,
-        },
+        rules: JwtRules::claims(&["user_id", "exp"], &["email"]),
     }))
 }

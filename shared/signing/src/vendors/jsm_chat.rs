@@ -23,7 +23,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "token",
         by_email: true,
-        jwt: Hs256::new(&config.key, None),
+        jwt: Hs256::new(&config.key, None).into(),
         lifetime: ttl(config)?,
         claims: Box::new(|user, iat, exp| {
             Ok(object([
@@ -33,11 +33,6 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
                 ("exp", Some(exp.into())),
             ]))
         }),
-        rules: JwtRules {
-            kid: None,
-            required_claims: &["email", "iat", "exp"],
-            optional_claims: &["displayName"],
-            max_age_from_iat: None,
-        },
+        rules: JwtRules::claims(&["email", "iat", "exp"], &["displayName"]),
     }))
 }

@@ -2,7 +2,8 @@
 //! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, options,
+    DemoMode, Endpoint, JwtRules, PageCalls, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
+    options,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
@@ -33,6 +34,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     endpoint: Endpoint::Token,
     build,
     starter: Starter {
+        key: StarterKey::FromVendor,
         key_id: false,
         options: r#"{"identify_by": "external_id"}"#,
     },
@@ -59,7 +61,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "jwtToken",
         by_email: identify_by == IdentifyBy::Email,
-        jwt: Hs256::new(&config.key, None),
+        jwt: Hs256::new(&config.key, None).into(),
         lifetime: MAX_AGE,
         claims: Box::new(move |user, iat, _exp| {
             let mut claims = Map::new();
@@ -68,13 +70,8 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
             Ok(claims)
         }),
         rules: JwtRules {
-            kid: None,
-            required_claims: match identify_by {
-                IdentifyBy::ExternalId => &["externalId", "iat"],
-                IdentifyBy::Email => &["email", "iat"],
-            },
-            optional_claims: &[],
             max_age_from_iat: Some(MAX_AGE),
+            ..JwtRules::claims(&[claim, "iat"], &[])
         },
     }))
 }

@@ -8,17 +8,22 @@ mod crisp;
 mod drift;
 mod front;
 mod helpscout;
+mod hubspot;
 mod intercom;
 mod intercom_jwt;
 mod jsm_chat;
+mod jwt;
 mod kustomer;
+mod salesforce_miaw;
 mod sprinklr;
 mod tawkto;
 mod useresponse;
 mod zendesk;
 
 use crate::keys::VendorKey;
+use crate::minted::MintedByVendor;
 use crate::{SignError, Signed, User, VendorConfigError};
+use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -52,11 +57,27 @@ pub enum SessionUse {
 /// What a vendor's JWT must look like, for `explain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwtRules {
+    pub algorithm: Algorithm,
     pub kid: Option<String>,
-    pub required_claims: &'static [&'static str],
-    pub optional_claims: &'static [&'static str],
+    pub required_claims: Vec<String>,
+    pub optional_claims: Vec<String>,
     /// The vendor refuses a token this many seconds after its `iat` (Kustomer).
     pub max_age_from_iat: Option<u64>,
+}
+
+impl JwtRules {
+    /// A token with these claims, without `kid` or maximum age; HS256 until the vendor's
+    /// signer says otherwise (`JwtVendor` sets its own algorithm).
+    pub fn claims(required: &[&str], optional: &[&str]) -> Self {
+        let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+        JwtRules {
+            algorithm: Algorithm::HS256,
+            kid: None,
+            required_claims: owned(required),
+            optional_claims: owned(optional),
+            max_age_from_iat: None,
+        }
+    }
 }
 
 /// One vendor's scheme, prepared from a project's config.
@@ -79,6 +100,16 @@ pub trait Vendor: Send + Sync {
     /// vendors that call back (a project's `user_details_fields` overrides it).
     fn callback_fields(&self) -> &'static [(&'static str, &'static str)] {
         &[]
+    }
+    /// The public JWK that verifies what this profile signs, for vendors that check the
+    /// project's public key (published at `jwks.json`); never a private part.
+    fn public_jwk(&self) -> Option<&Map<String, Value>> {
+        None
+    }
+    /// For vendors whose own server mints the token (HubSpot): the call to make and how to
+    /// read its answer. [`Vendor::sign`] then refuses with [`SignError::MintedByVendor`].
+    fn minted(&self) -> Option<&dyn MintedByVendor> {
+        None
     }
 }
 
@@ -131,17 +162,28 @@ impl VendorSpec {
     }
 }
 
-/// A new project's config beyond `vendor` and `key`.
+/// A new project's config beyond `vendor`.
 pub struct Starter {
+    pub key: StarterKey,
     /// The vendor issues a key id with its key (`key_id`).
     pub key_id: bool,
     /// The `options` to start from, as JSON (`""` for none).
     pub options: &'static str,
 }
 
+/// Where a new project's `key` comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StarterKey {
+    /// The vendor issues it (a secret, a private-app token): a placeholder to replace.
+    FromVendor,
+    /// chatpass makes an RSA key pair; the vendor fetches the public key (`jwks.json`).
+    RsaKeyPair,
+}
+
 impl Starter {
     /// A key and nothing more.
     pub const KEY_ONLY: Starter = Starter {
+        key: StarterKey::FromVendor,
         key_id: false,
         options: "",
     };
@@ -183,6 +225,9 @@ const REGISTRY: &[&VendorSpec] = &[
     &chatwoot::SPEC,
     &tawkto::SPEC,
     &drift::SPEC,
+    &salesforce_miaw::SPEC,
+    &hubspot::SPEC,
+    &jwt::SPEC,
 ];
 
 /// Every vendor's spec.

@@ -3,8 +3,8 @@
 //! strings, so a `_` inside a user-editable slot is refused (or dropped) as ambiguous.
 
 use super::{
-    DemoMode, Endpoint, PageCalls, SessionUse, Starter, Vendor, VendorConfig, VendorSpec, object,
-    options, text, ttl,
+    DemoMode, Endpoint, PageCalls, SessionUse, Starter, StarterKey, Vendor, VendorConfig,
+    VendorSpec, object, options, text, ttl,
 };
 use crate::keys::VendorKey;
 use crate::mac::hmac_sha256_hex;
@@ -64,6 +64,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     endpoint: Endpoint::UserHash,
     build,
     starter: Starter {
+        key: StarterKey::FromVendor,
         key_id: false,
         options: r#"{"mode": "user", "hash_creation_time": true}"#,
     },

@@ -2,8 +2,8 @@
 //! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec,
-    object, options, text, ttl,
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, StarterKey, Vendor, VendorConfig,
+    VendorSpec, object, options, text, ttl,
 };
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
@@ -17,6 +17,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     endpoint: Endpoint::Token,
     build,
     starter: Starter {
+        key: StarterKey::FromVendor,
         key_id: true,
         options: "",
     },
@@ -38,7 +39,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         id: SPEC.id,
         settings_field: "jwt",
         by_email: false,
-        jwt: Hs256::new(&config.key, Some(kid)),
+        jwt: Hs256::new(&config.key, Some(kid)).into(),
         lifetime: ttl(config)?,
         claims: Box::new(|user, _iat, exp| {
             if user.id.chars().count() > MAX_EXTERNAL_ID {
@@ -62,9 +63,10 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         }),
         rules: JwtRules {
             kid: Some(kid.to_owned()),
-            required_claims: &["scope", "external_id", "exp"],
-            optional_claims: &["name", "email", "email_verified"],
-            max_age_from_iat: None,
+            ..JwtRules::claims(
+                &["scope", "external_id", "exp"],
+                &["name", "email", "email_verified"],
+            )
         },
     }))
 }

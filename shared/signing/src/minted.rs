@@ -1,0 +1,50 @@
+//! Vendors whose own server mints the widget's token when the brand's server asks (HubSpot):
+//! the call to make for a user and how to read the answer. No I/O here: the service makes the
+//! call, bounded and cached, behind its own port.
+
+use crate::keys::VendorKey;
+use crate::{SignError, Signed, User};
+
+/// One call to the vendor's API: `POST url` with `Authorization: Bearer <bearer>` and a JSON body.
+pub struct VendorCall<'a> {
+    pub url: &'static str,
+    pub bearer: &'a VendorKey,
+    pub body: String,
+}
+
+/// Why the vendor's answer holds no token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallError {
+    /// The vendor refused the project's credential (401): fix the project's `key`.
+    #[error("{vendor} refused the project's key")]
+    KeyRefused { vendor: &'static str },
+    /// The vendor's account lacks the feature (403): its plan, not a retry, fixes it.
+    #[error("{vendor} refused: the account's plan does not include {feature}")]
+    FeatureUnavailable {
+        vendor: &'static str,
+        feature: &'static str,
+    },
+    /// Anything else (a 5xx, a 429, an answer without a token): worth a retry later. The
+    /// cause is for the log only.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A vendor that mints its own tokens.
+pub trait MintedByVendor: Send + Sync {
+    /// The call that asks for `user`'s token; a user the vendor cannot identify is refused
+    /// naming the missing field.
+    fn call(&self, user: &User) -> Result<VendorCall<'_>, SignError>;
+    /// The widget's settings from the vendor's answer (`status`, `body`) to a call made at `now`.
+    fn settings(
+        &self,
+        user: &User,
+        status: u16,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Signed, CallError>;
+    /// How long after minting a token may be handed out again (well below its lifetime, so
+    /// every answer still has most of its life left).
+    fn reuse_for(&self) -> u64;
+}

@@ -1,0 +1,298 @@
+//! chatpass's tokens checked by an implementation that is not chatpass's: PyJWT
+//! (`scripts/verify_tokens.py`). Salesforce tokens are verified against the key set fetched
+//! from chatpass's own `jwks.json` route, with the configs in Secrets Manager on moto, across
+//! two key rotations: the previous key stays published (and keeps verifying tokens minted
+//! before the rotation) until a second rotation drops it. Generic JWT widgets' tokens are
+//! verified with the shared secret (HS256) and the published key (ES256). `chatpass keygen`'s
+//! certificate for hand-uploaded keysets is read by Python's cryptography.
+
+use chatpass::signing_keys::new_rsa_signing_key;
+use chatpass_service::State;
+use chatpass_service::clock::ManualClock;
+use chatpass_service::source::{
+    CacheSettings, ConfigCache, ConfigSource, SecretsManagerSource, Stages,
+};
+use chatpass_service::testing::{ORIGIN, RSA_KEY, RSA_KEY_NEXT};
+use chatpass_tests::moto::{Moto, python_program};
+use chatpass_tests::support::{
+    SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, moto_state,
+    put_project, request, with_authorizer_claims,
+};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const ISSUER: &str = "https://www.acme.example";
+const EC_KEY: &str = include_str!("../../shared/signing/tests/keys/ec-p256.pem");
+const WIDGET_SECRET: &str = "a-widget-secret-for-independent-checks";
+
+fn salesforce(key: &str, kid: &str) -> Value {
+    json!({"vendor": "salesforce-miaw", "key": key, "key_id": kid,
+           "options": {"issuer": ISSUER}, "token_ttl_seconds": 3600, "allowed_origins": [ORIGIN]})
+}
+
+fn alice() -> Value {
+    json!({"id": "u-1001", "email": "alice@example.com", "email_verified": true, "name": "Alice Smith"})
+}
+
+/// The token the token route gives Alice in `project`.
+async fn token(state: &State, project: &str, field: &str) -> String {
+    let now = state.clock.now();
+    let event = with_authorizer_claims(
+        for_project(fixture("issue-jwt", "token"), project),
+        Some(claims_for(&alice(), now)),
+    );
+    let response = issue_jwt::handler(state, request(&event)).await;
+    let body = json_body(&response);
+    assert_eq!(response.status(), 200, "{body}");
+    body["settings"][field].as_str().unwrap().to_owned()
+}
+
+/// The key set `GET jwks.json` publishes for `project`.
+async fn keyset(state: &State, project: &str) -> Value {
+    let event = for_project(fixture("issue-jwt", "jwks"), project);
+    let response = issue_jwt::handler(state, request(&event)).await;
+    assert_eq!(response.status(), 200, "{}", json_body(&response));
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=300",
+        "cacheable"
+    );
+    json_body(&response)
+}
+
+fn kids(keyset: &Value) -> Vec<&str> {
+    keyset["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect()
+}
+
+/// Runs PyJWT over `cases`; panics unless every case comes out as it expects.
+fn pyjwt(cases: Vec<Value>) -> String {
+    let mut child = Command::new(python_program())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/verify_tokens.py"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let input = json!({ "cases": cases }).to_string();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "PyJWT disagrees:\n{out}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+fn case(name: &str, token: &str, keyset: &Value, algorithm: &str, expect: &str) -> Value {
+    json!({"name": name, "token": token, "jwks": keyset, "algorithms": [algorithm],
+           "issuer": ISSUER, "expect": expect})
+}
+
+async fn rotate(moto: &Moto, project: &str, config: &Value) {
+    aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await)
+        .put_secret_value()
+        .secret_id(format!("{SECRET_PREFIX}{project}"))
+        .secret_string(config.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_rotations() {
+    let moto = Moto::start();
+    create_table(&moto, "independent").await;
+    put_project(&moto, "acme-sf", &salesforce(RSA_KEY, "k1")).await;
+    // Real time, so PyJWT's own clock accepts the tokens; minus an hour for the rotations.
+    let real_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let clock = Arc::new(ManualClock::at(real_now - 1200));
+    let settings = CacheSettings::default();
+    let previous = SecretsManagerSource::new(
+        aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await),
+        SECRET_PREFIX,
+        Stages::Previous,
+    );
+    let previous: Arc<dyn ConfigSource> = Arc::new(ConfigCache::new(
+        Arc::new(previous),
+        clock.clone(),
+        settings,
+    ));
+    let state = moto_state(
+        &moto,
+        "independent",
+        Stages::Current,
+        settings,
+        clock.clone(),
+    )
+    .await
+    .with_previous_versions(previous);
+
+    let first = token(&state, "acme-sf", "identityToken").await;
+    let before = keyset(&state, "acme-sf").await;
+    assert_eq!(kids(&before), ["k1"]);
+    // The cost within one config TTL: AWSCURRENT once (shared by both routes), AWSPREVIOUS
+    // once (none yet: remembered as long), however many tokens and keysets.
+    for _ in 0..20 {
+        token(&state, "acme-sf", "identityToken").await;
+        keyset(&state, "acme-sf").await;
+    }
+    assert_eq!(moto.request_count("GetSecretValue"), 2);
+
+    // Rotation: k2 signs from the next fetch on; k1 is AWSPREVIOUS and still published.
+    rotate(&moto, "acme-sf", &salesforce(RSA_KEY_NEXT, "k2")).await;
+    clock.advance(settings.ttl + 1);
+    let second = token(&state, "acme-sf", "identityToken").await;
+    let during = keyset(&state, "acme-sf").await;
+    assert_eq!(kids(&during), ["k2", "k1"]);
+
+    // A second rotation drops k1: its token no longer finds a key.
+    rotate(&moto, "acme-sf", &salesforce(RSA_KEY, "k3")).await;
+    clock.advance(settings.ttl + 1);
+    let third = token(&state, "acme-sf", "identityToken").await;
+    let after = keyset(&state, "acme-sf").await;
+    assert_eq!(kids(&after), ["k3", "k2"]);
+
+    let out = pyjwt(vec![
+        case("k1's token, keys before", &first, &before, "RS256", "valid"),
+        case(
+            "k1's token during the rotation",
+            &first,
+            &during,
+            "RS256",
+            "valid",
+        ),
+        case(
+            "k2's token during the rotation",
+            &second,
+            &during,
+            "RS256",
+            "valid",
+        ),
+        case(
+            "k2's token, keys before it",
+            &second,
+            &before,
+            "RS256",
+            "invalid",
+        ),
+        case(
+            "k1's token once k1 is dropped",
+            &first,
+            &after,
+            "RS256",
+            "invalid",
+        ),
+        case("k2's token after", &second, &after, "RS256", "valid"),
+        case("k3's token after", &third, &after, "RS256", "valid"),
+        case("k3's token as RS512", &third, &after, "RS512", "invalid"),
+        json!({"name": "another issuer", "token": third, "jwks": after,
+               "algorithms": ["RS256"], "issuer": "https://other.example", "expect": "invalid"}),
+    ]);
+    assert!(out.contains("9 passed, 0 failed"), "{out}");
+}
+
+#[tokio::test]
+async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
+    let moto = Moto::start();
+    create_table(&moto, "independent-jwt").await;
+    let claims = json!({"id": "external_id", "email": "email", "name": "name"});
+    put_project(
+        &moto,
+        "acme-hs",
+        &json!({"vendor": "jwt", "key": WIDGET_SECRET, "options": {"algorithm": "HS256",
+                "claims": claims, "constants": {"aud": "widget-42", "iss": ISSUER}, "settings_key": "token"}, "allowed_origins": [ORIGIN]}),
+    )
+    .await;
+    put_project(
+        &moto,
+        "acme-es",
+        &json!({"vendor": "jwt", "key": EC_KEY, "key_id": "es-1", "options": {"algorithm": "ES256",
+                "claims": claims, "constants": {"aud": "widget-42", "iss": ISSUER}, "settings_key": "jwt"}, "allowed_origins": [ORIGIN]}),
+    )
+    .await;
+    let real_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let clock = Arc::new(ManualClock::at(real_now - 10));
+    let state = moto_state(
+        &moto,
+        "independent-jwt",
+        Stages::Current,
+        CacheSettings::default(),
+        clock,
+    )
+    .await;
+    let hs = token(&state, "acme-hs", "token").await;
+    let es = token(&state, "acme-es", "jwt").await;
+    let es_keys = keyset(&state, "acme-es").await;
+    let with_audience = |mut case: Value| {
+        case["audience"] = json!("widget-42");
+        case
+    };
+    let out = pyjwt(vec![
+        with_audience(
+            json!({"name": "HS256 with the secret", "token": hs, "secret": WIDGET_SECRET,
+                             "algorithms": ["HS256"], "issuer": ISSUER, "expect": "valid"}),
+        ),
+        with_audience(
+            json!({"name": "HS256 with another secret", "token": hs, "secret": "another-secret-entirely-0123",
+                             "algorithms": ["HS256"], "issuer": ISSUER, "expect": "invalid"}),
+        ),
+        with_audience(case(
+            "ES256 with the published key",
+            &es,
+            &es_keys,
+            "ES256",
+            "valid",
+        )),
+        with_audience(case(
+            "ES256 read as RS256",
+            &es,
+            &es_keys,
+            "RS256",
+            "invalid",
+        )),
+    ]);
+    assert!(out.contains("4 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_new_keys_certificate_holds_the_key_is_self_signed_and_valid_ten_days() {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
+    let other = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
+    let mut swapped = key.certificate_jwk.clone();
+    swapped.insert("n".into(), other.public_jwk["n"].clone());
+    let expired = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now - 360 * 86_400).unwrap();
+    let out = pyjwt(vec![
+        json!({"name": "keygen's certificate", "certificate_jwk": key.certificate_jwk, "expect": "valid"}),
+        json!({"name": "another key's numbers", "certificate_jwk": swapped, "expect": "invalid"}),
+        json!({"name": "a certificate with 5 days left", "certificate_jwk": expired.certificate_jwk, "expect": "invalid"}),
+    ]);
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
+}

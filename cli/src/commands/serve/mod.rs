@@ -70,6 +70,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     chatpass_service::logging::init();
+    chatpass_service::identity::refresh_ms_from_env()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let embedded = args.projects.is_none() && args.secrets.is_none();
     let api = bind(args.addr).await?;

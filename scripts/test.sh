@@ -45,18 +45,23 @@ install_python_tools() {
 }
 
 install_node_tools() {
-  [[ -f tests/browser/package.json ]] || return 0
-  local cmd=install
-  [[ -f tests/browser/package-lock.json ]] && cmd=ci
-  step "npm $cmd (tests/browser)"
-  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm "$cmd" --no-audit --no-fund --loglevel=error)
+  local suite cmd
+  for suite in tests/browser tests/interop; do
+    [[ -f $suite/package.json ]] || continue
+    cmd=install
+    [[ -f $suite/package-lock.json ]] && cmd=ci
+    step "npm $cmd ($suite)"
+    (cd "$suite" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm "$cmd" --no-audit --no-fund --loglevel=error)
+  done
 }
 
 # --- checks ------------------------------------------------------------------------------
 
-# Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`, then
-# the deploy path: the SAM template linted, validated and statically checked, and `sam build`
-# making an arm64 bootstrap for each of the four functions.
+# Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`; the
+# interop suite (tests/interop: serve against a real OpenID Provider, relying party library and
+# Standard Webhooks library, about 20 s); then the deploy path: the SAM template linted,
+# validated and statically checked, and `sam build` making an arm64 bootstrap for each of the
+# four functions.
 #
 # `sam build` here runs with CARGO_PROFILE_RELEASE_LTO=false and CODEGEN_UNITS=16: still an
 # opt-level 3, stripped, arm64 release build through the same SAM -> cargo-lambda -> zig path,
@@ -70,6 +75,10 @@ extra_checks() {
   step "browser test: the demo page in headless Chromium against chatpass serve"
   cargo build --quiet -p chatpass
   CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
+
+  step "interop: chatpass serve with oidc-provider (code + PKCE, key rotation, back-channel logout) and the Standard Webhooks library"
+  CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" CHATPASS_PYTHON="$ROOT/.venv/bin/python" \
+    node --test tests/interop/
 
   step "cfn-lint template.yaml"
   cfn-lint template.yaml

@@ -74,7 +74,8 @@ impl State {
     /// `CHATPASS_TABLE` (the state table, required), `CHATPASS_SECRET_PREFIX` (default
     /// `chatpass/projects/`), the cache's `CHATPASS_CONFIG_*`, and optionally `CHATPASS_JWKS`
     /// (an https URL, a JWKS document or a file), `CHATPASS_ISSUER`, `CHATPASS_AUDIENCE` for
-    /// deployments without an API Gateway JWT authorizer. The AWS endpoint follows
+    /// deployments without an API Gateway JWT authorizer, and `CHATPASS_JWKS_REFRESH_SECONDS`
+    /// for fetched keys. The AWS endpoint follows
     /// `AWS_ENDPOINT_URL` when set; vendor API calls go to the vendor unless a test sets
     /// `CHATPASS_VENDOR_API_OVERRIDE` (loopback only). The previous versions of configs are read
     /// (AWSPREVIOUS, through a cache of their own) only by a route that asks for them.
@@ -83,6 +84,7 @@ impl State {
     /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
     /// loading them (issue 8's cold start). Missing or bad settings still fail here, at init.
     pub fn from_env(stages: Stages) -> Result<State, String> {
+        crate::identity::refresh_ms_from_env()?;
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -71,6 +71,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     chatpass_service::logging::init();
+    chatpass_service::identity::refresh_ms_from_env()?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;

@@ -4,6 +4,7 @@
 //! unknown (one fetch in flight, at most one a second), each fetch bounded in time and size.
 
 use super::error::{JwksError, JwksFetchError, VerifyError};
+use super::jwks_refresh::refresh_ms_from_env;
 use super::key_set::KeySet;
 use super::rules::Rules;
 use super::verifier::verify;
@@ -17,12 +18,13 @@ use std::time::Duration;
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// The largest JWKS document read; the body is cut off while it is read.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
-/// How long fetched keys are used before they are fetched again.
+/// How long fetched keys are used before they are fetched again, unless the operator sets
+/// `CHATPASS_JWKS_REFRESH_SECONDS` (see [`super::jwks_refresh`]).
 pub const REFRESH_MS: u64 = 300_000;
 /// A token with an unknown `kid` fetches the keys again unless a fetch completed this recently.
 pub const MIN_REFETCH_MS: u64 = 1_000;
-/// While the provider cannot be reached, its last keys are still used this long past
-/// [`REFRESH_MS`], and a new attempt is made at most every [`RETRY_MS`].
+/// While the provider cannot be reached, its last keys are still used this long past the
+/// refresh interval, and a new attempt is made at most every [`RETRY_MS`].
 pub const STALE_MS: u64 = 3_600_000;
 pub const RETRY_MS: u64 = 5_000;
 /// The most JWKS URLs a [`JwksCache`] keeps (one per identity provider in the configs).
@@ -68,6 +70,7 @@ impl Jwks {
         }
         Ok(Jwks::Fetched(FetchedJwks {
             url: url.to_owned(),
+            refresh_ms: refresh_ms_from_env().unwrap_or(REFRESH_MS),
             clock,
             latest: Mutex::default(),
             gate: tokio::sync::Mutex::new(()),
@@ -124,6 +127,8 @@ impl Jwks {
 /// Keys fetched from a URL, with the time the fetch completed.
 pub struct FetchedJwks {
     url: String,
+    /// How long fetched keys are used before they are fetched again.
+    refresh_ms: u64,
     clock: Arc<dyn Clock>,
     latest: Mutex<Latest>,
     /// Held by the one request fetching; the others wait and use what it fetched.
@@ -142,7 +147,7 @@ impl FetchedJwks {
         self.latest.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Fresh keys, or keys fetched again if they are older than [`REFRESH_MS`]. While the
+    /// Fresh keys, or keys fetched again if they are older than the refresh interval. While the
     /// provider fails, the last keys serve for [`STALE_MS`] more.
     async fn keys(&self) -> Result<Arc<KeySet>, JwksFetchError> {
         if let Some(keys) = self.usable(false) {
@@ -174,8 +179,8 @@ impl FetchedJwks {
         let failed_lately = latest
             .failed_ms
             .is_some_and(|at| now.saturating_sub(at) < RETRY_MS);
-        let stale_ok = (failing || failed_lately) && age < REFRESH_MS + STALE_MS;
-        (age < REFRESH_MS || stale_ok).then(|| keys.clone())
+        let stale_ok = (failing || failed_lately) && age < self.refresh_ms + STALE_MS;
+        (age < self.refresh_ms || stale_ok).then(|| keys.clone())
     }
 
     /// Keys fetched again for a token whose `kid` was not in `seen`: unless another request

@@ -7,6 +7,7 @@ mod cli;
 
 use aws_sdk_secretsmanager::Client;
 use chatpass_service::source::{ConfigSource, SecretsManagerSource, Stages};
+use chatpass_service::testing::RSA_KEY;
 use chatpass_service::{ProjectConfig, ProjectId};
 use chatpass_signing::keys::matches_any;
 use chatpass_signing::webhook::WebhookSecret;
@@ -916,4 +917,57 @@ async fn rotating_the_signing_key_of_a_vendor_issued_key_says_where_it_is_change
         "error: sprinklr signs with a key the vendor issues, not one chatpass generates: make a new one in sprinklr's console, set it as `key` and run `chatpass project put acme FILE`\n"
     );
     assert_eq!(moto.request_count("PutSecretValue"), 0);
+}
+
+#[tokio::test]
+async fn rotating_a_generated_signing_key_keeps_the_old_one_published_until_finish() {
+    let moto = Moto::start();
+    let cli = Project::at(&moto.endpoint);
+    let dir = scratch("project-rotate-key-pair");
+    let salesforce = json!({
+        "vendor": "salesforce-miaw", "key": RSA_KEY, "key_id": "k-old",
+        "options": {"issuer": "https://www.example.com"},
+        "allowed_origins": ["https://www.example.com"],
+    });
+    ok(&cli.put("sf", &file(&dir, "sf.json", &salesforce)));
+    let stored = Stored::of(&moto, "sf").await;
+
+    let run = cli.run(&["rotate", "sf", "signing-key"]);
+    let printed = ok(&run);
+    let current = stored.doc().await;
+    let kid = current["key_id"].as_str().unwrap();
+    assert_ne!(kid, "k-old");
+    assert_ne!(current["key"], RSA_KEY);
+    assert!(
+        printed.contains(&format!("new signing key {kid}")),
+        "{printed}"
+    );
+    // The public JWK with its certificate is printed; the private key never is.
+    let jwk: Value = serde_json::from_str(&printed[printed.find('{').unwrap()..]).unwrap();
+    assert_eq!(
+        (jwk["kid"].as_str(), jwk["kty"].as_str()),
+        (Some(kid), Some("RSA"))
+    );
+    assert!(jwk["x5c"][0].is_string() && jwk.get("d").is_none());
+    assert!(!printed.contains("PRIVATE KEY"));
+    for line in RSA_KEY.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!printed.contains(line));
+    }
+    assert!(!printed.contains(current["key"].as_str().unwrap().lines().nth(1).unwrap()));
+    // AWSPREVIOUS holds the old key, which jwks.json keeps publishing.
+    let (_, previous) = stored.at("AWSPREVIOUS").await.unwrap();
+    assert_eq!(previous["key_id"], "k-old");
+
+    fails(
+        &cli.run(&["rotate", "sf", "signing-key"]),
+        1,
+        "error: a change of the signing key is under way",
+    );
+    let printed = ok(&cli.run(&["rotate", "sf", "signing-key", "--finish"])).to_owned();
+    assert!(
+        printed.contains("no longer publishes the previous key (k-old)"),
+        "{printed}"
+    );
+    assert!(stored.at("AWSPREVIOUS").await.is_none());
+    assert_eq!(stored.doc().await["key_id"], kid);
 }

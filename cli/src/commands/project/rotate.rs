@@ -1,6 +1,9 @@
 //! `chatpass project rotate`: a fresh callback key or webhook secret added beside the old one
 //! in the current version, printed once; `--finish` keeps only the newest. The old value stays
-//! in the document (not just in AWSPREVIOUS) because AWSPREVIOUS moves on any later write.
+//! in the document (not just in AWSPREVIOUS) because AWSPREVIOUS moves on any later write. A
+//! signing key chatpass generates (a key pair) is replaced instead: AWSCURRENT signs with the
+//! new one at once, and jwks.json keeps publishing the old one from AWSPREVIOUS until
+//! `--finish` takes that stage off.
 
 use super::check::{validate, warning_lines};
 use super::mask::fingerprint_of;
@@ -9,7 +12,9 @@ use super::verifier_lists::{FIELDS, loaded, only_in, set, values};
 use super::{current_and_previous, project_id, unable};
 use crate::commands::keygen::{random_key, webhook_secret};
 use crate::commands::{Failure, Report};
+use crate::signing_keys::new_rsa_signing_key;
 use chatpass_service::{ProjectConfig, ProjectId};
+use chatpass_signing::vendors::{self, StarterKey};
 use serde_json::{Map, Value};
 
 /// How many times a rotation re-reads and re-applies itself after another write overtook it.
@@ -100,17 +105,27 @@ async fn rotate_once(secrets: &ProjectSecrets, args: &Args) -> Result<Report, At
             "the stored config does not load ({e}); fix it with `chatpass project put`"
         ))
     })?;
-    let field = match args.what {
-        What::CallbackKey => "callback_keys",
-        What::WebhookSecret => "webhook_secrets",
-        What::SigningKey => return Err(vendor_issued_key(project, config.vendor.id()).into()),
-    };
     let previous_doc = loaded(project, previous.as_ref());
     let Some(document) = loaded(project, Some(&current)) else {
         return Err(Failure::Refused("the stored config is not a JSON object".into()).into());
     };
+    let field = match args.what {
+        What::CallbackKey => "callback_keys",
+        What::WebhookSecret => "webhook_secrets",
+        What::SigningKey => "key",
+    };
 
-    let change = if args.finish {
+    let change = if args.what == What::SigningKey {
+        let previous_id = previous.map(|p| p.id);
+        signing_key(
+            project,
+            &config,
+            &document,
+            previous_doc.as_ref(),
+            previous_id,
+            args.finish,
+        )?
+    } else if args.finish {
         finish(
             project,
             field,
@@ -274,9 +289,95 @@ fn keep_other_previous(
     document
 }
 
-/// The one-line answer for `signing-key`: every vendor chatpass supports today signs with a
-/// key the vendor issues (HMAC), so it is changed at the vendor. A vendor whose key chatpass
-/// generates (an RSA key pair) adds its rotation here.
+/// A new key pair in place of the project's (its old key stays published from AWSPREVIOUS),
+/// or, with `finish`, AWSPREVIOUS taken off the version holding the old key. Only for vendors
+/// whose key chatpass generates; refused while AWSPREVIOUS holds callback keys or webhook
+/// secrets the current version lacks (finish those first: they would go with it).
+fn signing_key(
+    project: &ProjectId,
+    config: &ProjectConfig,
+    current: &Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+    previous_id: Option<String>,
+    finish: bool,
+) -> Result<Change, Failure> {
+    let vendor = config.vendor.id();
+    let generated =
+        vendors::spec(vendor).is_some_and(|spec| spec.starter.key == StarterKey::RsaKeyPair);
+    if !generated {
+        return Err(vendor_issued_key(project, vendor));
+    }
+    let kid_of = |document: &Map<String, Value>| {
+        document
+            .get("key_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let old = kid_of(current);
+    let unfinished = previous.filter(|previous| previous.get("key") != current.get("key"));
+    if let Some(previous) = previous
+        && let Some(field) = FIELDS
+            .into_iter()
+            .find(|f| !only_in(Some(previous), current, f).is_empty())
+    {
+        return Err(Failure::Refused(format!(
+            "AWSPREVIOUS still holds `{field}` values the current version lacks; finish that rotation first"
+        )));
+    }
+    if finish {
+        let Some(published) = unfinished else {
+            return Ok(Change {
+                document: None,
+                drop_previous_from: None,
+                text: format!(
+                    "{project}: nothing to finish: jwks.json publishes only the current key ({old})\n"
+                ),
+                new_value: None,
+            });
+        };
+        return Ok(Change {
+            document: None,
+            drop_previous_from: previous_id,
+            text: format!(
+                "{project}: jwks.json no longer publishes the previous key ({}); it publishes {old} alone\n",
+                kid_of(published)
+            ),
+            new_value: None,
+        });
+    }
+    if let Some(published) = unfinished {
+        return Err(Failure::Refused(format!(
+            "a change of the signing key is under way (jwks.json still publishes {}); finish it first: chatpass project rotate {project} signing-key --finish",
+            kid_of(published)
+        )));
+    }
+    let algorithm = config
+        .vendor
+        .jwt_rules()
+        .map_or(jsonwebtoken::Algorithm::RS256, |rules| rules.algorithm);
+    let now = crate::clock::now_or_system(None);
+    let key = new_rsa_signing_key(algorithm, now).map_err(Failure::Unable)?;
+    let mut document = current.clone();
+    document.insert("key".into(), Value::from(key.pem.as_str()));
+    document.insert("key_id".into(), Value::from(key.kid.clone()));
+    let certificate = serde_json::to_string_pretty(&key.certificate_jwk)
+        .map_err(|e| Failure::Unable(e.to_string()))?;
+    Ok(Change {
+        document: Some(document),
+        drop_previous_from: None,
+        text: format!(
+            "{project}: new signing key {} in version {VERSION} (AWSCURRENT signs with it once the functions' config cache has it, 300 s); jwks.json keeps publishing the previous key ({old}) until `chatpass project rotate {project} signing-key --finish`.\n",
+            key.kid
+        ),
+        new_value: Some(format!(
+            "A keyset at jwks.json needs nothing more. For a keyset uploaded by hand, upload this public JWK (a self-signed certificate in x5c); the private key is only in the secret:\n{certificate}\n"
+        )),
+    })
+}
+
+/// The one-line answer for `signing-key` for a vendor that issues the key itself (HMAC
+/// secrets, private-app tokens): it is changed at the vendor.
 fn vendor_issued_key(project: &ProjectId, vendor: &str) -> Failure {
     Failure::Refused(format!(
         "{vendor} signs with a key the vendor issues, not one chatpass generates: make a new one in {vendor}'s console, set it as `key` and run `chatpass project put {project} FILE`"

@@ -2,7 +2,7 @@
 CloudFormation by the SAM translator, and the state table's CreateTable request taken from it.
 
 Used by rehearsal_stack.py (the deploy rehearsal and the static checks) and by the scripts that
-make a state table in moto (load-faults.sh, lambda_rss.py, bench/moto_setup.py), so the table's
+make a state table in moto (scripts/moto_provision.py, for the scripts and the bench), so the table's
 key schema, indexes and TTL attribute are written once, in the template.
 """
 

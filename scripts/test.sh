@@ -120,9 +120,9 @@ template_checks() {
 # (openapi.yaml), then a short load-with-faults run (moto killed and restarted under wrk load).
 api_checks() {
   step "schemathesis: chatpass serve against openapi.yaml"
-  scripts/schemathesis.sh
+  .venv/bin/python scripts/schemathesis_run.py
   step "load with faults (short): wrk on serve while moto is killed and restarted"
-  LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 scripts/load-faults.sh
+  LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 .venv/bin/python scripts/load_faults.py
 }
 
 # Security checks (SECURITY.md, "Fuzzing and attack suites"; the JWT and webhook attack suites

@@ -63,20 +63,83 @@ impl State {
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let sdk = aws::SharedSdk::default();
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
+        let design = aws::SdkDesign::from_env()?;
+        let sdk = if design.during_init() {
+            aws::SharedSdk::with_warm_up(bench_warm_up::open_connections(
+                table.clone(),
+                prefix.clone(),
+            ))
+        } else {
+            aws::SharedSdk::default()
+        };
         let source = SecretsManagerSource::lazy(sdk.clone(), prefix, stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), CacheSettings::from_env());
         let state = State::new(
             Arc::new(configs),
-            Arc::new(DynamoSessionStore::lazy(sdk, table)),
+            Arc::new(DynamoSessionStore::lazy(sdk.clone(), table)),
             clock.clone(),
         );
+        bench_warm_up::start(design, sdk)?;
         Ok(match verifier_from_env(clock)? {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
         })
+    }
+}
+
+/// TEMPORARY (issue 15): the SDK made ready during init, for the bench's trial of the designs
+/// (`CHATPASS_BENCH_SDK_DESIGN`); removed once the figures have chosen one.
+mod bench_warm_up {
+    use crate::aws::{SdkDesign, SharedSdk, WarmUp};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use std::sync::Arc;
+
+    /// A key no item has and a secret name no project can have (`.` is not in a project id):
+    /// the calls only open the connections and resolve the credentials.
+    const ITEM: &str = "warm-up#";
+    const SECRET: &str = ".warm-up";
+
+    /// One call to each endpoint (DynamoDB, Secrets Manager) at once; their answers are
+    /// ignored.
+    pub fn open_connections(table: String, prefix: String) -> WarmUp {
+        Arc::new(move |config| {
+            let (table, secret) = (table.clone(), format!("{prefix}{SECRET}"));
+            Box::pin(async move {
+                let dynamo = aws_sdk_dynamodb::Client::new(&config);
+                let secrets = aws_sdk_secretsmanager::Client::new(&config);
+                let item = dynamo
+                    .get_item()
+                    .table_name(table)
+                    .key("pk", AttributeValue::S(ITEM.into()))
+                    .send();
+                let secret = secrets.get_secret_value().secret_id(secret).send();
+                let (item, secret) = tokio::join!(item, secret);
+                tracing::debug!(
+                    item_answered = item.is_ok(),
+                    secret_answered = secret.is_ok(),
+                    "AWS connections opened during init"
+                );
+            })
+        })
+    }
+
+    /// Loads the SDK now (awaited) or in a task, as `design` says.
+    pub fn start(design: SdkDesign, sdk: SharedSdk) -> Result<(), String> {
+        if !design.during_init() {
+            return Ok(());
+        }
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| format!("{}: needs a Tokio runtime", SdkDesign::VAR))?;
+        if design == SdkDesign::Init {
+            tokio::task::block_in_place(|| runtime.block_on(sdk.get()));
+        } else {
+            runtime.spawn(async move {
+                sdk.get().await;
+            });
+        }
+        Ok(())
     }
 }
 

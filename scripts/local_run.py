@@ -85,36 +85,41 @@ class Children:
         return child
 
 
-def wait_for_port(port, child=None, seconds=20):
-    """Until something accepts on 127.0.0.1:port; fails with the child's log if it exits."""
+def _wait(answers, what, child, seconds):
+    """Until `answers()` is true; fails with the child's log if it exits first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if answers():
+            return
+        if child is not None and not child.alive():
+            sys.exit(f"{child.name} exited before {what}:\n{child.tail()}")
+        time.sleep(0.05)
+    sys.exit(f"no {what} after {seconds} s"
+             + (f"; {child.name}'s log:\n{child.tail()}" if child else ""))
+
+
+def wait_for_port(port, child=None, seconds=20):
+    """Until something accepts on 127.0.0.1:port."""
+    def accepts():
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            return True
         except OSError:
-            if child is not None and not child.alive():
-                sys.exit(f"{child.name} exited before listening on {port}:\n{child.tail()}")
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on 127.0.0.1:{port} after {seconds} s"
-             + (f"; {child.name}'s log:\n{child.tail()}" if child else ""))
+            return False
+    _wait(accepts, f"listening on 127.0.0.1:{port}", child, seconds)
 
 
 def wait_for_url(url, child=None, seconds=20, context=None):
     """Until an HTTP(S) GET of `url` gets any answer (an error status counts)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def answers():
         try:
             urllib.request.urlopen(url, timeout=1, context=context).close()
-            return
         except urllib.error.HTTPError:
-            return
+            pass
         except OSError:
-            if child is not None and not child.alive():
-                sys.exit(f"{child.name} exited before answering {url}:\n{child.tail()}")
-            time.sleep(0.05)
-    sys.exit(f"nothing answers {url} after {seconds} s"
-             + (f"; {child.name}'s log:\n{child.tail()}" if child else ""))
+            return False
+        return True
+    _wait(answers, f"answer from {url}", child, seconds)
 
 
 def cargo_build_dev(*packages):

@@ -18,7 +18,8 @@
 //! PLAN.json lists the binaries: `[{"name", "bin", "event", "webhook_secret"?, "env"?}, ...]`;
 //! they are started in turn, RUNS times each after one unmeasured start. Prints one line of
 //! JSON per binary: its name, the setting, the init and first-response times in ms (min,
-//! median, p90, p99, max, mean), the time spent throttled, the statuses, any failures, and
+//! median, p90, p99, max, mean), the CPU time used by then, the time spent throttled, the
+//! statuses, any failures, and
 //! `warm` (with the mean duration Lambda would bill, each rounded up to the ms).
 
 mod cpu_share;
@@ -204,6 +205,8 @@ fn report(entry: &Entry, runs: usize, setting: &Setting, period_us: u64, warm: u
         "init_ms": summary(&of(|f| f.init_ms)),
         "first_response_ms": summary(&of(|f| f.first_response_ms)),
         "throttled_ms": summary(&of(|f| f.throttled_ms)),
+        "init_cpu_ms": summary(&of(|f| f.init_cpu_ms)),
+        "first_response_cpu_ms": summary(&of(|f| f.first_response_cpu_ms)),
         "statuses": statuses,
         "failures": entry.failures,
         "warm": warm,

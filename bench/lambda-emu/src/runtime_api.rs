@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Child;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,6 +20,9 @@ const PREFIX: &str = "/2018-06-01/runtime";
 pub struct Progress {
     /// The bootstrap's first `GET .../next`: the end of its init.
     pub first_next_at: Option<Instant>,
+    /// The CPU time the process had used by then, and by its first response, in ns.
+    pub cpu_at_first_next_ns: Option<u64>,
+    pub cpu_at_first_response_ns: Option<u64>,
     pub delivered_at: Vec<Instant>,
     pub responded_at: Vec<Instant>,
     /// The `statusCode` of each response (0 when it has none).
@@ -31,6 +34,8 @@ pub struct Invocations {
     name: String,
     events: Vec<Vec<u8>>,
     per_invocation_share: Option<Switch>,
+    /// The bootstrap's pid, once spawned.
+    pid: AtomicU32,
     progress: Mutex<Progress>,
     changed: Condvar,
     stop: AtomicBool,
@@ -54,6 +59,7 @@ impl Invocations {
             name: name.to_owned(),
             events,
             per_invocation_share,
+            pid: AtomicU32::new(0),
             progress: Mutex::new(Progress::default()),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -77,6 +83,11 @@ impl Invocations {
             }
         });
         Ok(Server { addr, acceptor })
+    }
+
+    /// Whose CPU time to note at the end of init and at the first response.
+    pub fn set_pid(&self, pid: u32) {
+        self.pid.store(pid, Ordering::SeqCst);
     }
 
     /// Waits until every event has its response, a failure, the child's exit or `timeout`.
@@ -153,7 +164,10 @@ impl Invocations {
     /// The next event, with the CPU share switched on; `None` once all were delivered.
     fn next(&self, arrived: Instant) -> Option<Answer> {
         let mut progress = self.progress.lock().unwrap();
-        progress.first_next_at.get_or_insert(arrived);
+        if progress.first_next_at.is_none() {
+            progress.first_next_at = Some(arrived);
+            progress.cpu_at_first_next_ns = cpu_ns(self.pid.load(Ordering::SeqCst));
+        }
         let index = progress.delivered_at.len();
         if index >= self.events.len() {
             // The next event never comes, as for a Lambda nobody invokes again.
@@ -217,6 +231,9 @@ impl Invocations {
             let failure = format!("invocation error: {}", String::from_utf8_lossy(body));
             self.fail(&mut progress, failure);
         } else if progress.responded_at.len() < progress.delivered_at.len() {
+            if progress.responded_at.is_empty() {
+                progress.cpu_at_first_response_ns = cpu_ns(self.pid.load(Ordering::SeqCst));
+            }
             progress.responded_at.push(arrived);
             let status = serde_json::from_slice::<Value>(body)
                 .ok()
@@ -232,6 +249,18 @@ impl Invocations {
 }
 
 type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// The CPU time a process's threads have used so far (the first field of each thread's
+/// `schedstat`, in ns): precise where `stat`'s clock ticks are 10 ms.
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
 
 fn accepted() -> Answer {
     (

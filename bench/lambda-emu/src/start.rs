@@ -35,6 +35,9 @@ pub struct Figures {
     pub peak_rss_kib: Option<u64>,
     /// The time the process spent throttled by the share.
     pub throttled_ms: f64,
+    /// The CPU time the process used by the end of init, and by its first response.
+    pub init_cpu_ms: f64,
+    pub first_response_cpu_ms: f64,
 }
 
 pub fn once(binary: &Binary, events: Vec<Vec<u8>>, setting: &Setting) -> Result<Figures, String> {
@@ -84,6 +87,7 @@ pub fn once(binary: &Binary, events: Vec<Vec<u8>>, setting: &Setting) -> Result<
             Err(format!("{} never reached its exec", binary.bin))
         }
         (Ok(mut child), Some(started)) => {
+            invocations.set_pid(child.id());
             let progress = invocations.wait(&mut child, started, timeout);
             let peak_rss_kib = peak_rss_kib(child.id());
             let _ = child.kill();
@@ -107,6 +111,12 @@ pub fn once(binary: &Binary, events: Vec<Vec<u8>>, setting: &Setting) -> Result<
                             .map_or(0, |s| s.throttled_ns().saturating_sub(throttled_before))
                             as f64
                             / 1e6,
+                        init_cpu_ms: progress
+                            .cpu_at_first_next_ns
+                            .map_or(f64::NAN, |n| n as f64 / 1e6),
+                        first_response_cpu_ms: progress
+                            .cpu_at_first_response_ns
+                            .map_or(f64::NAN, |n| n as f64 / 1e6),
                     })
                 }
             }

@@ -18,15 +18,17 @@ def plan_entry(name, bootstrap, event, env=None):
 
 
 def bootstraps(out, main_binaries, bench_binaries):
-    """Each function's binary copied as the `bootstrap` a provided.al2023 Lambda runs (x86_64
-    here; the deployed ones are arm64), and the hello-world Lambda beside them."""
+    """Each function's binary as the `bootstrap` a provided.al2023 Lambda runs (x86_64 here;
+    the deployed ones are arm64), a link to the build, and the hello-world Lambda beside them."""
     paths = {}
     for name in ["hello", *FUNCTIONS]:
         source = (bench_binaries if name == "hello" else main_binaries) / name
+        if not source.exists():
+            raise SystemExit(f"{source} is not built (BUILD=0 reuses the builds)")
         target = out / "lambda" / name / "bootstrap"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source.read_bytes())
-        target.chmod(0o755)
+        target.unlink(missing_ok=True)
+        target.symlink_to(source.resolve())
         paths[name] = target
     return paths
 

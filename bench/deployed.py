@@ -103,6 +103,7 @@ def run(report, settings, bootstraps, events, emulator, children, out):
         wait_for_port(port, proxy)
     env = environment(tls, f"https://127.0.0.1:{ports['secretsmanager']}",
                       f"https://127.0.0.1:{ports['dynamodb']}")
+    tables = Tables(endpoint)
     if not settings.cgroup:
         report.note("NO CPU SHARE (CPU_CGROUP=none): every start at full speed")
     report.note(f"AWS over TLS with keep-alive (bench/tls_front.py before moto): an RSA-2048 "
@@ -111,14 +112,15 @@ def run(report, settings, bootstraps, events, emulator, children, out):
                 f"a {settings.rtt_ms:g} ms round trip per exchange, one more per new connection; "
                 f"CFS period {settings.period_us} us, quota M/1769 of it")
 
-    check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file)
+    check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
+                      tables)
     found = {}
     for memory in settings.memory_sizes:
         for model in settings.models:
             found[(memory, model)] = cold(report, settings, memory, model, bootstraps, events,
-                                          emulator, env, out)
+                                          emulator, env, out, tables)
         found[(memory, "warm")] = warm(report, settings, memory, bootstraps, events, emulator,
-                                       env, out)
+                                       env, out, tables)
     stats = proxy_stats(stats_file)
     for service, port in ports.items():
         s = stats[str(port)]
@@ -133,6 +135,28 @@ def run(report, settings, bootstraps, events, emulator, children, out):
     return ratios_128(found, settings)
 
 
+class Tables:
+    """A fresh state table for each plan entry of an emulator run, deleted after it: moto copies
+    a whole table for every transaction (the logout's), so a table that grew over the run
+    would make each later transaction slower, which DynamoDB's are not."""
+
+    def __init__(self, endpoint):
+        self.endpoint, self.made = endpoint, 0
+
+    def run(self, report, emulator, entries, out, label, env, **options):
+        names = []
+        for entry in entries:
+            self.made += 1
+            names.append(f"{TABLE}-{self.made}")
+            moto_provision.create_table(self.endpoint, names[-1], sessions())
+            entry.setdefault("env", {})["CHATPASS_TABLE"] = names[-1]
+        try:
+            return cold_start.run(report, emulator, entries, out, label, env, **options)
+        finally:
+            for name in names:
+                moto_provision.delete_table(self.endpoint, name)
+
+
 def plan(bootstraps, events, designs):
     entries = [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])]
     for name in FUNCTIONS:
@@ -142,15 +166,16 @@ def plan(bootstraps, events, designs):
     return entries
 
 
-def check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file):
+def check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
+                      tables):
     """Connections each design opens per cold start (issue-jwt, one start after an unmeasured
     one): the warm-up's connection is the one the first request uses, or it is not."""
     for design in settings.designs:
         before = proxy_stats(stats_file)
         entry = cold_start.plan_entry(f"issue-jwt@{design}", bootstraps["issue-jwt"],
                                       events["issue-jwt"], DESIGNS[design])
-        cold_start.run(report, emulator, [entry], out, f"connections-{design}", env, runs=1,
-                       **settings.cpu(settings.memory_sizes[0], settings.models[0]))
+        tables.run(report, emulator, [entry], out, f"connections-{design}", env, runs=1,
+                   **settings.cpu(settings.memory_sizes[0], settings.models[0]))
         after = proxy_stats(stats_file)
         opened = {s: (after[str(p)]["connections"] - before[str(p)]["connections"]) / 2
                   for s, p in ports.items()}
@@ -161,12 +186,11 @@ def check_connections(report, settings, bootstraps, events, emulator, env, out, 
                       " ".join(f"{s}={n:g}" for s, n in opened.items()), "(issue-jwt)")
 
 
-def cold(report, settings, memory, model, bootstraps, events, emulator, env, out):
+def cold(report, settings, memory, model, bootstraps, events, emulator, env, out, tables):
     """Init and first answer of every bootstrap and design at `memory` under `model`."""
     report.section(f"deployed: {memory} MB, {model}, {settings.runs} cold starts each")
-    lines = cold_start.run(
-        report, emulator, plan(bootstraps, events, settings.designs), out, f"{memory}mb-{model}", env,
-        runs=settings.runs, **settings.cpu(memory, model))
+    lines = tables.run(report, emulator, plan(bootstraps, events, settings.designs), out,
+                       f"{memory}mb-{model}", env, runs=settings.runs, **settings.cpu(memory, model))
     prefix = f"deployed.{memory}mb.{model}"
     found = {}
     for name, line in lines.items():
@@ -190,13 +214,13 @@ def cold(report, settings, memory, model, bootstraps, events, emulator, env, out
     return found
 
 
-def warm(report, settings, memory, bootstraps, events, emulator, env, out):
+def warm(report, settings, memory, bootstraps, events, emulator, env, out, tables):
     """Warm durations, peak RSS and the cost line of each bootstrap, as shipped, at `memory`."""
     report.section(f"deployed: {memory} MB, {settings.warm} warm invocations each "
                    f"(the share on while each is handled)")
     entries = plan(bootstraps, events, [SHIPPED])
-    lines = cold_start.run(report, emulator, entries, out, f"{memory}mb-warm", env, runs=0,
-                           warm=settings.warm, **settings.cpu(memory, settings.models[0]))
+    lines = tables.run(report, emulator, entries, out, f"{memory}mb-warm", env, runs=0,
+                       warm=settings.warm, **settings.cpu(memory, settings.models[0]))
     found = {}
     for name, line in lines.items():
         function = name.split("@")[0]

@@ -56,12 +56,19 @@ def clients(endpoint, verify=None):
 
 
 def provision(endpoint, table, projects, sessions=None, verify=None, prefix=SECRET_PREFIX):
-    """The state table, a secret `prefix + id` per project config, and `sessions`:
-    `{(project, reference): user}` as the callback reads them (three hours to live)."""
-    secrets, dynamo = clients(endpoint, verify)
-    template_doc.create_state_table(dynamo, table)
+    """The state table with `sessions` (see `create_table`), and a secret `prefix + id` per
+    project config."""
+    secrets, _ = clients(endpoint, verify)
+    create_table(endpoint, table, sessions, verify)
     for project, config in projects.items():
         secrets.create_secret(Name=f"{prefix}{project}", SecretString=json.dumps(config))
+
+
+def create_table(endpoint, table, sessions=None, verify=None):
+    """The state table as template.yaml declares it, with `sessions`:
+    `{(project, reference): user}` as the callback reads them (three hours to live)."""
+    _, dynamo = clients(endpoint, verify)
+    template_doc.create_state_table(dynamo, table)
     now = int(time.time())
     for (project, reference), user in (sessions or {}).items():
         dynamo.put_item(TableName=table, Item={
@@ -70,6 +77,11 @@ def provision(endpoint, table, projects, sessions=None, verify=None, prefix=SECR
             "created_ms": {"N": str(now * 1000)},
             "expires_at": {"N": str(now + 3 * 3600)},
         })
+
+
+def delete_table(endpoint, table, verify=None):
+    _, dynamo = clients(endpoint, verify)
+    dynamo.delete_table(TableName=table)
 
 
 def sdk_environment(endpoint=None, table=None):

@@ -67,10 +67,7 @@ impl State {
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
         let design = aws::SdkDesign::from_env()?;
         let sdk = if design.during_init() {
-            aws::SharedSdk::with_warm_up(bench_warm_up::open_connections(
-                table.clone(),
-                prefix.clone(),
-            ))
+            aws::SharedSdk::with_warm_up(bench_warm_up::open_connections(prefix.clone()))
         } else {
             aws::SharedSdk::default()
         };
@@ -93,33 +90,25 @@ impl State {
 /// (`CHATPASS_BENCH_SDK_DESIGN`); removed once the figures have chosen one.
 mod bench_warm_up {
     use crate::aws::{SdkDesign, SharedSdk, WarmUp};
-    use aws_sdk_dynamodb::types::AttributeValue;
     use std::sync::Arc;
 
-    /// A key no item has and a secret name no project can have (`.` is not in a project id):
-    /// the calls only open the connections and resolve the credentials.
-    const ITEM: &str = "warm-up#";
+    /// A secret name no project can have (`.` is not in a project id).
     const SECRET: &str = ".warm-up";
 
-    /// One call to each endpoint (DynamoDB, Secrets Manager) at once; their answers are
-    /// ignored.
-    pub fn open_connections(table: String, prefix: String) -> WarmUp {
+    /// One GetSecretValue, its answer (ResourceNotFound) ignored: it resolves the credentials,
+    /// seeds the TLS stack's random generator, loads the TLS roots and opens the Secrets
+    /// Manager connection the first request reads its project with. It is the one call every
+    /// function's role allows (template.yaml); their DynamoDB actions differ (logout-webhook
+    /// may not GetItem), so DynamoDB's connection is opened by the first request.
+    pub fn open_connections(prefix: String) -> WarmUp {
         Arc::new(move |config| {
-            let (table, secret) = (table.clone(), format!("{prefix}{SECRET}"));
+            let secret = format!("{prefix}{SECRET}");
             Box::pin(async move {
-                let dynamo = aws_sdk_dynamodb::Client::new(&config);
                 let secrets = aws_sdk_secretsmanager::Client::new(&config);
-                let item = dynamo
-                    .get_item()
-                    .table_name(table)
-                    .key("pk", AttributeValue::S(ITEM.into()))
-                    .send();
-                let secret = secrets.get_secret_value().secret_id(secret).send();
-                let (item, secret) = tokio::join!(item, secret);
+                let answer = secrets.get_secret_value().secret_id(secret).send().await;
                 tracing::debug!(
-                    item_answered = item.is_ok(),
-                    secret_answered = secret.is_ok(),
-                    "AWS connections opened during init"
+                    answered = answer.is_ok(),
+                    "Secrets Manager connection opened during init"
                 );
             })
         })

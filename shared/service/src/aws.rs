@@ -47,10 +47,8 @@ fn own_clients_loader() -> ConfigLoader {
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
 }
 
-/// The SDK config, loaded by the first request that needs AWS rather than at Lambda init:
-/// loading it (its HTTPS client reads the TLS root certificates) took most of a function's
-/// init, and loading it in the background instead competed with the runtime's own start
-/// (BENCHMARKS.md, issue 8: a later first answer no sooner than loading it on first use).
+/// The SDK config, loaded once: by a Lambda's init (with a warm-up, [`SdkDesign::Init`]) or
+/// by the first call that needs AWS.
 #[derive(Clone, Default)]
 pub struct SharedSdk {
     config: Arc<OnceCell<SdkConfig>>,
@@ -89,17 +87,21 @@ impl SharedSdk {
     }
 }
 
-/// When a Lambda makes its SDK config, credentials, TLS roots and a connection to each
-/// endpoint ready. TEMPORARY (issue 15): a knob for the bench's trial of the designs,
-/// `CHATPASS_BENCH_SDK_DESIGN`; removed once the figures have chosen one.
+/// When a Lambda makes its SDK config, credentials, TLS stack and Secrets Manager connection
+/// ready. Issue 15 chose [`SdkDesign::Init`]: deployed, a function's first AWS call costs tens
+/// of ms of CPU once (most of it aws-lc seeding its random generator), which a 128 MB Lambda's
+/// share of a vCPU stretches to most of a second; done during init, which AWS runs faster,
+/// the first answer comes several times sooner, and it is no later where init is held to the
+/// share too (BENCHMARKS.md, "As deployed"). The other designs stay for the bench's trial
+/// (`CHATPASS_BENCH_SDK_DESIGN`, TEMPORARY) until the run on a quiet machine confirms it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SdkDesign {
     /// By the first request that needs AWS, each SDK client with its own HTTPS client (issue
-    /// 8's choice; the default).
+    /// 8's choice).
     Today,
     /// By the first request that needs AWS, one HTTPS client shared by the SDK clients.
     FirstUse,
-    /// During init, awaited before the runtime asks for the first event.
+    /// During init, awaited before the runtime asks for the first event (the default).
     Init,
     /// During init, in a task the first request waits for if it has not finished.
     Background,
@@ -110,9 +112,9 @@ impl SdkDesign {
 
     pub fn from_env() -> Result<SdkDesign, String> {
         match std::env::var(Self::VAR).as_deref() {
-            Err(_) | Ok("" | "today") => Ok(SdkDesign::Today),
+            Ok("today") => Ok(SdkDesign::Today),
             Ok("first-use") => Ok(SdkDesign::FirstUse),
-            Ok("init") => Ok(SdkDesign::Init),
+            Err(_) | Ok("" | "init") => Ok(SdkDesign::Init),
             Ok("background") => Ok(SdkDesign::Background),
             Ok(other) => Err(format!(
                 "{}: {other:?} is none of today, first-use, init, background",

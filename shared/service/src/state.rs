@@ -56,9 +56,10 @@ impl State {
     /// deployments without an API Gateway JWT authorizer. The AWS endpoint follows
     /// `AWS_ENDPOINT_URL` when set.
     ///
-    /// The AWS SDK config and clients are made by the first request that reads a secret or
-    /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
-    /// loading them (issue 8's cold start). Missing or bad settings still fail here, at init.
+    /// The AWS SDK config, credentials, TLS stack and Secrets Manager connection are made
+    /// ready here, during the Lambda's init, by one call whose answer is ignored (it is
+    /// bounded by the SDK's timeouts, well under Lambda's 10 s init limit); DynamoDB's client
+    /// connects on first use (issue 15, [`aws::SdkDesign`]). Missing or bad settings fail here.
     pub fn from_env(stages: Stages) -> Result<State, String> {
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
@@ -67,7 +68,7 @@ impl State {
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
         let design = aws::SdkDesign::from_env()?;
         let sdk = if design.during_init() {
-            aws::SharedSdk::with_warm_up(bench_warm_up::open_connections(prefix.clone()))
+            aws::SharedSdk::with_warm_up(warm_up::open_connections(prefix.clone()))
         } else {
             aws::SharedSdk::default()
         };
@@ -78,7 +79,7 @@ impl State {
             Arc::new(DynamoSessionStore::lazy(sdk.clone(), table)),
             clock.clone(),
         );
-        bench_warm_up::start(design, sdk)?;
+        warm_up::start(design, sdk)?;
         Ok(match verifier_from_env(clock)? {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
@@ -86,9 +87,8 @@ impl State {
     }
 }
 
-/// TEMPORARY (issue 15): the SDK made ready during init, for the bench's trial of the designs
-/// (`CHATPASS_BENCH_SDK_DESIGN`); removed once the figures have chosen one.
-mod bench_warm_up {
+/// The SDK made ready during init (issue 15), awaited or, for the bench's trial only, in a task.
+mod warm_up {
     use crate::aws::{SdkDesign, SharedSdk, WarmUp};
     use std::sync::Arc;
 

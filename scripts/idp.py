@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""A throwaway identity provider for the scripts that drive `chatpass serve` with --jwks.
+"""The stand-in identity provider of the scripts and the bench (the Rust tests have their own in
+chatpass-service's identity module): a fresh RSA-2048 key, its JWKS in DIR/jwks.json and its
+public key in DIR/idp-public.pem, and one RS256 identity token for a subject. Nothing is kept:
+run it again for a new key. Uses `cryptography` from the test venv (moto brings it).
 
-Makes an RSA key, writes its JWKS to DIR/jwks.json, and prints one RS256 ID token for the
-subject (valid for --lifetime seconds) on stdout. Nothing is kept: run it again for a new key.
-Uses `cryptography` from the test venv (moto brings it).
+  idp.py DIR --issuer ISS --audience AUD [--sub u-1001 --email alice@example.com
+         --name "Alice Smith" --lifetime 3600]       prints the token on stdout
 
-  idp.py DIR --issuer ISS --audience AUD --sub u-1001 --email alice@example.com --name "Alice Smith"
+  import idp; token = idp.make(DIR, issuer, audience, lifetime=...)
 """
 
 import argparse
 import base64
+import hashlib
 import json
 import time
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 
@@ -24,6 +27,36 @@ def b64url(data: bytes) -> str:
 
 def uint(n: int) -> str:
     return b64url(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
+def make(directory, issuer, audience, sub="u-1001", email="alice@example.com",
+         name="Alice Smith", lifetime=3600):
+    """Writes the key's JWKS and public PEM into `directory`; returns the identity token."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key()
+    numbers = public.public_numbers()
+    kid = "standin-" + hashlib.sha256(uint(numbers.n).encode()).hexdigest()[:12]
+    jwks = {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+                      "n": uint(numbers.n), "e": uint(numbers.e)}]}
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "jwks.json").write_text(json.dumps(jwks))
+    (directory / "idp-public.pem").write_bytes(public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    now = int(time.time())
+    given, _, family = name.partition(" ")
+    claims = {
+        "iss": issuer, "aud": audience, "sub": sub,
+        "iat": now - 5, "exp": now + lifetime,
+        "email": email, "email_verified": True, "name": name,
+        "given_name": given, "family_name": family or given,
+    }
+    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
+    signing_input = (b64url(json.dumps(header).encode()) + "."
+                     + b64url(json.dumps(claims).encode())).encode()
+    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return signing_input.decode() + "." + b64url(signature)
 
 
 def main() -> None:
@@ -36,28 +69,8 @@ def main() -> None:
     parser.add_argument("--name", default="Alice Smith")
     parser.add_argument("--lifetime", type=int, default=3600)
     args = parser.parse_args()
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_numbers()
-    kid = "scripts-idp-" + uint(public.n)[:8]
-    jwks = {"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-                      "n": uint(public.n), "e": uint(public.e)}]}
-    args.dir.mkdir(parents=True, exist_ok=True)
-    (args.dir / "jwks.json").write_text(json.dumps(jwks))
-
-    now = int(time.time())
-    given, _, family = args.name.partition(" ")
-    claims = {
-        "iss": args.issuer, "aud": args.audience, "sub": args.sub,
-        "iat": now - 5, "exp": now + args.lifetime,
-        "email": args.email, "email_verified": True, "name": args.name,
-        "given_name": given, "family_name": family or given,
-    }
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
-    signing_input = (b64url(json.dumps(header).encode()) + "."
-                     + b64url(json.dumps(claims).encode())).encode()
-    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-    print(signing_input.decode() + "." + b64url(signature))
+    print(make(args.dir, args.issuer, args.audience, args.sub, args.email, args.name,
+               args.lifetime))
 
 
 if __name__ == "__main__":

@@ -19,37 +19,20 @@ import hashlib
 import hmac
 import json
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
-import boto3
-
-import template_doc
+import moto_provision
+from local_run import Children, free_port, wait_for_port
 
 WEBHOOK_SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 CALLBACK_KEY = "cb-key-0123456789abcdefghijklmnop"
 TABLE = "chatpass-rss"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"nothing answers on port {port}")
 
 
 def fixture(function, name):
@@ -60,52 +43,32 @@ def fixture(function, name):
 def main():
     bin_dir = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    venv = os.path.join(os.getcwd(), ".venv", "bin")
-    moto_port, runtime_port = free_port(), free_port()
-    moto_url = f"http://127.0.0.1:{moto_port}"
-    children = [
-        subprocess.Popen(
-            [os.path.join(venv, "moto_server"), "-p", str(moto_port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [os.path.join(venv, "cargo-lambda"), "lambda", "watch", "--only-lambda-apis",
-             "--invoke-port", str(runtime_port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ),
-    ]
-    try:
-        wait_for(moto_port)
-        wait_for(runtime_port)
+    runtime_port = free_port()
+    with tempfile.TemporaryDirectory() as work, Children(work) as children:
+        _, moto_url = moto_provision.start(children, free_port())
+        watch = children.start("cargo-lambda", [
+            Path(sys.executable).parent / "cargo-lambda", "lambda", "watch", "--only-lambda-apis",
+            "--invoke-port", runtime_port])
+        wait_for_port(runtime_port, watch, seconds=30)
         measure(bin_dir, n, moto_url, runtime_port)
-    finally:
-        for child in children:
-            child.kill()
-            child.wait()
 
 
 def measure(bin_dir, n, moto_url, runtime_port):
-    aws = dict(endpoint_url=moto_url, region_name="us-east-1",
-               aws_access_key_id="test", aws_secret_access_key="test")
-    dynamodb = boto3.client("dynamodb", **aws)
-    secrets = boto3.client("secretsmanager", **aws)
-    template_doc.create_state_table(dynamodb, TABLE)
-    secrets.create_secret(Name="chatpass/projects/acme-jsm", SecretString=json.dumps({
-        "vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz",
-        "allowed_origins": ["https://www.example.com"]}))
-    secrets.create_secret(Name="chatpass/projects/acme-sprinklr", SecretString=json.dumps({
-        "vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-        "options": {"mode": "custom-user"}, "allowed_origins": ["https://www.example.com"],
-        "callback_keys": [CALLBACK_KEY], "webhook_secrets": [WEBHOOK_SECRET]}))
+    moto_provision.provision(moto_url, TABLE, {
+        "acme-jsm": {"vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz",
+                     "allowed_origins": ["https://www.example.com"]},
+        "acme-sprinklr": {"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+                          "options": {"mode": "custom-user"},
+                          "allowed_origins": ["https://www.example.com"],
+                          "callback_keys": [CALLBACK_KEY], "webhook_secrets": [WEBHOOK_SECRET]}})
+    _, dynamodb = moto_provision.clients(moto_url)
 
     def run(binary, event_for):
         env = dict(
-            os.environ,
+            os.environ, **moto_provision.sdk_environment(moto_url, TABLE),
             AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{runtime_port}/.rt",
             AWS_LAMBDA_FUNCTION_NAME="_", AWS_LAMBDA_FUNCTION_VERSION="1",
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128", AWS_ENDPOINT_URL=moto_url,
-            AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
-            CHATPASS_TABLE=TABLE, RUST_LOG="info",
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128", RUST_LOG="info",
         )
         process = subprocess.Popen([os.path.join(bin_dir, binary)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,4 +1,4 @@
-"""schemathesis hooks for scripts/schemathesis.sh: signs the logout route's Standard Webhooks
+"""schemathesis hooks for scripts/schemathesis_run.py: signs the logout route's Standard Webhooks
 deliveries, so that generated deliveries reach chatpass's logic past the signature check.
 
 Only positive-mode JSON deliveries are signed (with the secret in CHATPASS_ST_WEBHOOK_SECRET,

@@ -1,9 +1,9 @@
 """template.yaml as data: the SAM template read with its short-form tags, transformed to plain
 CloudFormation by the SAM translator, and the state table's CreateTable request taken from it.
 
-Used by rehearsal_stack.py (the deploy rehearsal and the static checks) and by the scripts that
-make a state table in moto (load-faults.sh, lambda_rss.py, bench/moto_setup.py), so the table's
-key schema, indexes and TTL attribute are written once, in the template.
+Used by rehearsal_stack.py (the deploy rehearsal and the static checks) and by
+moto_provision.py, which makes the state table in moto for the scripts and the bench, so the
+table's key schema, indexes and TTL attribute are written once, in the template.
 """
 
 import os

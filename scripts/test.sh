@@ -129,9 +129,27 @@ template_checks() {
 # (openapi.yaml), then a short load-with-faults run (moto killed and restarted under wrk load).
 api_checks() {
   step "schemathesis: chatpass serve against openapi.yaml"
-  scripts/schemathesis.sh
+  .venv/bin/python scripts/schemathesis_run.py
   step "load with faults (short): wrk on serve while moto is killed and restarted"
-  LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 scripts/load-faults.sh
+  LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 .venv/bin/python scripts/load_faults.py
+}
+
+# The bench's own checks (BENCHMARKS.md, "As deployed"): the tests of its Python helpers (the
+# delay proxy's round trip, the cost line, wrk's report) and of lambda-emu, then a smoke run
+# of the deployed mode on dev builds: each bootstrap and SDK design started once per CPU model
+# at 512 MB under its CPU share, over TLS through the delay proxy, and 20 warm invocations.
+# It fails on a start that fails, an answer other than 200, or a design reaching no TLS
+# endpoint; its figures are not measurements. The CPU share needs root and cgroup v1's cpu
+# controller; without them the run says NO CPU SHARE and goes on at full speed.
+bench_checks() {
+  step "bench: tests of its Python helpers and of lambda-emu"
+  .venv/bin/python -m unittest discover -s bench/tests
+  (cd bench && CARGO_TARGET_DIR="$ROOT/bench/target" cargo test --quiet -p lambda-emu)
+  step "bench: the deployed mode, smoke run (dev builds, 512 MB)"
+  local cgroup=/sys/fs/cgroup/cpu
+  [[ -w $cgroup ]] || cgroup=none
+  SECTIONS=deployed BENCH_PROFILE=dev MEMORY_SIZES=512 DEPLOYED_RUNS=1 DEPLOYED_WARM=20 \
+    CPU_CGROUP=$cgroup BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" .venv/bin/python bench/run.py
 }
 
 # Security checks (SECURITY.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
@@ -273,6 +291,7 @@ cargo test --workspace
 
 extra_checks
 api_checks
+bench_checks
 security_checks
 
 step "all tests passed"

@@ -2,9 +2,11 @@
 //! override for tests (`AWS_ENDPOINT_URL`), and timeouts and retries well under API
 //! Gateway's 30 s so a slow dependency becomes a 503, not a gateway timeout.
 
+use crate::source::BoxFuture;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -20,7 +22,20 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 /// The loader behind [`sdk_config`], for callers that add to it (tests point it at moto).
+///
+/// One HTTPS client serves every SDK client made from the config. Without it each client makes
+/// its own (the SDK's default): its own TLS set-up, root certificates included, and its own
+/// connection pool, so a connection one client opened never serves another.
 pub fn loader() -> ConfigLoader {
+    own_clients_loader().http_client(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .build_https(),
+    )
+}
+
+/// [`loader`] without the shared HTTPS client: what chatpass did before issue 15.
+fn own_clients_loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -32,17 +47,85 @@ pub fn loader() -> ConfigLoader {
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
 }
 
-/// The SDK config, loaded by the first request that needs AWS rather than at Lambda init:
-/// loading it (its HTTPS client reads the TLS root certificates) took most of a function's
-/// init, and loading it in the background instead competed with the runtime's own start
-/// (BENCHMARKS.md, issue 8: a later first answer no sooner than loading it on first use).
+/// The SDK config, loaded once: by a Lambda's init (with a warm-up, [`SdkDesign::Init`]) or
+/// by the first call that needs AWS.
 #[derive(Clone, Default)]
-pub struct SharedSdk(Arc<OnceCell<SdkConfig>>);
+pub struct SharedSdk {
+    config: Arc<OnceCell<SdkConfig>>,
+    /// Runs once after the config loads, before anyone gets it (issue 15's trial).
+    warm_up: Option<WarmUp>,
+}
+
+/// What runs with the config once it is loaded: opening connections, for issue 15's trial.
+pub type WarmUp = Arc<dyn Fn(SdkConfig) -> BoxFuture<'static, ()> + Send + Sync>;
 
 impl SharedSdk {
+    /// An SDK whose loading also runs `warm_up`, which every caller of [`SharedSdk::get`]
+    /// then waits for.
+    pub fn with_warm_up(warm_up: WarmUp) -> Self {
+        SharedSdk {
+            config: Arc::default(),
+            warm_up: Some(warm_up),
+        }
+    }
+
     /// The config, loaded on the first call.
     pub async fn get(&self) -> &SdkConfig {
-        self.0.get_or_init(sdk_config).await
+        self.config
+            .get_or_init(|| async {
+                let config = if SdkDesign::from_env() == Ok(SdkDesign::Today) {
+                    own_clients_loader().load().await
+                } else {
+                    sdk_config().await
+                };
+                if let Some(warm_up) = &self.warm_up {
+                    warm_up(config.clone()).await;
+                }
+                config
+            })
+            .await
+    }
+}
+
+/// When a Lambda makes its SDK config, credentials, TLS stack and Secrets Manager connection
+/// ready. Issue 15 chose [`SdkDesign::Init`]: deployed, a function's first AWS call costs tens
+/// of ms of CPU once (most of it aws-lc seeding its random generator), which a 128 MB Lambda's
+/// share of a vCPU stretches to most of a second; done during init, which AWS runs faster,
+/// the first answer comes several times sooner, and it is no later where init is held to the
+/// share too (BENCHMARKS.md, "As deployed"). The other designs stay for the bench's trial
+/// (`CHATPASS_BENCH_SDK_DESIGN`, TEMPORARY) until the run on a quiet machine confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SdkDesign {
+    /// By the first request that needs AWS, each SDK client with its own HTTPS client (issue
+    /// 8's choice).
+    Today,
+    /// By the first request that needs AWS, one HTTPS client shared by the SDK clients.
+    FirstUse,
+    /// During init, awaited before the runtime asks for the first event (the default).
+    Init,
+    /// During init, in a task the first request waits for if it has not finished.
+    Background,
+}
+
+impl SdkDesign {
+    pub const VAR: &str = "CHATPASS_BENCH_SDK_DESIGN";
+
+    pub fn from_env() -> Result<SdkDesign, String> {
+        match std::env::var(Self::VAR).as_deref() {
+            Ok("today") => Ok(SdkDesign::Today),
+            Ok("first-use") => Ok(SdkDesign::FirstUse),
+            Err(_) | Ok("" | "init") => Ok(SdkDesign::Init),
+            Ok("background") => Ok(SdkDesign::Background),
+            Ok(other) => Err(format!(
+                "{}: {other:?} is none of today, first-use, init, background",
+                Self::VAR
+            )),
+        }
+    }
+
+    /// Whether the SDK is made ready during init (awaited or in the background).
+    pub fn during_init(self) -> bool {
+        matches!(self, SdkDesign::Init | SdkDesign::Background)
     }
 }
 

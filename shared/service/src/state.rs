@@ -80,17 +80,23 @@ impl State {
     /// `CHATPASS_VENDOR_API_OVERRIDE` (loopback only). The previous versions of configs are read
     /// (AWSPREVIOUS, through a cache of their own) only by a route that asks for them.
     ///
-    /// The AWS SDK config and clients are made by the first request that reads a secret or
-    /// the table, so the Lambda init phase ends (the runtime asks for its first event) without
-    /// loading them (issue 8's cold start). Missing or bad settings still fail here, at init.
+    /// The AWS SDK config, credentials, TLS stack and Secrets Manager connection are made
+    /// ready here, during the Lambda's init, by one call whose answer is ignored (it is
+    /// bounded by the SDK's timeouts, well under Lambda's 10 s init limit); DynamoDB's client
+    /// connects on first use (issue 15, [`aws::SdkDesign`]). Missing or bad settings fail here.
     pub fn from_env(stages: Stages) -> Result<State, String> {
         crate::identity::refresh_ms_from_env()?;
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let sdk = aws::SharedSdk::default();
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
+        let design = aws::SdkDesign::from_env()?;
+        let sdk = if design.during_init() {
+            aws::SharedSdk::with_warm_up(warm_up::open_connections(prefix.clone()))
+        } else {
+            aws::SharedSdk::default()
+        };
         let settings = CacheSettings::from_env();
         let source = SecretsManagerSource::lazy(sdk.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
@@ -102,15 +108,61 @@ impl State {
         );
         let state = State::new(
             Arc::new(configs),
-            Arc::new(DynamoSessionStore::lazy(sdk, table)),
+            Arc::new(DynamoSessionStore::lazy(sdk.clone(), table)),
             clock.clone(),
         )
         .with_previous_versions(Arc::new(previous))
         .with_vendor_api(Arc::new(HttpVendorApi::from_env()?));
+        warm_up::start(design, sdk)?;
         Ok(match verifier_from_env(clock)? {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
         })
+    }
+}
+
+/// The SDK made ready during init (issue 15), awaited or, for the bench's trial only, in a task.
+mod warm_up {
+    use crate::aws::{SdkDesign, SharedSdk, WarmUp};
+    use std::sync::Arc;
+
+    /// A secret name no project can have (`.` is not in a project id).
+    const SECRET: &str = ".warm-up";
+
+    /// One GetSecretValue, its answer (ResourceNotFound) ignored: it resolves the credentials,
+    /// seeds the TLS stack's random generator, loads the TLS roots and opens the Secrets
+    /// Manager connection the first request reads its project with. It is the one call every
+    /// function's role allows (template.yaml); their DynamoDB actions differ (logout-webhook
+    /// may not GetItem), so DynamoDB's connection is opened by the first request.
+    pub fn open_connections(prefix: String) -> WarmUp {
+        Arc::new(move |config| {
+            let secret = format!("{prefix}{SECRET}");
+            Box::pin(async move {
+                let secrets = aws_sdk_secretsmanager::Client::new(&config);
+                let answer = secrets.get_secret_value().secret_id(secret).send().await;
+                tracing::debug!(
+                    answered = answer.is_ok(),
+                    "Secrets Manager connection opened during init"
+                );
+            })
+        })
+    }
+
+    /// Loads the SDK now (awaited) or in a task, as `design` says.
+    pub fn start(design: SdkDesign, sdk: SharedSdk) -> Result<(), String> {
+        if !design.during_init() {
+            return Ok(());
+        }
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| format!("{}: needs a Tokio runtime", SdkDesign::VAR))?;
+        if design == SdkDesign::Init {
+            tokio::task::block_in_place(|| runtime.block_on(sdk.get()));
+        } else {
+            runtime.spawn(async move {
+                sdk.get().await;
+            });
+        }
+        Ok(())
     }
 }
 

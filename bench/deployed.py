@@ -1,0 +1,264 @@
+"""The deployed-Lambda mode of the cold-start bench (issue 15): each bootstrap under the Runtime
+API emulator held to a memory size's share of one vCPU, Secrets Manager and DynamoDB reached
+over TLS through a round trip, and the SDK's set-up tried at first use, awaited in init and in
+the background.
+
+- TLS: bench/tls_front.py serves HTTPS with keep-alive (moto's own server closes every
+  connection, AWS's endpoints do not) with a chain shaped like AWS's (bench/tls_ca.py) and
+  passes each request to moto; the functions trust it through SSL_CERT_FILE (this machine's
+  roots plus the bench's root, as the SDK's rustls client reads native roots), and reach each
+  service at its own address (AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_DYNAMODB), so
+  each is its own connection.
+- The round trip: bench/delay_proxy.py on loopback between the functions and moto, one
+  listening port per service.
+- CPU: lambda-emu --cpu-cgroup, M/1769 of one vCPU per CFS period, either only while an
+  invocation is handled ("unthrottled-init", init at full speed as AWS runs it) or from exec
+  on ("throttled-init").
+"""
+
+import json
+import os
+import sys
+import time
+
+import cold_start
+import cost
+import moto_provision
+import tls_ca
+from fixtures import FUNCTIONS, TABLE, projects, sessions
+from local_run import free_port, wait_for_port
+from report import fmt, ratio, worst
+
+# The SDK's set-up, by the temporary knob in shared/service/src/aws.rs (SdkDesign): at first
+# use with each SDK client its own HTTPS client (issue 8's), at first use with one shared,
+# and with one shared made ready during init, awaited or in the background.
+KNOB = "CHATPASS_BENCH_SDK_DESIGN"
+DESIGNS = {name: {KNOB: name} for name in ("today", "first-use", "init", "background")}
+# What the functions do with the knob unset (shared/service/src/aws.rs, SdkDesign's default).
+SHIPPED = "init"
+MODELS = ("unthrottled-init", "throttled-init")
+
+
+class Settings:
+    def __init__(self, env):
+        self.memory_sizes = [int(m) for m in env.get("MEMORY_SIZES", "128 256 512").split()]
+        self.runs = int(env.get("DEPLOYED_RUNS", "10"))
+        self.warm = int(env.get("DEPLOYED_WARM", "1000"))
+        self.rtt_ms = float(env.get("RTT_MS", "2"))
+        self.period_us = int(float(env.get("CFS_PERIOD_MS", "20")) * 1000)
+        self.designs = env.get("SDK_DESIGNS", " ".join(DESIGNS)).split()
+        cgroup = env.get("CPU_CGROUP", "/sys/fs/cgroup/cpu")
+        # "none": no CPU share (where cgroup v1's cpu controller or root is missing); every
+        # start runs at full speed, and the throttled figures and ratios are not measured.
+        self.cgroup = None if cgroup == "none" else cgroup
+        self.models = MODELS if self.cgroup else ("full-cpu",)
+
+    def cpu(self, memory, model):
+        """lambda-emu's options for the CPU share of `memory` under `model`."""
+        if not self.cgroup:
+            return {"memory_mb": memory}
+        return {"memory_mb": memory, "cpu_cgroup": self.cgroup, "cfs_period_us": self.period_us,
+                "init": model.split("-")[0]}
+        unknown = set(self.designs) - set(DESIGNS)
+        if unknown or SHIPPED not in self.designs:
+            sys.exit(f"SDK_DESIGNS: {sorted(unknown)} unknown, or {SHIPPED} (shipped) missing")
+
+
+def environment(tls, secrets_url, dynamodb_url):
+    """What a deployed function's environment holds, pointed at the bench's "AWS"."""
+    env = cold_start.environment(
+        **moto_provision.sdk_environment(table=TABLE),
+        AWS_SESSION_TOKEN="bench-session-token",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER=secrets_url,
+        AWS_ENDPOINT_URL_DYNAMODB=dynamodb_url,
+        SSL_CERT_FILE=str(tls.bundle))
+    return cold_start.without(env, "AWS_ENDPOINT_URL", KNOB)
+
+
+def proxy_stats(path):
+    time.sleep(0.7)  # the proxy rewrites its file every half second
+    return json.loads(path.read_text())
+
+
+def run(report, settings, bootstraps, events, emulator, children, out):
+    """The section's figures; returns the three 128 MB ratios (None where not measured)."""
+    out = out / "deployed"
+    out.mkdir(exist_ok=True)
+    tls = tls_ca.make(out / "tls")
+    moto_port, front_port = free_port(), free_port()
+    _, endpoint = moto_provision.start(children, moto_port, name="moto-deployed")
+    moto_provision.provision(endpoint, TABLE, projects(), sessions())
+    here = os.path.dirname(__file__)
+    front = children.start("tls-front", [
+        sys.executable, os.path.join(here, "tls_front.py"), "--listen", front_port,
+        "--upstream", f"127.0.0.1:{moto_port}", "--cert", tls.chain, "--key", tls.key])
+    wait_for_port(front_port, front)
+    ports = {"secretsmanager": free_port(), "dynamodb": free_port()}
+    stats_file = out / "delay-proxy.json"
+    proxy = children.start("delay-proxy", [
+        sys.executable, os.path.join(here, "delay_proxy.py"),
+        "--upstream", f"127.0.0.1:{front_port}", "--rtt-ms", settings.rtt_ms,
+        "--stats", stats_file, *[a for p in ports.values() for a in ("--listen", p)]])
+    for port in ports.values():
+        wait_for_port(port, proxy)
+    env = environment(tls, f"https://127.0.0.1:{ports['secretsmanager']}",
+                      f"https://127.0.0.1:{ports['dynamodb']}")
+    tables = Tables(endpoint)
+    if not settings.cgroup:
+        report.note("NO CPU SHARE (CPU_CGROUP=none): every start at full speed")
+    report.note(f"AWS over TLS with keep-alive (bench/tls_front.py before moto): an RSA-2048 "
+                f"chain (server + intermediate), "
+                f"{tls_ca.count_certificates(tls.bundle)} roots in SSL_CERT_FILE; "
+                f"a {settings.rtt_ms:g} ms round trip per exchange, one more per new connection; "
+                f"CFS period {settings.period_us} us, quota M/1769 of it")
+
+    check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
+                      tables)
+    found = {}
+    for memory in settings.memory_sizes:
+        for model in settings.models:
+            found[(memory, model)] = cold(report, settings, memory, model, bootstraps, events,
+                                          emulator, env, out, tables)
+        found[(memory, "warm")] = warm(report, settings, memory, bootstraps, events, emulator,
+                                       env, out, tables)
+    stats = proxy_stats(stats_file)
+    for service, port in ports.items():
+        s = stats[str(port)]
+        report.figure(f"deployed.proxy.{service}.connections", s["connections"])
+        if s["late_ms"] and s["answer_ms"]:
+            report.figure(f"deployed.proxy.{service}.late_ms", s["late_ms"]["median"],
+                          f"(how late a chunk left against its due time: median; "
+                          f"p99 {s['late_ms']['p99']})")
+            report.figure(f"deployed.proxy.{service}.moto_answer_ms", s["answer_ms"]["median"],
+                          f"(the front and moto's time to their first byte back: median; "
+                          f"p90 {s['answer_ms']['p90']})")
+    return ratios_128(found, settings)
+
+
+class Tables:
+    """A fresh state table for each plan entry of an emulator run, deleted after it: moto copies
+    a whole table for every transaction (the logout's), so a table that grew over the run
+    would make each later transaction slower, which DynamoDB's are not."""
+
+    def __init__(self, endpoint):
+        self.endpoint, self.made = endpoint, 0
+
+    def run(self, report, emulator, entries, out, label, env, **options):
+        names = []
+        for entry in entries:
+            self.made += 1
+            names.append(f"{TABLE}-{self.made}")
+            moto_provision.create_table(self.endpoint, names[-1], sessions())
+            entry.setdefault("env", {})["CHATPASS_TABLE"] = names[-1]
+        try:
+            return cold_start.run(report, emulator, entries, out, label, env, **options)
+        finally:
+            for name in names:
+                moto_provision.delete_table(self.endpoint, name)
+
+
+def plan(bootstraps, events, designs):
+    entries = [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])]
+    for name in FUNCTIONS:
+        for design in designs:
+            entries.append(cold_start.plan_entry(f"{name}@{design}", bootstraps[name],
+                                                 events[name], DESIGNS[design]))
+    return entries
+
+
+def check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
+                      tables):
+    """Connections each design opens per cold start (issue-jwt, one start after an unmeasured
+    one): the warm-up's connection is the one the first request uses, or it is not."""
+    for design in settings.designs:
+        before = proxy_stats(stats_file)
+        entry = cold_start.plan_entry(f"issue-jwt@{design}", bootstraps["issue-jwt"],
+                                      events["issue-jwt"], DESIGNS[design])
+        tables.run(report, emulator, [entry], out, f"connections-{design}", env, runs=1,
+                   **settings.cpu(settings.memory_sizes[0], settings.models[0]))
+        after = proxy_stats(stats_file)
+        opened = {s: (after[str(p)]["connections"] - before[str(p)]["connections"]) / 2
+                  for s, p in ports.items()}
+        if not all(opened.values()):
+            sys.exit(f"deployed: issue-jwt@{design} reached no TLS endpoint through the proxy "
+                     f"({opened}); see {out}/lambda-connections-{design}.log")
+        report.figure(f"deployed.connections_per_cold_start.{design}",
+                      " ".join(f"{s}={n:g}" for s, n in opened.items()), "(issue-jwt)")
+
+
+def cold(report, settings, memory, model, bootstraps, events, emulator, env, out, tables):
+    """Init and first answer of every bootstrap and design at `memory` under `model`."""
+    report.section(f"deployed: {memory} MB, {model}, {settings.runs} cold starts each")
+    lines = tables.run(report, emulator, plan(bootstraps, events, settings.designs), out,
+                       f"{memory}mb-{model}", env, runs=settings.runs, **settings.cpu(memory, model))
+    prefix = f"deployed.{memory}mb.{model}"
+    found = {}
+    for name, line in lines.items():
+        if not line["init_ms"]:
+            report.figure(f"{prefix}.{name}.init_ms", "-", f"(failed: {line['failures'][:1]})")
+            continue
+        init, first = line["init_ms"], line["first_response_ms"]
+        cpu = (line["init_cpu_ms"] or {}).get("median"), (line["first_response_cpu_ms"] or {}).get("median")
+        report.figure(f"{prefix}.{name}.init_ms", init["median"],
+                      f"(median; p90 {init['p90']}; CPU {cpu[0]} ms; throttled "
+                      f"{line['throttled_ms']['median']} ms per start; ok {line['ok_runs']}/{line['runs']})")
+        report.figure(f"{prefix}.{name}.first_answer_ms", first["median"],
+                      f"(median; p90 {first['p90']}; CPU {cpu[1]} ms by then; status "
+                      f"{','.join(map(str, line['statuses']))})")
+        found[name] = (init["median"], first["median"])
+    for design in settings.designs:
+        names = [f"{f}@{design}" for f in FUNCTIONS]
+        report.figure(f"{prefix}.{design}.worst_init_ms", worst(found.get(n, (None,))[0] for n in names))
+        report.figure(f"{prefix}.{design}.worst_first_answer_ms",
+                      worst(found.get(n, (None, None))[1] for n in names))
+    return found
+
+
+def warm(report, settings, memory, bootstraps, events, emulator, env, out, tables):
+    """Warm durations, peak RSS and the cost line of each bootstrap, as shipped, at `memory`."""
+    report.section(f"deployed: {memory} MB, {settings.warm} warm invocations each "
+                   f"(the share on while each is handled)")
+    entries = plan(bootstraps, events, [SHIPPED])
+    lines = tables.run(report, emulator, entries, out, f"{memory}mb-warm", env, runs=0,
+                       warm=settings.warm, **settings.cpu(memory, settings.models[0]))
+    found = {}
+    for name, line in lines.items():
+        function = name.split("@")[0]
+        prefix = f"deployed.{memory}mb.{function}"
+        w = line["warm"]
+        if "failure" in w:
+            report.figure(f"{prefix}.warm_p99_ms", "-", f"(failed: {w['failure']})")
+            continue
+        d = w["duration_ms"]
+        report.figure(f"{prefix}.warm_p50_ms", d["median"], f"(mean {d['mean']})")
+        report.figure(f"{prefix}.warm_p99_ms", d["p99"],
+                      f"(over {w['invocations']}; max {d['max']}; throttled {fmt(w['throttled_ms'], 1)} "
+                      f"ms in all; status {','.join(map(str, w['statuses']))})")
+        report.figure(f"{prefix}.peak_rss_mib", fmt(w["peak_rss_kib"] / 1024, 1))
+        duration, requests = cost.usd_per_million(memory, w["billed_ms_mean"])
+        report.figure(f"{prefix}.usd_per_million", fmt(duration + requests, 4),
+                      f"(duration {fmt(duration, 4)} for "
+                      f"{fmt(cost.gb_seconds_per_million(memory, w['billed_ms_mean']), 1)} GB-s "
+                      f"at a billed mean of {fmt(w['billed_ms_mean'], 2)} ms + requests "
+                      f"{fmt(requests, 2)})")
+        found[function] = d["p99"]
+    return found
+
+
+def ratios_128(found, settings):
+    """first_answer (worst model), warm p99 and init (throttled-init) of the worst function
+    as shipped, against hello's, at 128 MB."""
+    if 128 not in settings.memory_sizes or not settings.cgroup:
+        return None, None, None
+    shipped = [f"{f}@{SHIPPED}" for f in FUNCTIONS]
+
+    def against_hello(model, which):
+        figures = found[(128, model)]
+        hello = figures.get("hello", (None, None))[which]
+        return worst(ratio(figures.get(n, (None, None))[which], hello, 3) for n in shipped)
+
+    first = worst(against_hello(m, 1) for m in MODELS)
+    warm_figures = found[(128, "warm")]
+    warm_p99 = worst(ratio(warm_figures.get(f), warm_figures.get("hello"), 3) for f in FUNCTIONS)
+    init = against_hello("throttled-init", 0)
+    return tuple(None if v is None else fmt(v, 2) for v in (first, warm_p99, init))

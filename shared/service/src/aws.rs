@@ -184,3 +184,14 @@ impl<C> std::fmt::Debug for LazyClient<C> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The repository's build settings (.cargo/config.toml) reach every crate's build, aws-lc's
+    /// build script included: without them a 128 MB Lambda's first TLS handshake pays for CPU
+    /// Jitter Entropy, most of its first answer (BENCHMARKS.md, "As deployed").
+    #[test]
+    fn aws_lc_is_built_without_cpu_jitter_entropy() {
+        assert_eq!(option_env!("AWS_LC_SYS_NO_JITTER_ENTROPY"), Some("1"));
+    }
+}

@@ -3,8 +3,8 @@
 jsonwebtoken) and against the floor (a bare hyper server doing only the cryptography), in
 process against raw HMAC, cold starts against an empty Rust Lambda (issue 8), Secrets Manager
 calls under load, jsonwebtoken's two crypto backends, and the functions as deployed: a 128,
-256 and 512 MB Lambda's CPU share, TLS to AWS through a round trip, the SDK's set-up tried
-four ways (issue 15). Prints one line per figure and ends with one `ratios:` line.
+256 and 512 MB Lambda's CPU share, TLS to AWS through a round trip, the SDK made ready during
+init (issue 15). Prints one line per figure and ends with one `ratios:` line.
 Everything listens on 127.0.0.1 only, and every load run is bounded in time. How to read the
 figures: BENCHMARKS.md.
 
@@ -17,9 +17,8 @@ WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); COLD_RUNS (30); SEC
 QUIET_WAIT_MINUTES (0: do not wait) to wait, after building, for the 1-minute load average to
 fall below QUIET_LOAD before measuring; BENCH_PROFILE (release; dev builds the debug profile
 for a quick smoke run, figures not to be used). The deployed mode: MEMORY_SIZES (128 256 512),
-DEPLOYED_RUNS (10 cold starts per bootstrap, design and model), DEPLOYED_WARM (1000),
-RTT_MS (2), CFS_PERIOD_MS (20), SDK_DESIGNS (today first-use init background), CPU_CGROUP
-(/sys/fs/cgroup/cpu; none for no CPU share).
+DEPLOYED_RUNS (10 cold starts per bootstrap and model), DEPLOYED_WARM (1000), RTT_MS (2),
+CFS_PERIOD_MS (20), CPU_CGROUP (/sys/fs/cgroup/cpu; none for no CPU share).
 """
 
 import json

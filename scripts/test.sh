@@ -136,9 +136,9 @@ api_checks() {
 
 # The bench's own checks (BENCHMARKS.md, "As deployed"): the tests of its Python helpers (the
 # delay proxy's round trip, the cost line, wrk's report) and of lambda-emu, then a smoke run
-# of the deployed mode on dev builds: each bootstrap and SDK design started once per CPU model
+# of the deployed mode on dev builds: each bootstrap started once per CPU model
 # at 512 MB under its CPU share, over TLS through the delay proxy, and 20 warm invocations.
-# It fails on a start that fails, an answer other than 200, or a design reaching no TLS
+# It fails on a start that fails, an answer other than 200, or a function reaching no TLS
 # endpoint; its figures are not measurements. The CPU share needs root and cgroup v1's cpu
 # controller; without them the run says NO CPU SHARE and goes on at full speed.
 bench_checks() {
@@ -294,4 +294,4 @@ api_checks
 bench_checks
 security_checks
 
-step "all tests passed"
+step "all tests passed in $SECONDS s"

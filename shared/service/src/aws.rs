@@ -27,16 +27,12 @@ pub async fn sdk_config() -> SdkConfig {
 /// its own (the SDK's default): its own TLS set-up, root certificates included, and its own
 /// connection pool, so a connection one client opened never serves another.
 pub fn loader() -> ConfigLoader {
-    own_clients_loader().http_client(
-        aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .build_https(),
-    )
-}
-
-/// [`loader`] without the shared HTTPS client: what chatpass did before issue 15.
-fn own_clients_loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build_https(),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -47,16 +43,21 @@ fn own_clients_loader() -> ConfigLoader {
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
 }
 
-/// The SDK config, loaded once: by a Lambda's init (with a warm-up, [`SdkDesign::Init`]) or
-/// by the first call that needs AWS.
+/// The SDK config, loaded once: during a Lambda's init with a warm-up (issue 15), or by the
+/// first call that needs AWS (`serve`, the CLI).
+///
+/// Made during init because a function's first AWS call costs a few ms of CPU once (the
+/// credentials, the TLS stack, the roots, the handshake), which a 128 MB Lambda's share of a
+/// vCPU stretches tenfold, and AWS runs init faster than invocations. Measured against making
+/// it on first use and in a background task (BENCHMARKS.md, "As deployed").
 #[derive(Clone, Default)]
 pub struct SharedSdk {
     config: Arc<OnceCell<SdkConfig>>,
-    /// Runs once after the config loads, before anyone gets it (issue 15's trial).
+    /// Runs once after the config loads, before anyone gets it.
     warm_up: Option<WarmUp>,
 }
 
-/// What runs with the config once it is loaded: opening connections, for issue 15's trial.
+/// What runs with the config once it is loaded: opening connections during init.
 pub type WarmUp = Arc<dyn Fn(SdkConfig) -> BoxFuture<'static, ()> + Send + Sync>;
 
 impl SharedSdk {
@@ -73,59 +74,13 @@ impl SharedSdk {
     pub async fn get(&self) -> &SdkConfig {
         self.config
             .get_or_init(|| async {
-                let config = if SdkDesign::from_env() == Ok(SdkDesign::Today) {
-                    own_clients_loader().load().await
-                } else {
-                    sdk_config().await
-                };
+                let config = sdk_config().await;
                 if let Some(warm_up) = &self.warm_up {
                     warm_up(config.clone()).await;
                 }
                 config
             })
             .await
-    }
-}
-
-/// When a Lambda makes its SDK config, credentials, TLS stack and Secrets Manager connection
-/// ready. Issue 15 chose [`SdkDesign::Init`]: deployed, a function's first AWS call costs tens
-/// of ms of CPU once (most of it aws-lc seeding its random generator), which a 128 MB Lambda's
-/// share of a vCPU stretches to most of a second; done during init, which AWS runs faster,
-/// the first answer comes several times sooner, and it is no later where init is held to the
-/// share too (BENCHMARKS.md, "As deployed"). The other designs stay for the bench's trial
-/// (`CHATPASS_BENCH_SDK_DESIGN`, TEMPORARY) until the run on a quiet machine confirms it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SdkDesign {
-    /// By the first request that needs AWS, each SDK client with its own HTTPS client (issue
-    /// 8's choice).
-    Today,
-    /// By the first request that needs AWS, one HTTPS client shared by the SDK clients.
-    FirstUse,
-    /// During init, awaited before the runtime asks for the first event (the default).
-    Init,
-    /// During init, in a task the first request waits for if it has not finished.
-    Background,
-}
-
-impl SdkDesign {
-    pub const VAR: &str = "CHATPASS_BENCH_SDK_DESIGN";
-
-    pub fn from_env() -> Result<SdkDesign, String> {
-        match std::env::var(Self::VAR).as_deref() {
-            Ok("today") => Ok(SdkDesign::Today),
-            Ok("first-use") => Ok(SdkDesign::FirstUse),
-            Err(_) | Ok("" | "init") => Ok(SdkDesign::Init),
-            Ok("background") => Ok(SdkDesign::Background),
-            Ok(other) => Err(format!(
-                "{}: {other:?} is none of today, first-use, init, background",
-                Self::VAR
-            )),
-        }
-    }
-
-    /// Whether the SDK is made ready during init (awaited or in the background).
-    pub fn during_init(self) -> bool {
-        matches!(self, SdkDesign::Init | SdkDesign::Background)
     }
 }
 

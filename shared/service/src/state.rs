@@ -83,7 +83,7 @@ impl State {
     /// The AWS SDK config, credentials, TLS stack and Secrets Manager connection are made
     /// ready here, during the Lambda's init, by one call whose answer is ignored (it is
     /// bounded by the SDK's timeouts, well under Lambda's 10 s init limit); DynamoDB's client
-    /// connects on first use (issue 15, [`aws::SdkDesign`]). Missing or bad settings fail here.
+    /// connects on first use (issue 15, [`aws::SharedSdk`]). Missing or bad settings fail here.
     pub fn from_env(stages: Stages) -> Result<State, String> {
         crate::identity::refresh_ms_from_env()?;
         let table =
@@ -91,12 +91,7 @@ impl State {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
-        let design = aws::SdkDesign::from_env()?;
-        let sdk = if design.during_init() {
-            aws::SharedSdk::with_warm_up(warm_up::open_connections(prefix.clone()))
-        } else {
-            aws::SharedSdk::default()
-        };
+        let sdk = aws::SharedSdk::with_warm_up(warm_up::open_connections(prefix.clone()));
         let settings = CacheSettings::from_env();
         let source = SecretsManagerSource::lazy(sdk.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
@@ -113,7 +108,7 @@ impl State {
         )
         .with_previous_versions(Arc::new(previous))
         .with_vendor_api(Arc::new(HttpVendorApi::from_env()?));
-        warm_up::start(design, sdk)?;
+        warm_up::load_now(sdk)?;
         Ok(match verifier_from_env(clock)? {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
@@ -121,9 +116,9 @@ impl State {
     }
 }
 
-/// The SDK made ready during init (issue 15), awaited or, for the bench's trial only, in a task.
+/// The SDK made ready during init, awaited (issue 15).
 mod warm_up {
-    use crate::aws::{SdkDesign, SharedSdk, WarmUp};
+    use crate::aws::{SharedSdk, WarmUp};
     use std::sync::Arc;
 
     /// A secret name no project can have (`.` is not in a project id).
@@ -148,20 +143,11 @@ mod warm_up {
         })
     }
 
-    /// Loads the SDK now (awaited) or in a task, as `design` says.
-    pub fn start(design: SdkDesign, sdk: SharedSdk) -> Result<(), String> {
-        if !design.during_init() {
-            return Ok(());
-        }
+    /// Loads the SDK and runs its warm-up now, before the runtime asks for the first event.
+    pub fn load_now(sdk: SharedSdk) -> Result<(), String> {
         let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| format!("{}: needs a Tokio runtime", SdkDesign::VAR))?;
-        if design == SdkDesign::Init {
-            tokio::task::block_in_place(|| runtime.block_on(sdk.get()));
-        } else {
-            runtime.spawn(async move {
-                sdk.get().await;
-            });
-        }
+            .map_err(|_| "the AWS SDK's set-up needs a Tokio runtime".to_owned())?;
+        tokio::task::block_in_place(|| runtime.block_on(sdk.get()));
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod jwks_server;
+mod loopback;
 mod stand_ins;
 mod vendor_api_server;
 

@@ -140,18 +140,26 @@ mod tests {
 
     const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
+    /// Delivery `msg_1` of `{}` at 1700000000 under `signature`.
+    fn delivery_of_empty_object(signature: &str) -> Delivery<'_> {
+        Delivery {
+            id: "msg_1",
+            timestamp: "1700000000",
+            signature,
+            body: b"{}",
+        }
+    }
+
     #[test]
     fn signs_what_it_verifies() {
         let secret = WebhookSecret::parse(SECRET).unwrap();
         let signature = secret.sign("msg_1", 1_700_000_000, b"{}");
-        let delivery = Delivery {
-            id: "msg_1",
-            timestamp: "1700000000",
-            signature: &signature,
-            body: b"{}",
-        };
         assert_eq!(
-            verify(&[secret], delivery, 1_700_000_000),
+            verify(
+                &[secret],
+                delivery_of_empty_object(&signature),
+                1_700_000_000
+            ),
             Ok(1_700_000_000)
         );
     }
@@ -162,14 +170,12 @@ mod tests {
             WebhookSecret::parse("whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=").unwrap();
         let current = WebhookSecret::parse(SECRET).unwrap();
         let signature = old.sign("msg_1", 1_700_000_000, b"{}");
-        let delivery = Delivery {
-            id: "msg_1",
-            timestamp: "1700000000",
-            signature: &signature,
-            body: b"{}",
-        };
         assert_eq!(
-            verify(&[current], delivery, 1_700_000_000),
+            verify(
+                &[current],
+                delivery_of_empty_object(&signature),
+                1_700_000_000
+            ),
             Err(WebhookError::NoMatchingSignature)
         );
     }

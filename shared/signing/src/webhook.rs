@@ -140,26 +140,27 @@ mod tests {
 
     const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
-    /// Delivery `msg_1` of `{}` at 1700000000 under `signature`.
-    fn delivery_of_empty_object(signature: &str) -> Delivery<'_> {
-        Delivery {
+    /// Delivery `msg_1` of `{}` at 1700000000 signed with `signed_with`, verified against
+    /// `verified_with` at that time.
+    fn sign_and_verify(
+        signed_with: &WebhookSecret,
+        verified_with: &[WebhookSecret],
+    ) -> Result<i64, WebhookError> {
+        let signature = signed_with.sign("msg_1", 1_700_000_000, b"{}");
+        let delivery = Delivery {
             id: "msg_1",
             timestamp: "1700000000",
-            signature,
+            signature: &signature,
             body: b"{}",
-        }
+        };
+        verify(verified_with, delivery, 1_700_000_000)
     }
 
     #[test]
     fn signs_what_it_verifies() {
         let secret = WebhookSecret::parse(SECRET).unwrap();
-        let signature = secret.sign("msg_1", 1_700_000_000, b"{}");
         assert_eq!(
-            verify(
-                &[secret],
-                delivery_of_empty_object(&signature),
-                1_700_000_000
-            ),
+            sign_and_verify(&secret, std::slice::from_ref(&secret)),
             Ok(1_700_000_000)
         );
     }
@@ -169,13 +170,8 @@ mod tests {
         let old =
             WebhookSecret::parse("whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=").unwrap();
         let current = WebhookSecret::parse(SECRET).unwrap();
-        let signature = old.sign("msg_1", 1_700_000_000, b"{}");
         assert_eq!(
-            verify(
-                &[current],
-                delivery_of_empty_object(&signature),
-                1_700_000_000
-            ),
+            sign_and_verify(&old, &[current]),
             Err(WebhookError::NoMatchingSignature)
         );
     }

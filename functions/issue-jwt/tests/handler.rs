@@ -4,10 +4,9 @@
 
 use chatpass_service::State;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::store::{Logout, SessionStore};
 use chatpass_service::testing::{
     AUDIENCE, Harness, ISSUER, JSM_KEY, NOW, ORIGIN, assert_problem, harness as memory_harness,
-    header, idp, json_body as body, request, with_body, with_claims, with_header,
+    header, idp, jsm_project, json_body as body, request, with_body, with_claims, with_header,
     without_authorizer,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -21,10 +20,6 @@ fn harness(projects: &[(&str, Value)]) -> Harness {
 const PROJECT: &str = "acme-jsm";
 /// The token of the vectors' "jsm-chat basic" case: the fixture's user signed at `NOW`.
 const VECTOR_TOKEN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIiwiZGlzcGxheU5hbWUiOiJBbGljZSBTbWl0aCIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwMzAwfQ.wP-kfIHO-gAaZSlUWA0OYOibJVXTt73y2faU4GUeCZE";
-
-fn jsm_project() -> Value {
-    json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]})
-}
 
 /// A jsm-chat project with `extra` fields added.
 fn jsm_with(extra: Value) -> Value {
@@ -265,18 +260,7 @@ async fn sends_a_hash_vendors_project_to_the_user_hash_endpoint() {
 async fn refuses_identity_tokens_issued_up_to_a_recorded_logout() {
     let h = harness(&[(PROJECT, jsm_project())]);
     let logout_at = NOW + 10;
-    h.store
-        .apply_logout(
-            PROJECT,
-            "d1",
-            &Logout::User {
-                user_id: "u-1001".into(),
-            },
-            logout_at,
-            NOW,
-        )
-        .await
-        .unwrap();
+    h.log_out_user(PROJECT, "d1", logout_at, NOW).await;
 
     for iat in [NOW, logout_at] {
         let event = with_claims(token_event(), json!({"iat": iat.to_string()}));

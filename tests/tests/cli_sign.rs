@@ -8,7 +8,7 @@ mod cli;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::OVERRIDE_VAR;
 use chatpass_tests::support::{assert_vendor_call, vectors};
-use cli::{chatpass, chatpass_with, scratch, write};
+use cli::{scratch, sign, write};
 use serde_json::{Value, json};
 
 #[test]
@@ -33,16 +33,10 @@ fn signs_every_vendor_vector_exactly_as_expected() {
                 &answer["body"].to_string(),
             );
         }
-        let run = chatpass_with(
-            [
-                "sign",
-                "--project-file",
-                project.to_str().unwrap(),
-                "--user",
-                &user,
-                "--now",
-                &now,
-            ],
+        let run = sign(
+            &project,
+            &user,
+            &["--now", &now],
             &[(OVERRIDE_VAR, &origin)],
         );
         if let Some(call) = case["expected"].get("vendor_call") {
@@ -92,13 +86,12 @@ fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
                "options": {"mode": "user"}})
         .to_string(),
     );
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
+    let run = sign(
+        &project,
         r#"{"id":"u-3","email":"doe@example.com","phone":"123_john"}"#,
-    ]);
+        &[],
+        &[],
+    );
     assert_eq!(run.code, 1);
     let problem = run.stderr_json();
     assert_eq!(problem["code"], "ambiguous_field");
@@ -119,13 +112,7 @@ fn reads_the_user_from_a_file_given_as_at_path() {
         "user.json",
         r#"{"id": "u-1001", "email": "alice@example.com"}"#,
     );
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        &format!("@{}", user.display()),
-    ]);
+    let run = sign(&project, &format!("@{}", user.display()), &[], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout_json()["settings"]["email"], "alice@example.com");
     assert_eq!(run.stdout_json()["expires_at"], Value::Null);
@@ -144,13 +131,7 @@ fn refuses_a_user_with_an_unknown_field_as_bad_user() {
         "not json",
         r#"{"email": "a@b.c"}"#,
     ] {
-        let run = chatpass([
-            "sign",
-            "--project-file",
-            project.to_str().unwrap(),
-            "--user",
-            user,
-        ]);
+        let run = sign(&project, user, &[], &[]);
         assert_eq!(run.code, 1, "{user}");
         assert!(run.stdout.is_empty(), "{user}");
         assert_eq!(run.stderr_json()["code"], "bad_user", "{user}");
@@ -167,13 +148,7 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
         json!({"vendor": "zendesk", "key": key}).to_string(),
     );
     let missing = dir.join("missing.json");
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        r#"{"id": "u-1"}"#,
-    ]);
+    let run = sign(&project, r#"{"id": "u-1"}"#, &[], &[]);
     assert_eq!(run.code, 1);
     let problem = run.stderr_json();
     assert_eq!(problem["code"], "invalid_project_config");
@@ -184,13 +159,7 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
     );
     assert!(!run.all_output().contains(key));
 
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        missing.to_str().unwrap(),
-        "--user",
-        r#"{"id": "u-1"}"#,
-    ]);
+    let run = sign(&missing, r#"{"id": "u-1"}"#, &[], &[]);
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr_json()["code"], "invalid_project_config");
 }
@@ -206,15 +175,12 @@ fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
         .to_string(),
     );
     let sign = || {
-        chatpass([
-            "sign",
-            "--project-file",
-            project.to_str().unwrap(),
-            "--user",
+        sign(
+            &project,
             r#"{"id": "u-1001", "email": "alice@example.com"}"#,
-            "--now",
-            "1700000000",
-        ])
+            &["--now", "1700000000"],
+            &[],
+        )
     };
     let first = sign();
     assert_eq!(first.code, 0, "{}", first.stderr);
@@ -244,14 +210,10 @@ fn a_hubspot_plan_without_the_feature_or_a_refused_token_is_a_409_naming_it_and_
     let stand_in = runtime.block_on(VendorApiServer::start(403, r#"{"status":"error"}"#));
     let origin = stand_in.origin();
     let sign = || {
-        chatpass_with(
-            [
-                "sign",
-                "--project-file",
-                project.to_str().unwrap(),
-                "--user",
-                r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
-            ],
+        sign(
+            &project,
+            r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
+            &[],
             &[(OVERRIDE_VAR, &origin)],
         )
     };

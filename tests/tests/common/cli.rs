@@ -65,6 +65,19 @@ where
     }
 }
 
+/// Runs `chatpass sign --project-file <project> --user <user>`, then `extra` arguments, with
+/// `env` added to its environment.
+pub fn sign(project: &Path, user: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let args = [
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        user,
+    ];
+    chatpass_with(args.iter().chain(extra), env)
+}
+
 /// The `chatpass` binary beside this test binary (`<target>/<profile>/deps/cli_x-hash`), built
 /// once per test binary so it is never stale: the tests crate cannot depend on a binary.
 pub fn binary() -> &'static Path {

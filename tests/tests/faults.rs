@@ -19,8 +19,9 @@ use chatpass_service::store::DynamoSessionStore;
 use chatpass_tests::fault_proxy::{Action, FaultProxy, aws_error};
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
-    problem_code, put_project, request, signed_logout_webhook, with_authorizer_claims, with_header,
+    SECRET_PREFIX, assert_503_with_retry_after, assert_logout_status, claims_for, create_table,
+    fixture, for_project, json_body, logged_out_body, problem_code, put_project, request,
+    signed_logout_webhook, with_authorizer_claims, with_header,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -164,6 +165,21 @@ impl Setup {
         timed(user_details_callback::handler(&self.state, request(&event))).await
     }
 
+    /// Asserts that the logout took effect (user-hash refuses the user, the session at
+    /// `reference` has ended), then signs in anew, later than the logout.
+    async fn assert_logged_out_then_sign_in_again(&self, reference: &str) {
+        let (response, _) = self.user_hash(T0).await;
+        assert_eq!(
+            (response.status().as_u16(), problem_code(&response)),
+            (403, "logged_out".to_owned()),
+            "the logout took effect"
+        );
+        let (response, _) = self.callback(reference).await;
+        assert_eq!(response.status(), 410, "the session ended with it");
+        self.clock.advance(2);
+        self.sign_in(self.now()).await;
+    }
+
     fn delivery(&self, id: &str) -> Value {
         signed_logout_webhook(
             PROJECT,
@@ -193,28 +209,10 @@ fn assert_unavailable(
     what: &str,
 ) {
     let (response, took) = answer;
-    assert_eq!(response.status(), 503, "{what}: {}", json_body(response));
+    assert_503_with_retry_after(response, what);
     assert_eq!(problem_code(response), code, "{what}");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .unwrap_or_else(|| panic!("{what}: a 503 without Retry-After"));
-    assert!(
-        retry_after
-            .to_str()
-            .unwrap()
-            .parse::<u32>()
-            .is_ok_and(|s| s > 0),
-        "{what}: Retry-After {retry_after:?}"
-    );
     assert!(*took < bound, "{what}: took {took:?}, more than {bound:?}");
     eprintln!("{what}: 503 {code} in {took:.2?}");
-}
-
-fn assert_logout(answer: &(Response<Body>, Duration), status: &str, what: &str) {
-    let (response, _) = answer;
-    assert_eq!(response.status(), 200, "{what}: {}", json_body(response));
-    assert_eq!(json_body(response), json!({ "status": status }), "{what}");
 }
 
 // --- the SDK's bounds -------------------------------------------------------------------
@@ -394,26 +392,17 @@ async fn store_fault(table: &str, fault: fn(&str) -> Action, bound: Duration) ->
     );
 
     setup.proxy.forward();
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "logged_out",
         "the sender's retry after recovery",
     );
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "its repeat",
     );
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        (response.status().as_u16(), problem_code(&response)),
-        (403, "logged_out".to_owned()),
-        "the logout took effect"
-    );
-    let (response, _) = setup.callback(&reference).await;
-    assert_eq!(response.status(), 410, "the session ended with it");
-    setup.clock.advance(2);
-    setup.sign_in(setup.now()).await;
+    setup.assert_logged_out_then_sign_in_again(&reference).await;
     setup
 }
 
@@ -483,9 +472,9 @@ async fn a_logout_transaction_cancelled_for_throttling_is_a_503_and_is_applied_o
     let (response, _) = setup.user_hash(T0).await;
     assert_eq!(response.status(), 200, "nothing was recorded");
     setup.proxy.forward();
-    assert_logout(&setup.deliver(&delivery).await, "logged_out", "the retry");
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(&setup.deliver(&delivery).await.0, "logged_out", "the retry");
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "its repeat",
     );
@@ -519,19 +508,10 @@ async fn a_logout_written_but_answered_too_late_is_a_503_and_its_retry_is_alread
     setup.proxy.forward();
     // The sender retries: the first attempt's write stands, so this is a repeat, and the
     // logout is in effect exactly once.
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "the retry of a delivery written before",
     );
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        (response.status().as_u16(), problem_code(&response)),
-        (403, "logged_out".to_owned()),
-        "the logout took effect"
-    );
-    let (response, _) = setup.callback(&reference).await;
-    assert_eq!(response.status(), 410);
-    setup.clock.advance(2);
-    setup.sign_in(setup.now()).await;
+    setup.assert_logged_out_then_sign_in_again(&reference).await;
 }

@@ -14,7 +14,8 @@ use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{CacheSettings, ConfigCache};
 use chatpass_service::store::MemorySessionStore;
 use chatpass_service::testing::{
-    DownStore, JwksServer, LogCapture, RSA_KEY, RawSource, verifier_for,
+    AUDIENCE, DownStore, ISSUER, JwksServer, LogCapture, NOW, ORIGIN, RSA_KEY, RawSource,
+    verifier_for,
 };
 use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_signing::webhook::WebhookSecret;
@@ -25,11 +26,6 @@ use chatpass_tests::support::{
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-const NOW: u64 = 1_700_000_000;
-const ORIGIN: &str = "https://www.example.com";
-const ISSUER: &str = "https://idp.example.com/";
-const AUDIENCE: &str = "chatpass";
 
 // Vendor keys.
 const JSM_KEY: &str = "KEYMARK-vendor-key-jsm-0123456789abcdef";

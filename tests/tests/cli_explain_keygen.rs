@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chatpass_service::ProjectConfig;
 use chatpass_signing::vendors;
 use chatpass_signing::webhook::WebhookSecret;
-use cli::{Run, chatpass, scratch, sign, write};
+use cli::{Run, acme_project, chatpass, scratch, sign, write};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -135,12 +135,10 @@ fn explains_that_a_token_whose_alg_was_changed_to_none_is_refused() {
 
 #[test]
 fn explains_that_a_hash_vendor_takes_no_token() {
-    let dir = scratch("explain-hash-vendor");
     let key = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": key, "options": {"mode": "user"}}).to_string(),
+    let (dir, project) = acme_project(
+        "explain-hash-vendor",
+        &json!({"vendor": "sprinklr", "key": key, "options": {"mode": "user"}}),
     );
     let jsm = jsm_project(&dir, "jsm.json", JSM_KEY);
     let run = explain(&project, &signed_token(&jsm), NOW);
@@ -151,12 +149,10 @@ fn explains_that_a_hash_vendor_takes_no_token() {
 
 #[test]
 fn explain_names_the_key_id_and_never_prints_the_key() {
-    let dir = scratch("explain-key-id");
     let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "zendesk", "key": key, "key_id": "app_64f0c0ffee"}).to_string(),
+    let (_, project) = acme_project(
+        "explain-key-id",
+        &json!({"vendor": "zendesk", "key": key, "key_id": "app_64f0c0ffee"}),
     );
     let token = signed_settings(&project)["jwt"]
         .as_str()
@@ -170,12 +166,10 @@ fn explain_names_the_key_id_and_never_prints_the_key() {
 
 #[test]
 fn explain_of_a_broken_project_file_exits_2_without_the_key() {
-    let dir = scratch("explain-bad-project");
     let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "zendesk", "key": key}).to_string(),
+    let (_, project) = acme_project(
+        "explain-bad-project",
+        &json!({"vendor": "zendesk", "key": key}),
     );
     let run = explain(&project, "a.b.c", NOW);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);

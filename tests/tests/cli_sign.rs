@@ -8,7 +8,7 @@ mod cli;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::OVERRIDE_VAR;
 use chatpass_tests::support::{assert_vendor_call, vectors};
-use cli::{scratch, sign, write};
+use cli::{acme_project, scratch, sign, write};
 use serde_json::{Value, json};
 
 #[test]
@@ -78,13 +78,10 @@ fn signs_every_vendor_vector_exactly_as_expected() {
 
 #[test]
 fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
-    let dir = scratch("sign-ambiguous");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "user"}})
-        .to_string(),
+    let (_, project) = acme_project(
+        "sign-ambiguous",
+        &json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+               "options": {"mode": "user"}}),
     );
     let run = sign(
         &project,
@@ -101,11 +98,9 @@ fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
 
 #[test]
 fn reads_the_user_from_a_file_given_as_at_path() {
-    let dir = scratch("sign-user-file");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    let (dir, project) = acme_project(
+        "sign-user-file",
+        &json!({"vendor": "crisp", "key": "crisp-website-secret"}),
     );
     let user = write(
         &dir,
@@ -120,11 +115,9 @@ fn reads_the_user_from_a_file_given_as_at_path() {
 
 #[test]
 fn refuses_a_user_with_an_unknown_field_as_bad_user() {
-    let dir = scratch("sign-bad-user");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    let (_, project) = acme_project(
+        "sign-bad-user",
+        &json!({"vendor": "crisp", "key": "crisp-website-secret"}),
     );
     for user in [
         r#"{"id": "u-1", "nickname": "al"}"#,
@@ -166,13 +159,10 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
 
 #[test]
 fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
-    let dir = scratch("sign-session");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "custom-user"}})
-        .to_string(),
+    let (_, project) = acme_project(
+        "sign-session",
+        &json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+               "options": {"mode": "custom-user"}}),
     );
     let sign = || {
         sign(
@@ -199,12 +189,10 @@ fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
 
 #[test]
 fn a_hubspot_plan_without_the_feature_or_a_refused_token_is_a_409_naming_it_and_an_outage_a_503() {
-    let dir = scratch("sign-hubspot-refused");
     let token = "pat-na1-made-up-private-app-token";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "hubspot", "key": token}).to_string(),
+    let (_, project) = acme_project(
+        "sign-hubspot-refused",
+        &json!({"vendor": "hubspot", "key": token}),
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stand_in = runtime.block_on(VendorApiServer::start(403, r#"{"status":"error"}"#));

@@ -65,6 +65,14 @@ where
     }
 }
 
+/// A new scratch directory for `test` holding `config` as its project file `acme.json`: the
+/// directory and the file.
+pub fn acme_project(test: &str, config: &serde_json::Value) -> (PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let project = write(&dir, "acme.json", config.to_string());
+    (dir, project)
+}
+
 /// Runs `chatpass sign --project-file <project> --user <user>`, then `extra` arguments, with
 /// `env` added to its environment.
 pub fn sign(project: &Path, user: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {

@@ -288,6 +288,11 @@ pub fn sign_in(route: &str, project: &str) -> Value {
     event
 }
 
+/// [`sign_in`] carrying the authorizer's `claims`.
+pub fn sign_in_as(route: &str, project: &str, claims: Value) -> Value {
+    crate::support::with_authorizer_claims(sign_in(route, project), Some(claims))
+}
+
 pub fn claims(extra: Value) -> Value {
     let claims = json!({
         "iss": "https://idp.example.com/", "aud": "chatpass", "sub": "u-1001",

@@ -143,6 +143,21 @@ impl Setup {
         timed(hash_user::handler(&self.state, request(&event))).await
     }
 
+    /// Asserts that user-hash answers 200 (from a stale config, in the cache tests); how long
+    /// it took.
+    async fn assert_served(&self, what: &str) -> Duration {
+        let (response, took) = self.user_hash(T0).await;
+        let body = json_body(&response);
+        assert_eq!(response.status(), 200, "{what}: {body}");
+        took
+    }
+
+    /// Asserts that user-hash answers 503 `config_unavailable` within one call's bound.
+    async fn assert_config_unavailable(&self, what: &str) {
+        let answer = self.user_hash(T0).await;
+        assert_unavailable(&answer, "config_unavailable", ONE_CALL_BOUND, what);
+    }
+
     /// Signs in and returns the session reference.
     async fn sign_in(&self, iat: u64) -> String {
         let (response, _) = self.user_hash(iat).await;
@@ -281,32 +296,19 @@ async fn with_secrets_manager_answering_late_a_cached_config_is_served_until_its
         .set(|_| Action::Late(ATTEMPT_TIMEOUT + Duration::from_millis(500)));
 
     setup.clock.advance(settings.ttl);
-    let (response, took) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale after the TTL: {}",
-        json_body(&response)
-    );
+    let took = setup.assert_served("stale after the TTL").await;
     assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
 
     setup.clock.advance(settings.stale_for - 1);
-    let (response, took) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale one second before the bound: {}",
-        json_body(&response)
-    );
+    let took = setup
+        .assert_served("stale one second before the bound")
+        .await;
     assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
 
     setup.clock.advance(1);
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "past the stale bound",
-    );
+    setup
+        .assert_config_unavailable("past the stale bound")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,12 +318,9 @@ async fn with_secrets_manager_throttling_a_cached_config_is_served_until_its_bou
 
     // Cold and throttled: 503 at once, after at most the SDK's attempts.
     setup.proxy.set(|_| throttling());
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "cold project, throttled",
-    );
+    setup
+        .assert_config_unavailable("cold project, throttled")
+        .await;
     let attempts = setup.proxy.requests("GetSecretValue");
     assert!(
         (1..=MAX_ATTEMPTS as usize).contains(&attempts),
@@ -334,23 +333,15 @@ async fn with_secrets_manager_throttling_a_cached_config_is_served_until_its_bou
 
     setup.proxy.set(|_| throttling());
     setup.clock.advance(settings.ttl);
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale while throttled: {}",
-        json_body(&response)
-    );
+    setup.assert_served("stale while throttled").await;
     setup.clock.advance(settings.stale_for - 1);
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(response.status(), 200, "stale one second before the bound");
+    setup
+        .assert_served("stale one second before the bound")
+        .await;
     setup.clock.advance(1);
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "throttled past the stale bound",
-    );
+    setup
+        .assert_config_unavailable("throttled past the stale bound")
+        .await;
     assert_eq!(
         setup.moto.request_count("GetSecretValue"),
         2,

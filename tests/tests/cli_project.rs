@@ -90,6 +90,12 @@ impl Project {
     fn put(&self, project: &str, file: &Path) -> Run {
         self.run(&["put", project, file.to_str().unwrap()])
     }
+
+    /// `put` only if the project is still at `version`.
+    fn put_expecting(&self, project: &str, file: &Path, version: &str) -> Run {
+        let file = file.to_str().unwrap();
+        self.run(&["put", project, file, "--expect-version", version])
+    }
 }
 
 fn assert_no_stored_secret(output: &str) {
@@ -454,13 +460,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
     ));
 
     let mine = file(&dir, "mine.json", &config("https://mine.example.com"));
-    let run = cli.run(&[
-        "put",
-        "acme",
-        mine.to_str().unwrap(),
-        "--expect-version",
-        &seen,
-    ]);
+    let run = cli.put_expecting("acme", &mine, &seen);
     fails(&run, 1, "error: project `acme` is at version ");
     assert!(run.stderr.contains(&format!(
         "not {seen}: another write came first; nothing written"
@@ -468,13 +468,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
     assert_eq!(stored.doc().await, config("https://two.example.com"));
 
     let current = stored.id_at("AWSCURRENT").await.unwrap();
-    let run = cli.run(&[
-        "put",
-        "acme",
-        mine.to_str().unwrap(),
-        "--expect-version",
-        &current,
-    ]);
+    let run = cli.put_expecting("acme", &mine, &current);
     ok(&run);
     assert_eq!(stored.doc().await, config("https://mine.example.com"));
 }

@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
+/// A Zendesk signing secret, which no output may show.
+const ZENDESK_KEY: &str = "zendesk-signing-secret-abcdefghijklmnop";
 const OTHER_KEY: &str = "another-jsm-secret-that-did-not-sign-it";
 const NOW: u64 = 1_700_000_000;
 const USER: &str = r#"{"id": "u-1001", "email": "alice@example.com", "name": "Alice Smith"}"#;
@@ -149,11 +151,8 @@ fn explains_that_a_hash_vendor_takes_no_token() {
 
 #[test]
 fn explain_names_the_key_id_and_never_prints_the_key() {
-    let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let (_, project) = acme_project(
-        "explain-key-id",
-        &json!({"vendor": "zendesk", "key": key, "key_id": "app_64f0c0ffee"}),
-    );
+    let zendesk = json!({"vendor": "zendesk", "key": ZENDESK_KEY, "key_id": "app_64f0c0ffee"});
+    let (_, project) = acme_project("explain-key-id", &zendesk);
     let token = signed_settings(&project)["jwt"]
         .as_str()
         .unwrap()
@@ -161,20 +160,17 @@ fn explain_names_the_key_id_and_never_prints_the_key() {
     let run = explain(&project, &token, NOW + 10);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_says(&run, "key_id \"app_64f0c0ffee\"");
-    assert!(!run.all_output().contains(key));
+    assert!(!run.all_output().contains(ZENDESK_KEY));
 }
 
 #[test]
 fn explain_of_a_broken_project_file_exits_2_without_the_key() {
-    let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let (_, project) = acme_project(
-        "explain-bad-project",
-        &json!({"vendor": "zendesk", "key": key}),
-    );
+    let no_key_id = json!({"vendor": "zendesk", "key": ZENDESK_KEY});
+    let (_, project) = acme_project("explain-bad-project", &no_key_id);
     let run = explain(&project, "a.b.c", NOW);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("key_id"), "{}", run.stderr);
-    assert!(!run.all_output().contains(key));
+    assert!(!run.all_output().contains(ZENDESK_KEY));
 }
 
 #[test]

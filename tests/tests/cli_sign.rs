@@ -11,6 +11,12 @@ use chatpass_tests::support::{assert_vendor_call, vectors};
 use cli::{acme_project, scratch, sign, write};
 use serde_json::{Value, json};
 
+/// A Sprinklr project in `mode`, with the key its admin screen would show.
+fn sprinklr(mode: &str) -> Value {
+    json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+           "options": {"mode": mode}})
+}
+
 #[test]
 fn signs_every_vendor_vector_exactly_as_expected() {
     let dir = scratch("sign-vectors");
@@ -78,11 +84,7 @@ fn signs_every_vendor_vector_exactly_as_expected() {
 
 #[test]
 fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
-    let (_, project) = acme_project(
-        "sign-ambiguous",
-        &json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "user"}}),
-    );
+    let (_, project) = acme_project("sign-ambiguous", &sprinklr("user"));
     let run = sign(
         &project,
         r#"{"id":"u-3","email":"doe@example.com","phone":"123_john"}"#,
@@ -159,11 +161,7 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
 
 #[test]
 fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
-    let (_, project) = acme_project(
-        "sign-session",
-        &json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "custom-user"}}),
-    );
+    let (_, project) = acme_project("sign-session", &sprinklr("custom-user"));
     let sign = || {
         sign(
             &project,

@@ -94,8 +94,14 @@ pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> Stat
     )
 }
 
-/// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto`.
-pub async fn moto_state(
+/// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto` and
+/// the functions' default cache settings.
+pub async fn moto_state(moto: &Moto, table: &str, stages: Stages, clock: Arc<dyn Clock>) -> State {
+    moto_state_with_cache(moto, table, stages, CacheSettings::default(), clock).await
+}
+
+/// [`moto_state`] with its config cache set to `settings`.
+pub async fn moto_state_with_cache(
     moto: &Moto,
     table: &str,
     stages: Stages,

@@ -227,6 +227,13 @@ pub fn flat_claims(pairs: &[(&str, &str)]) -> crate::identity::Claims {
         .collect()
 }
 
+/// Asserts that the page at [`ORIGIN`] may read the answer (its CORS header names it).
+#[track_caller]
+pub fn assert_readable_by_origin(response: &Response<Body>, what: &str) {
+    let allowed = header(response, "access-control-allow-origin");
+    assert_eq!(allowed, Some(ORIGIN), "{what}");
+}
+
 /// Asserts a problem+json answer with `status` and `code`, never cached.
 #[track_caller]
 pub fn assert_problem(response: &Response<Body>, status: u16, code: &str) {

@@ -66,6 +66,18 @@ after(async () => {
 
 const text = (tab, id) => tab.locator(`#${id}`).innerText();
 
+// A new tab on the demo page, signed in at its stand-in identity provider as `email`.
+async function signedInTab(email, name) {
+  const tab = await browser.newPage();
+  await tab.goto(`${page}/`);
+  await tab.waitForFunction(() => document.querySelectorAll("#project option").length > 10);
+  await tab.fill("#email", email);
+  await tab.fill("#name", name);
+  await tab.click("#signin");
+  await tab.waitForFunction(() => document.querySelector("#who").textContent.startsWith("Signed in"));
+  return tab;
+}
+
 async function getSettings(tab, project) {
   await tab.selectOption("#project", project);
   await tab.click("#fetch");
@@ -73,13 +85,7 @@ async function getSettings(tab, project) {
 }
 
 test("a person signs in, gets settings for a JWT and a hash vendor, and logs out", async () => {
-  const tab = await browser.newPage();
-  await tab.goto(`${page}/`);
-  await tab.waitForFunction(() => document.querySelectorAll("#project option").length > 10);
-  await tab.fill("#email", "alice@example.com");
-  await tab.fill("#name", "Alice Smith");
-  await tab.click("#signin");
-  await tab.waitForFunction(() => document.querySelector("#who").textContent.startsWith("Signed in"));
+  const tab = await signedInTab("alice@example.com", "Alice Smith");
 
   await getSettings(tab, "demo-jsm-chat");
   await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"token"'));
@@ -111,13 +117,7 @@ test("a person signs in, gets settings for a JWT and a hash vendor, and logs out
 });
 
 test("a person signs in to Salesforce with a token the published keys verify, and to HubSpot", async () => {
-  const tab = await browser.newPage();
-  await tab.goto(`${page}/`);
-  await tab.waitForFunction(() => document.querySelectorAll("#project option").length > 10);
-  await tab.fill("#email", "carol@example.com");
-  await tab.fill("#name", "Carol Jones");
-  await tab.click("#signin");
-  await tab.waitForFunction(() => document.querySelector("#who").textContent.startsWith("Signed in"));
+  const tab = await signedInTab("carol@example.com", "Carol Jones");
 
   await getSettings(tab, "demo-salesforce-miaw");
   await tab.waitForFunction(() => document.querySelector("#keys").textContent.length > 0);

@@ -12,15 +12,12 @@ use jsonwebtoken::{Algorithm as Alg, EncodingKey, crypto};
 use serde_json::{Value, json};
 use std::sync::OnceLock;
 
-pub const NOW: u64 = 1_700_000_000;
-pub const ISSUER: &str = "https://idp.example.com/";
-pub const AUDIENCE: &str = "chatpass";
-pub const LOGOUT_AUDIENCE: &str = "chatpass-backchannel";
+use chatpass_service::testing::with_changes;
+pub use chatpass_service::testing::{AUDIENCE, ISSUER, LOGOUT_AUDIENCE, NOW, ORIGIN, USER_ID};
+
 pub const NEIGHBOUR_AUDIENCE: &str = "chatpass-backchannel-neighbour";
 pub const PROJECT: &str = "attacked";
 pub const NEIGHBOUR: &str = "neighbour";
-pub const ORIGIN: &str = "https://www.example.com";
-pub const USER_ID: &str = "u-1001";
 pub const MAX_LOGOUT_LIFETIME: u64 = 600;
 pub const BACKCHANNEL_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
@@ -137,15 +134,7 @@ pub fn hmac(alg: Alg, header: &Value, claims: &Value, secret: &[u8]) -> String {
 
 /// `claims` with `change` applied: `null` removes a claim, anything else sets it.
 pub fn changed(claims: &Value, change: Value) -> Value {
-    let mut claims = claims.clone();
-    for (name, value) in change.as_object().unwrap() {
-        if value.is_null() {
-            claims.as_object_mut().unwrap().remove(name);
-        } else {
-            claims[name] = value.clone();
-        }
-    }
-    claims
+    with_changes(claims.clone(), &change)
 }
 
 pub fn part(token: &str, index: usize) -> String {

@@ -288,20 +288,18 @@ pub fn sign_in(route: &str, project: &str) -> Value {
     event
 }
 
+/// [`sign_in`] carrying the authorizer's `claims`.
+pub fn sign_in_as(route: &str, project: &str, claims: Value) -> Value {
+    crate::support::with_authorizer_claims(sign_in(route, project), Some(claims))
+}
+
 pub fn claims(extra: Value) -> Value {
-    let mut claims = json!({
+    let claims = json!({
         "iss": "https://idp.example.com/", "aud": "chatpass", "sub": "u-1001",
         "email": "alice@example.com", "email_verified": "true", "name": "Alice Smith",
         "given_name": "Alice", "family_name": "Smith", "iat": "1700000000", "exp": "1700003600"
     });
-    for (k, v) in extra.as_object().unwrap() {
-        if v.is_null() {
-            claims.as_object_mut().unwrap().remove(k);
-        } else {
-            claims[k] = v.clone();
-        }
-    }
-    claims
+    chatpass_service::testing::with_changes(claims, &extra)
 }
 
 pub fn preflight(route: &str, project: &str) -> Value {

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use chatpass_service::testing::{json_body, request, with_body, with_header, with_method};
+pub use chatpass_service::testing::{
+    for_project, json_body, request, with_body, with_header, with_method,
+};
 
 pub const SECRET_PREFIX: &str = "chatpass/projects/";
 
@@ -34,22 +36,6 @@ pub fn fixture(function: &str, name: &str) -> Value {
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
     .unwrap()
-}
-
-/// Points a fixture event at `project` (path, raw path and path parameter).
-pub fn for_project(mut event: Value, project: &str) -> Value {
-    let route = event["routeKey"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let path = format!("/v1/projects/{project}/{route}");
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["pathParameters"] = json!({ "project": project });
-    event
 }
 
 /// Replaces the authorizer's claims (`None` removes the authorizer).
@@ -108,8 +94,14 @@ pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> Stat
     )
 }
 
-/// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto`.
-pub async fn moto_state(
+/// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto` and
+/// the functions' default cache settings.
+pub async fn moto_state(moto: &Moto, table: &str, stages: Stages, clock: Arc<dyn Clock>) -> State {
+    moto_state_with_cache(moto, table, stages, CacheSettings::default(), clock).await
+}
+
+/// [`moto_state`] with its config cache set to `settings`.
+pub async fn moto_state_with_cache(
     moto: &Moto,
     table: &str,
     stages: Stages,
@@ -168,6 +160,32 @@ pub async fn create_table(moto: &Moto, table: &str) {
             .await
             .unwrap();
     }
+}
+
+/// Asserts a 503 whose `Retry-After` is a whole number of seconds above zero.
+#[track_caller]
+pub fn assert_503_with_retry_after(response: &Response<Body>, what: &str) {
+    assert_eq!(response.status(), 503, "{what}: {}", json_body(response));
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .unwrap_or_else(|| panic!("{what}: a 503 without Retry-After"));
+    assert!(
+        retry_after
+            .to_str()
+            .unwrap()
+            .parse::<u32>()
+            .is_ok_and(|s| s > 0),
+        "{what}: Retry-After {retry_after:?}"
+    );
+}
+
+/// Asserts a logout-webhook answer: 200 with `{"status": status}`.
+#[track_caller]
+pub fn assert_logout_status(response: &Response<Body>, status: &str, what: &str) {
+    let body = json_body(response);
+    assert_eq!(response.status(), 200, "{what}: {body}");
+    assert_eq!(body, json!({ "status": status }), "{what}");
 }
 
 /// The `code` of a problem+json answer (`""` when there is none).

@@ -41,6 +41,14 @@ fn hs256(header: &Value, claims: &Value, key: &str) -> String {
     hmac(Alg::HS256, header, claims, key.as_bytes())
 }
 
+/// The problem of a header naming `alg` where the vendor signs HS256.
+fn wrong_algorithm(alg: &str) -> Problem {
+    Problem::WrongAlgorithm {
+        found: alg.to_owned(),
+        expected: "HS256".to_owned(),
+    }
+}
+
 struct ExplainCase {
     name: String,
     token: String,
@@ -62,30 +70,22 @@ fn explain_cases(id: &str) -> Vec<ExplainCase> {
         })
     };
     for alg in ["none", "None", "NONE", "nOnE"] {
-        let mut h = header.clone();
-        h["alg"] = json!(alg);
+        let h = changed(&header, json!({"alg": alg}));
         for (label, signature) in [("empty", String::new()), ("garbage", b64("garbage"))] {
             push(
                 format!("alg {alg}, {label} signature"),
                 assemble(&h, &good_claims, &signature),
-                Problem::WrongAlgorithm {
-                    found: alg.to_owned(),
-                    expected: "HS256".to_owned(),
-                },
+                wrong_algorithm(alg),
             );
         }
     }
     // The header lies about the algorithm while the HMAC is right: still refused.
     for alg in ["RS256", "ES256", "HS512", "PS256"] {
-        let mut h = header.clone();
-        h["alg"] = json!(alg);
+        let h = changed(&header, json!({"alg": alg}));
         push(
             format!("header says {alg} over a valid HS256 signature"),
             hs256(&h, &good_claims, VENDOR_KEY),
-            Problem::WrongAlgorithm {
-                found: alg.to_owned(),
-                expected: "HS256".to_owned(),
-            },
+            wrong_algorithm(alg),
         );
     }
     for (form, secret) in public_key_forms().into_iter().take(3) {
@@ -96,8 +96,7 @@ fn explain_cases(id: &str) -> Vec<ExplainCase> {
         );
     }
     for bad_kid in ["nope", "../../etc/passwd", "https://evil.example.com/k", ""] {
-        let mut h = header.clone();
-        h["kid"] = json!(bad_kid);
+        let h = changed(&header, json!({"kid": bad_kid}));
         push(
             format!("kid {bad_kid:?}"),
             hs256(&h, &good_claims, VENDOR_KEY),

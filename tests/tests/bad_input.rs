@@ -10,13 +10,14 @@ use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::request::MAX_BODY_BYTES;
 use chatpass_service::testing::{
-    CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, REFERENCE, SPRINKLR_KEY, WEBHOOK_SECRET, idp, raw_state,
-    session, verifier_for,
+    CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, REFERENCE, SPRINKLR_KEY, WEBHOOK_SECRET,
+    assert_readable_by_origin, idp, jsm_project, raw_state, session, verifier_for,
 };
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::support::{
-    fixture, for_project, json_body, request, with_body, with_header, with_method,
+    fixture, for_project, json_body, request, with_authorizer_claims, with_body, with_header,
+    with_method,
 };
 use lambda_http::{Body, Response};
 use proptest::prelude::*;
@@ -35,10 +36,7 @@ const BROKEN_KEYS: [&str; 4] = [
 /// Every project the tests know: two good ones per browser route, and configs that do not check.
 fn projects() -> Vec<(&'static str, Value)> {
     vec![
-        (
-            "acme-jsm",
-            json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}),
-        ),
+        ("acme-jsm", jsm_project()),
         (
             "acme-sprinklr",
             json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],
@@ -448,11 +446,7 @@ async fn a_listed_origin_can_read_the_refusal() {
         });
         let response = route.call(&state, &event).await;
         assert_eq!(response.status(), 422);
-        assert_eq!(
-            header(&response, "access-control-allow-origin"),
-            Some(ORIGIN),
-            "{route:?}"
-        );
+        assert_readable_by_origin(&response, &format!("{route:?}"));
     }
 }
 
@@ -692,20 +686,11 @@ fn arbitrary_event(a: &Arbitrary) -> Value {
             event["headers"]["webhook-signature"] = json!(signature);
         }
     }
-    match &a.claims {
-        Some(claims) => {
-            let claims: serde_json::Map<String, Value> =
-                claims.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-            event["requestContext"]["authorizer"] =
-                json!({"jwt": {"claims": claims, "scopes": null}});
-        }
-        None => {
-            event["requestContext"]
-                .as_object_mut()
-                .unwrap()
-                .remove("authorizer");
-        }
-    }
+    let claims = a
+        .claims
+        .as_ref()
+        .map(|claims| Value::Object(claims.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
+    let mut event = with_authorizer_claims(event, claims);
     event.as_object_mut().unwrap().remove("cookies");
     if let Some(query) = &a.query {
         event["rawQueryString"] = json!(query);

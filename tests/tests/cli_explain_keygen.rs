@@ -9,11 +9,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chatpass_service::ProjectConfig;
 use chatpass_signing::vendors;
 use chatpass_signing::webhook::WebhookSecret;
-use cli::{Run, chatpass, scratch, write};
+use cli::{Run, acme_project, chatpass, scratch, sign, write};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
+/// A Zendesk signing secret, which no output may show.
+const ZENDESK_KEY: &str = "zendesk-signing-secret-abcdefghijklmnop";
 const OTHER_KEY: &str = "another-jsm-secret-that-did-not-sign-it";
 const NOW: u64 = 1_700_000_000;
 const USER: &str = r#"{"id": "u-1001", "email": "alice@example.com", "name": "Alice Smith"}"#;
@@ -26,19 +28,16 @@ fn jsm_project(dir: &Path, name: &str, key: &str) -> PathBuf {
     )
 }
 
+/// The settings `chatpass sign` prints for `USER` at `NOW`.
+fn signed_settings(project: &Path) -> Value {
+    let run = sign(project, USER, &["--now", &NOW.to_string()], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout_json()["settings"].take()
+}
+
 /// A jsm-chat token for `USER`, signed by `chatpass sign` at `NOW`.
 fn signed_token(project: &Path) -> String {
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        USER,
-        "--now",
-        &NOW.to_string(),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    run.stdout_json()["settings"]["token"]
+    signed_settings(project)["token"]
         .as_str()
         .expect("a token")
         .to_owned()
@@ -68,13 +67,25 @@ fn explain(project: &Path, token: &str, now: u64) -> Run {
 const ACCEPT: &str = "verdict: the vendor would accept this token\n";
 const REFUSE: &str = "verdict: the vendor would refuse this token\n";
 
+/// Asserts that `explain` exited with `code` and ended its answer with `verdict`.
+#[track_caller]
+fn assert_verdict(run: &Run, code: i32, verdict: &str) {
+    assert_eq!(run.code, code, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.ends_with(verdict), "{}", run.stdout);
+}
+
+/// Asserts that the run's stdout says `text`.
+#[track_caller]
+fn assert_says(run: &Run, text: &str) {
+    assert!(run.stdout.contains(text), "{text:?} in\n{}", run.stdout);
+}
+
 #[test]
 fn explains_that_a_fresh_token_would_be_accepted() {
     let dir = scratch("explain-fresh");
     let project = jsm_project(&dir, "acme.json", JSM_KEY);
     let run = explain(&project, &signed_token(&project), NOW);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.ends_with(ACCEPT), "{}", run.stdout);
+    assert_verdict(&run, 0, ACCEPT);
     for expected in [
         "vendor: jsm-chat",
         "key: sha256:",
@@ -85,11 +96,7 @@ fn explains_that_a_fresh_token_would_be_accepted() {
         "unused claims: none",
         "problems: none",
     ] {
-        assert!(
-            run.stdout.contains(expected),
-            "{expected:?} in\n{}",
-            run.stdout
-        );
+        assert_says(&run, expected);
     }
 }
 
@@ -98,19 +105,9 @@ fn explains_that_an_expired_token_would_be_refused_naming_the_time() {
     let dir = scratch("explain-expired");
     let project = jsm_project(&dir, "acme.json", JSM_KEY);
     let run = explain(&project, &signed_token(&project), NOW + 301);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("expired at 2023-11-14T22:18:20Z (1 s ago"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("the token expired at 1700000300"),
-        "{}",
-        run.stdout
-    );
+    assert_verdict(&run, 1, REFUSE);
+    assert_says(&run, "expired at 2023-11-14T22:18:20Z (1 s ago");
+    assert_says(&run, "the token expired at 1700000300");
 }
 
 #[test]
@@ -119,9 +116,8 @@ fn explains_that_a_token_signed_with_another_key_does_not_match() {
     let signer = jsm_project(&dir, "signer.json", OTHER_KEY);
     let project = jsm_project(&dir, "acme.json", JSM_KEY);
     let run = explain(&project, &signed_token(&signer), NOW);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("does not match"), "{}", run.stdout);
-    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+    assert_verdict(&run, 1, REFUSE);
+    assert_says(&run, "does not match");
 }
 
 #[test]
@@ -132,83 +128,49 @@ fn explains_that_a_token_whose_alg_was_changed_to_none_is_refused() {
     let (_, rest) = token.split_once('.').unwrap();
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
     let run = explain(&project, &format!("{header}.{rest}"), NOW);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("the header says alg `none`, but the vendor only accepts HS256"),
-        "{}",
-        run.stdout
+    assert_verdict(&run, 1, REFUSE);
+    assert_says(
+        &run,
+        "the header says alg `none`, but the vendor only accepts HS256",
     );
-    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
 }
 
 #[test]
 fn explains_that_a_hash_vendor_takes_no_token() {
-    let dir = scratch("explain-hash-vendor");
     let key = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": key, "options": {"mode": "user"}}).to_string(),
+    let (dir, project) = acme_project(
+        "explain-hash-vendor",
+        &json!({"vendor": "sprinklr", "key": key, "options": {"mode": "user"}}),
     );
     let jsm = jsm_project(&dir, "jsm.json", JSM_KEY);
     let run = explain(&project, &signed_token(&jsm), NOW);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("sprinklr signs a hash, not a token"),
-        "{}",
-        run.stdout
-    );
-    assert!(run.stdout.ends_with(REFUSE), "{}", run.stdout);
+    assert_verdict(&run, 1, REFUSE);
+    assert_says(&run, "sprinklr signs a hash, not a token");
     assert!(!run.all_output().contains(key));
 }
 
 #[test]
 fn explain_names_the_key_id_and_never_prints_the_key() {
-    let dir = scratch("explain-key-id");
-    let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "zendesk", "key": key, "key_id": "app_64f0c0ffee"}).to_string(),
-    );
-    let sign = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        USER,
-        "--now",
-        &NOW.to_string(),
-    ]);
-    assert_eq!(sign.code, 0, "{}", sign.stderr);
-    let token = sign.stdout_json()["settings"]["jwt"]
+    let zendesk = json!({"vendor": "zendesk", "key": ZENDESK_KEY, "key_id": "app_64f0c0ffee"});
+    let (_, project) = acme_project("explain-key-id", &zendesk);
+    let token = signed_settings(&project)["jwt"]
         .as_str()
         .unwrap()
         .to_owned();
     let run = explain(&project, &token, NOW + 10);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("key_id \"app_64f0c0ffee\""),
-        "{}",
-        run.stdout
-    );
-    assert!(!run.all_output().contains(key));
+    assert_says(&run, "key_id \"app_64f0c0ffee\"");
+    assert!(!run.all_output().contains(ZENDESK_KEY));
 }
 
 #[test]
 fn explain_of_a_broken_project_file_exits_2_without_the_key() {
-    let dir = scratch("explain-bad-project");
-    let key = "zendesk-signing-secret-abcdefghijklmnop";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "zendesk", "key": key}).to_string(),
-    );
+    let no_key_id = json!({"vendor": "zendesk", "key": ZENDESK_KEY});
+    let (_, project) = acme_project("explain-bad-project", &no_key_id);
     let run = explain(&project, "a.b.c", NOW);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("key_id"), "{}", run.stderr);
-    assert!(!run.all_output().contains(key));
+    assert!(!run.all_output().contains(ZENDESK_KEY));
 }
 
 #[test]
@@ -328,7 +290,7 @@ fn explains_the_new_vendors_tokens_by_their_own_algorithm_and_key() {
         );
         let run = explain(&project, token, NOW);
         assert_eq!(run.code, 0, "{}: {}", case["name"], run.stdout);
-        assert!(run.stdout.contains("signature: holds"), "{}", run.stdout);
+        assert_says(&run, "signature: holds");
         assert!(!run.stdout.contains("PRIVATE KEY"), "the private key");
         // The same claims as HS256 under the vendor's key text: refused for its algorithm.
         let (message, _) = token.rsplit_once('.').unwrap();
@@ -341,11 +303,9 @@ fn explains_the_new_vendors_tokens_by_their_own_algorithm_and_key() {
             let forged = format!("{hs}.{}", URL_SAFE_NO_PAD.encode([0u8; 32]));
             let run = explain(&project, &forged, NOW);
             assert_eq!(run.code, 1);
-            assert!(
-                run.stdout
-                    .contains("the header says alg `HS256`, but the vendor only accepts RS"),
-                "{}",
-                run.stdout
+            assert_says(
+                &run,
+                "the header says alg `HS256`, but the vendor only accepts RS",
             );
         }
         explained += 1;
@@ -359,9 +319,5 @@ fn explains_the_new_vendors_tokens_by_their_own_algorithm_and_key() {
     );
     let run = explain(&hubspot, "anything", NOW);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains("hubspot mints its tokens itself"),
-        "{}",
-        run.stdout
-    );
+    assert_says(&run, "hubspot mints its tokens itself");
 }

@@ -90,6 +90,12 @@ impl Project {
     fn put(&self, project: &str, file: &Path) -> Run {
         self.run(&["put", project, file.to_str().unwrap()])
     }
+
+    /// `put` only if the project is still at `version`.
+    fn put_expecting(&self, project: &str, file: &Path, version: &str) -> Run {
+        let file = file.to_str().unwrap();
+        self.run(&["put", project, file, "--expect-version", version])
+    }
 }
 
 fn assert_no_stored_secret(output: &str) {
@@ -125,12 +131,17 @@ fn file(dir: &Path, name: &str, config: &Value) -> PathBuf {
     write(dir, name, serde_json::to_string_pretty(config).unwrap())
 }
 
+/// A moto of its own, the CLI pointed at it, and a scratch dir.
+fn moto_and_cli(test: &str) -> (Moto, Project, PathBuf) {
+    let moto = Moto::start();
+    let cli = Project::at(&moto.endpoint);
+    (moto, cli, scratch(test))
+}
+
 /// A moto holding project `acme` (`config("https://v0.example.com")`, put by the CLI), the
 /// CLI pointed at it, and a scratch dir.
 fn moto_with_acme(test: &str) -> (Moto, Project, PathBuf) {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch(test);
+    let (moto, cli, dir) = moto_and_cli(test);
     ok(&cli.put(
         "acme",
         &file(&dir, "v0.json", &config("https://v0.example.com")),
@@ -339,9 +350,7 @@ fn check_loads_a_file_as_the_functions_do_and_warns_by_field_name() {
 
 #[tokio::test]
 async fn put_creates_the_project_then_adds_versions_the_functions_load() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-put");
+    let (moto, cli, dir) = moto_and_cli("project-put");
     let stored = Stored::of(&moto, "acme").await;
 
     let first = file(&dir, "v1.json", &config("https://one.example.com"));
@@ -378,9 +387,7 @@ async fn put_creates_the_project_then_adds_versions_the_functions_load() {
 
 #[tokio::test]
 async fn put_creates_a_project_under_the_kms_key_asked_for_and_only_when_creating() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-kms");
+    let (moto, cli, dir) = moto_and_cli("project-put-kms");
     let v0 = file(&dir, "v0.json", &config("https://v0.example.com"));
     let key = "alias/chatpass-projects";
     ok(&cli.run(&["put", "acme", v0.to_str().unwrap(), "--kms-key-id", key]));
@@ -406,9 +413,7 @@ async fn put_creates_a_project_under_the_kms_key_asked_for_and_only_when_creatin
 
 #[tokio::test]
 async fn an_invalid_config_writes_nothing() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-invalid");
+    let (moto, cli, dir) = moto_and_cli("project-put-invalid");
     let mut bad = config("https://www.example.com");
     bad["webhook_secrets"] = json!(["whsec_c2hvcnQ="]);
     let bad = file(&dir, "bad.json", &bad);
@@ -444,9 +449,7 @@ async fn an_invalid_config_writes_nothing() {
 
 #[tokio::test]
 async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-put-expect");
+    let (moto, cli, dir) = moto_and_cli("project-put-expect");
     let v1 = file(&dir, "v1.json", &config("https://one.example.com"));
     ok(&cli.put("acme", &v1));
     let stored = Stored::of(&moto, "acme").await;
@@ -457,13 +460,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
     ));
 
     let mine = file(&dir, "mine.json", &config("https://mine.example.com"));
-    let run = cli.run(&[
-        "put",
-        "acme",
-        mine.to_str().unwrap(),
-        "--expect-version",
-        &seen,
-    ]);
+    let run = cli.put_expecting("acme", &mine, &seen);
     fails(&run, 1, "error: project `acme` is at version ");
     assert!(run.stderr.contains(&format!(
         "not {seen}: another write came first; nothing written"
@@ -471,13 +468,7 @@ async fn put_with_a_version_that_is_no_longer_current_writes_nothing() {
     assert_eq!(stored.doc().await, config("https://two.example.com"));
 
     let current = stored.id_at("AWSCURRENT").await.unwrap();
-    let run = cli.run(&[
-        "put",
-        "acme",
-        mine.to_str().unwrap(),
-        "--expect-version",
-        &current,
-    ]);
+    let run = cli.put_expecting("acme", &mine, &current);
     ok(&run);
     assert_eq!(stored.doc().await, config("https://mine.example.com"));
 }
@@ -921,9 +912,7 @@ async fn rotating_the_signing_key_of_a_vendor_issued_key_says_where_it_is_change
 
 #[tokio::test]
 async fn rotating_a_generated_signing_key_keeps_the_old_one_published_until_finish() {
-    let moto = Moto::start();
-    let cli = Project::at(&moto.endpoint);
-    let dir = scratch("project-rotate-key-pair");
+    let (moto, cli, dir) = moto_and_cli("project-rotate-key-pair");
     let salesforce = json!({
         "vendor": "salesforce-miaw", "key": RSA_KEY, "key_id": "k-old",
         "options": {"issuer": "https://www.example.com"},

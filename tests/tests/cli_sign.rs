@@ -8,8 +8,14 @@ mod cli;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::OVERRIDE_VAR;
 use chatpass_tests::support::{assert_vendor_call, vectors};
-use cli::{chatpass, chatpass_with, scratch, write};
+use cli::{acme_project, scratch, sign, write};
 use serde_json::{Value, json};
+
+/// A Sprinklr project in `mode`, with the key its admin screen would show.
+fn sprinklr(mode: &str) -> Value {
+    json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
+           "options": {"mode": mode}})
+}
 
 #[test]
 fn signs_every_vendor_vector_exactly_as_expected() {
@@ -33,16 +39,10 @@ fn signs_every_vendor_vector_exactly_as_expected() {
                 &answer["body"].to_string(),
             );
         }
-        let run = chatpass_with(
-            [
-                "sign",
-                "--project-file",
-                project.to_str().unwrap(),
-                "--user",
-                &user,
-                "--now",
-                &now,
-            ],
+        let run = sign(
+            &project,
+            &user,
+            &["--now", &now],
             &[(OVERRIDE_VAR, &origin)],
         );
         if let Some(call) = case["expected"].get("vendor_call") {
@@ -84,21 +84,13 @@ fn signs_every_vendor_vector_exactly_as_expected() {
 
 #[test]
 fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
-    let dir = scratch("sign-ambiguous");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "user"}})
-        .to_string(),
-    );
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
+    let (_, project) = acme_project("sign-ambiguous", &sprinklr("user"));
+    let run = sign(
+        &project,
         r#"{"id":"u-3","email":"doe@example.com","phone":"123_john"}"#,
-    ]);
+        &[],
+        &[],
+    );
     assert_eq!(run.code, 1);
     let problem = run.stderr_json();
     assert_eq!(problem["code"], "ambiguous_field");
@@ -108,24 +100,16 @@ fn refuses_an_ambiguous_sprinklr_field_with_a_problem_document() {
 
 #[test]
 fn reads_the_user_from_a_file_given_as_at_path() {
-    let dir = scratch("sign-user-file");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    let (dir, project) = acme_project(
+        "sign-user-file",
+        &json!({"vendor": "crisp", "key": "crisp-website-secret"}),
     );
     let user = write(
         &dir,
         "user.json",
         r#"{"id": "u-1001", "email": "alice@example.com"}"#,
     );
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        &format!("@{}", user.display()),
-    ]);
+    let run = sign(&project, &format!("@{}", user.display()), &[], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout_json()["settings"]["email"], "alice@example.com");
     assert_eq!(run.stdout_json()["expires_at"], Value::Null);
@@ -133,24 +117,16 @@ fn reads_the_user_from_a_file_given_as_at_path() {
 
 #[test]
 fn refuses_a_user_with_an_unknown_field_as_bad_user() {
-    let dir = scratch("sign-bad-user");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "crisp", "key": "crisp-website-secret"}).to_string(),
+    let (_, project) = acme_project(
+        "sign-bad-user",
+        &json!({"vendor": "crisp", "key": "crisp-website-secret"}),
     );
     for user in [
         r#"{"id": "u-1", "nickname": "al"}"#,
         "not json",
         r#"{"email": "a@b.c"}"#,
     ] {
-        let run = chatpass([
-            "sign",
-            "--project-file",
-            project.to_str().unwrap(),
-            "--user",
-            user,
-        ]);
+        let run = sign(&project, user, &[], &[]);
         assert_eq!(run.code, 1, "{user}");
         assert!(run.stdout.is_empty(), "{user}");
         assert_eq!(run.stderr_json()["code"], "bad_user", "{user}");
@@ -167,13 +143,7 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
         json!({"vendor": "zendesk", "key": key}).to_string(),
     );
     let missing = dir.join("missing.json");
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        project.to_str().unwrap(),
-        "--user",
-        r#"{"id": "u-1"}"#,
-    ]);
+    let run = sign(&project, r#"{"id": "u-1"}"#, &[], &[]);
     assert_eq!(run.code, 1);
     let problem = run.stderr_json();
     assert_eq!(problem["code"], "invalid_project_config");
@@ -184,37 +154,21 @@ fn refuses_a_broken_project_file_naming_the_field_but_never_the_key() {
     );
     assert!(!run.all_output().contains(key));
 
-    let run = chatpass([
-        "sign",
-        "--project-file",
-        missing.to_str().unwrap(),
-        "--user",
-        r#"{"id": "u-1"}"#,
-    ]);
+    let run = sign(&missing, r#"{"id": "u-1"}"#, &[], &[]);
     assert_eq!(run.code, 1);
     assert_eq!(run.stderr_json()["code"], "invalid_project_config");
 }
 
 #[test]
 fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
-    let dir = scratch("sign-session");
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "sprinklr", "key": "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d",
-               "options": {"mode": "custom-user"}})
-        .to_string(),
-    );
+    let (_, project) = acme_project("sign-session", &sprinklr("custom-user"));
     let sign = || {
-        chatpass([
-            "sign",
-            "--project-file",
-            project.to_str().unwrap(),
-            "--user",
+        sign(
+            &project,
             r#"{"id": "u-1001", "email": "alice@example.com"}"#,
-            "--now",
-            "1700000000",
-        ])
+            &["--now", "1700000000"],
+            &[],
+        )
     };
     let first = sign();
     assert_eq!(first.code, 0, "{}", first.stderr);
@@ -233,25 +187,19 @@ fn prints_the_session_reference_a_sprinklr_custom_user_hash_signs() {
 
 #[test]
 fn a_hubspot_plan_without_the_feature_or_a_refused_token_is_a_409_naming_it_and_an_outage_a_503() {
-    let dir = scratch("sign-hubspot-refused");
     let token = "pat-na1-made-up-private-app-token";
-    let project = write(
-        &dir,
-        "acme.json",
-        json!({"vendor": "hubspot", "key": token}).to_string(),
+    let (_, project) = acme_project(
+        "sign-hubspot-refused",
+        &json!({"vendor": "hubspot", "key": token}),
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let stand_in = runtime.block_on(VendorApiServer::start(403, r#"{"status":"error"}"#));
     let origin = stand_in.origin();
     let sign = || {
-        chatpass_with(
-            [
-                "sign",
-                "--project-file",
-                project.to_str().unwrap(),
-                "--user",
-                r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
-            ],
+        sign(
+            &project,
+            r#"{"id": "u-1", "email": "alice@example.com", "email_verified": true}"#,
+            &[],
             &[(OVERRIDE_VAR, &origin)],
         )
     };

@@ -5,7 +5,36 @@
 mod cli;
 
 use chatpass_tests::support::vectors;
-use cli::{chatpass, scratch, write};
+use cli::{Run, chatpass, scratch, write};
+use serde_json::Value;
+use std::path::Path;
+
+/// `chatpass verify-webhook` of the delivery (id, timestamp, signature) of the body in the file
+/// `body`, under `secret` at `now`.
+fn verify_webhook(secret: &str, delivery: (&str, &str, &str), body: &Path, now: &str) -> Run {
+    let (id, timestamp, signature) = delivery;
+    chatpass([
+        "verify-webhook",
+        "--secret",
+        secret,
+        "--id",
+        id,
+        "--timestamp",
+        timestamp,
+        "--signature",
+        signature,
+        "--body-file",
+        body.to_str().unwrap(),
+        "--now",
+        now,
+    ])
+}
+
+/// A vector case's (id, timestamp, signature).
+fn delivery_of(case: &Value) -> (&str, &str, &str) {
+    let field = |name| case[name].as_str().unwrap();
+    (field("id"), field("timestamp"), field("signature"))
+}
 
 #[test]
 fn judges_every_webhook_vector_as_expected() {
@@ -16,21 +45,7 @@ fn judges_every_webhook_vector_as_expected() {
         let secret = case.get("secret").unwrap_or(&doc["secret"]);
         let body = write(&dir, &format!("body-{i}"), case["body"].as_str().unwrap());
         let now = case["now"].as_i64().unwrap().to_string();
-        let run = chatpass([
-            "verify-webhook",
-            "--secret",
-            secret.as_str().unwrap(),
-            "--id",
-            case["id"].as_str().unwrap(),
-            "--timestamp",
-            case["timestamp"].as_str().unwrap(),
-            "--signature",
-            case["signature"].as_str().unwrap(),
-            "--body-file",
-            body.to_str().unwrap(),
-            "--now",
-            &now,
-        ]);
+        let run = verify_webhook(secret.as_str().unwrap(), delivery_of(case), &body, &now);
         let valid = case["valid"].as_bool().unwrap();
         let expected_code = if valid { 0 } else { 1 };
         assert_eq!(
@@ -38,20 +53,12 @@ fn judges_every_webhook_vector_as_expected() {
             "{name}: {}{}",
             run.stdout, run.stderr
         );
-        if valid {
-            assert!(
-                run.stdout
-                    .starts_with("valid: signed by the secret at 1700000000"),
-                "{name}: {}",
-                run.stdout
-            );
+        let verdict = if valid {
+            "valid: signed by the secret at 1700000000"
         } else {
-            assert!(
-                run.stdout.starts_with("invalid: "),
-                "{name}: {}",
-                run.stdout
-            );
-        }
+            "invalid: "
+        };
+        assert!(run.stdout.starts_with(verdict), "{name}: {}", run.stdout);
     }
 }
 
@@ -61,21 +68,8 @@ fn says_why_a_delivery_is_too_old() {
     let doc = vectors("webhooks.json");
     let case = &doc["cases"][0];
     let body = write(&dir, "body", case["body"].as_str().unwrap());
-    let run = chatpass([
-        "verify-webhook",
-        "--secret",
-        doc["secret"].as_str().unwrap(),
-        "--id",
-        case["id"].as_str().unwrap(),
-        "--timestamp",
-        case["timestamp"].as_str().unwrap(),
-        "--signature",
-        case["signature"].as_str().unwrap(),
-        "--body-file",
-        body.to_str().unwrap(),
-        "--now",
-        "1700000900",
-    ]);
+    let secret = doc["secret"].as_str().unwrap();
+    let run = verify_webhook(secret, delivery_of(case), &body, "1700000900");
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("more than 300 s old"), "{}", run.stdout);
 }
@@ -85,21 +79,8 @@ fn refuses_an_unusable_secret_with_exit_2_without_echoing_it() {
     let dir = scratch("webhook-bad-secret");
     let body = write(&dir, "body", "{}");
     for secret in ["whsec_c2hvcnQtc2VjcmV0", "whsec_not*base64*at*all"] {
-        let run = chatpass([
-            "verify-webhook",
-            "--secret",
-            secret,
-            "--id",
-            "msg_1",
-            "--timestamp",
-            "1700000000",
-            "--signature",
-            "v1,AAAA",
-            "--body-file",
-            body.to_str().unwrap(),
-            "--now",
-            "1700000000",
-        ]);
+        let delivery = ("msg_1", "1700000000", "v1,AAAA");
+        let run = verify_webhook(secret, delivery, &body, "1700000000");
         assert_eq!(run.code, 2, "{secret}: {}", run.stderr);
         assert!(run.stderr.contains("webhook secret"), "{}", run.stderr);
         let encoded = secret.trim_start_matches("whsec_");

@@ -19,8 +19,9 @@ use chatpass_service::store::DynamoSessionStore;
 use chatpass_tests::fault_proxy::{Action, FaultProxy, aws_error};
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
-    problem_code, put_project, request, signed_logout_webhook, with_authorizer_claims, with_header,
+    SECRET_PREFIX, assert_503_with_retry_after, assert_logout_status, claims_for, create_table,
+    fixture, for_project, json_body, logged_out_body, problem_code, put_project, request,
+    signed_logout_webhook, with_authorizer_claims, with_header,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -142,6 +143,21 @@ impl Setup {
         timed(hash_user::handler(&self.state, request(&event))).await
     }
 
+    /// Asserts that user-hash answers 200 (from a stale config, in the cache tests); how long
+    /// it took.
+    async fn assert_served(&self, what: &str) -> Duration {
+        let (response, took) = self.user_hash(T0).await;
+        let body = json_body(&response);
+        assert_eq!(response.status(), 200, "{what}: {body}");
+        took
+    }
+
+    /// Asserts that user-hash answers 503 `config_unavailable` within one call's bound.
+    async fn assert_config_unavailable(&self, what: &str) {
+        let answer = self.user_hash(T0).await;
+        assert_unavailable(&answer, "config_unavailable", ONE_CALL_BOUND, what);
+    }
+
     /// Signs in and returns the session reference.
     async fn sign_in(&self, iat: u64) -> String {
         let (response, _) = self.user_hash(iat).await;
@@ -162,6 +178,21 @@ impl Setup {
             Some(&format!("Bearer {CALLBACK_KEY}")),
         );
         timed(user_details_callback::handler(&self.state, request(&event))).await
+    }
+
+    /// Asserts that the logout took effect (user-hash refuses the user, the session at
+    /// `reference` has ended), then signs in anew, later than the logout.
+    async fn assert_logged_out_then_sign_in_again(&self, reference: &str) {
+        let (response, _) = self.user_hash(T0).await;
+        assert_eq!(
+            (response.status().as_u16(), problem_code(&response)),
+            (403, "logged_out".to_owned()),
+            "the logout took effect"
+        );
+        let (response, _) = self.callback(reference).await;
+        assert_eq!(response.status(), 410, "the session ended with it");
+        self.clock.advance(2);
+        self.sign_in(self.now()).await;
     }
 
     fn delivery(&self, id: &str) -> Value {
@@ -193,28 +224,10 @@ fn assert_unavailable(
     what: &str,
 ) {
     let (response, took) = answer;
-    assert_eq!(response.status(), 503, "{what}: {}", json_body(response));
+    assert_503_with_retry_after(response, what);
     assert_eq!(problem_code(response), code, "{what}");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .unwrap_or_else(|| panic!("{what}: a 503 without Retry-After"));
-    assert!(
-        retry_after
-            .to_str()
-            .unwrap()
-            .parse::<u32>()
-            .is_ok_and(|s| s > 0),
-        "{what}: Retry-After {retry_after:?}"
-    );
     assert!(*took < bound, "{what}: took {took:?}, more than {bound:?}");
     eprintln!("{what}: 503 {code} in {took:.2?}");
-}
-
-fn assert_logout(answer: &(Response<Body>, Duration), status: &str, what: &str) {
-    let (response, _) = answer;
-    assert_eq!(response.status(), 200, "{what}: {}", json_body(response));
-    assert_eq!(json_body(response), json!({ "status": status }), "{what}");
 }
 
 // --- the SDK's bounds -------------------------------------------------------------------
@@ -283,32 +296,19 @@ async fn with_secrets_manager_answering_late_a_cached_config_is_served_until_its
         .set(|_| Action::Late(ATTEMPT_TIMEOUT + Duration::from_millis(500)));
 
     setup.clock.advance(settings.ttl);
-    let (response, took) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale after the TTL: {}",
-        json_body(&response)
-    );
+    let took = setup.assert_served("stale after the TTL").await;
     assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
 
     setup.clock.advance(settings.stale_for - 1);
-    let (response, took) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale one second before the bound: {}",
-        json_body(&response)
-    );
+    let took = setup
+        .assert_served("stale one second before the bound")
+        .await;
     assert!(took < ONE_CALL_BOUND, "stale answer took {took:?}");
 
     setup.clock.advance(1);
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "past the stale bound",
-    );
+    setup
+        .assert_config_unavailable("past the stale bound")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,12 +318,9 @@ async fn with_secrets_manager_throttling_a_cached_config_is_served_until_its_bou
 
     // Cold and throttled: 503 at once, after at most the SDK's attempts.
     setup.proxy.set(|_| throttling());
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "cold project, throttled",
-    );
+    setup
+        .assert_config_unavailable("cold project, throttled")
+        .await;
     let attempts = setup.proxy.requests("GetSecretValue");
     assert!(
         (1..=MAX_ATTEMPTS as usize).contains(&attempts),
@@ -336,23 +333,15 @@ async fn with_secrets_manager_throttling_a_cached_config_is_served_until_its_bou
 
     setup.proxy.set(|_| throttling());
     setup.clock.advance(settings.ttl);
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        response.status(),
-        200,
-        "stale while throttled: {}",
-        json_body(&response)
-    );
+    setup.assert_served("stale while throttled").await;
     setup.clock.advance(settings.stale_for - 1);
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(response.status(), 200, "stale one second before the bound");
+    setup
+        .assert_served("stale one second before the bound")
+        .await;
     setup.clock.advance(1);
-    assert_unavailable(
-        &setup.user_hash(T0).await,
-        "config_unavailable",
-        ONE_CALL_BOUND,
-        "throttled past the stale bound",
-    );
+    setup
+        .assert_config_unavailable("throttled past the stale bound")
+        .await;
     assert_eq!(
         setup.moto.request_count("GetSecretValue"),
         2,
@@ -394,26 +383,17 @@ async fn store_fault(table: &str, fault: fn(&str) -> Action, bound: Duration) ->
     );
 
     setup.proxy.forward();
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "logged_out",
         "the sender's retry after recovery",
     );
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "its repeat",
     );
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        (response.status().as_u16(), problem_code(&response)),
-        (403, "logged_out".to_owned()),
-        "the logout took effect"
-    );
-    let (response, _) = setup.callback(&reference).await;
-    assert_eq!(response.status(), 410, "the session ended with it");
-    setup.clock.advance(2);
-    setup.sign_in(setup.now()).await;
+    setup.assert_logged_out_then_sign_in_again(&reference).await;
     setup
 }
 
@@ -483,9 +463,9 @@ async fn a_logout_transaction_cancelled_for_throttling_is_a_503_and_is_applied_o
     let (response, _) = setup.user_hash(T0).await;
     assert_eq!(response.status(), 200, "nothing was recorded");
     setup.proxy.forward();
-    assert_logout(&setup.deliver(&delivery).await, "logged_out", "the retry");
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(&setup.deliver(&delivery).await.0, "logged_out", "the retry");
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "its repeat",
     );
@@ -519,19 +499,10 @@ async fn a_logout_written_but_answered_too_late_is_a_503_and_its_retry_is_alread
     setup.proxy.forward();
     // The sender retries: the first attempt's write stands, so this is a repeat, and the
     // logout is in effect exactly once.
-    assert_logout(
-        &setup.deliver(&delivery).await,
+    assert_logout_status(
+        &setup.deliver(&delivery).await.0,
         "already_applied",
         "the retry of a delivery written before",
     );
-    let (response, _) = setup.user_hash(T0).await;
-    assert_eq!(
-        (response.status().as_u16(), problem_code(&response)),
-        (403, "logged_out".to_owned()),
-        "the logout took effect"
-    );
-    let (response, _) = setup.callback(&reference).await;
-    assert_eq!(response.status(), 410);
-    setup.clock.advance(2);
-    setup.sign_in(setup.now()).await;
+    setup.assert_logged_out_then_sign_in_again(&reference).await;
 }

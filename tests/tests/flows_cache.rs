@@ -10,8 +10,8 @@ use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, SessionStore};
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    SECRET_PREFIX, create_table, fixture, for_project, json_body, moto_state, problem_code,
-    put_project, request, with_header,
+    SECRET_PREFIX, assert_503_with_retry_after, create_table, fixture, for_project, json_body,
+    moto_state, moto_state_with_cache, problem_code, put_project, request, with_header,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
@@ -62,14 +62,7 @@ async fn setup(table: &str) -> (Moto, State, Arc<ManualClock>) {
     let moto = Moto::start();
     create_table(&moto, table).await;
     let clock = Arc::new(ManualClock::at(NOW));
-    let state = moto_state(
-        &moto,
-        table,
-        Stages::Current,
-        CacheSettings::default(),
-        clock.clone(),
-    )
-    .await;
+    let state = moto_state(&moto, table, Stages::Current, clock.clone()).await;
     (moto, state, clock)
 }
 
@@ -172,7 +165,8 @@ async fn with_secrets_manager_down_a_cached_project_is_served_until_the_stale_bo
     put_project(&secrets, "cache-stale", &config(KEY_A)).await;
     let settings = CacheSettings::default();
     let clock = Arc::new(ManualClock::at(NOW));
-    let mut state = moto_state(&secrets, table, Stages::Current, settings, clock.clone()).await;
+    let mut state =
+        moto_state_with_cache(&secrets, table, Stages::Current, settings, clock.clone()).await;
     let sessions: Arc<dyn SessionStore> = Arc::new(DynamoSessionStore::new(
         aws_sdk_dynamodb::Client::new(&store.sdk_config().await),
         table,
@@ -198,20 +192,8 @@ async fn with_secrets_manager_down_a_cached_project_is_served_until_the_stale_bo
 
     clock.advance(1);
     let response = user_hash(&state, "cache-stale").await;
-    assert_eq!(response.status(), 503, "{}", json_body(&response));
+    assert_503_with_retry_after(&response, "at the stale bound");
     assert_eq!(problem_code(&response), "config_unavailable");
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .expect("a 503 carries Retry-After");
-    assert!(
-        retry_after
-            .to_str()
-            .unwrap()
-            .parse::<u32>()
-            .is_ok_and(|s| s > 0),
-        "Retry-After is a number of seconds: {retry_after:?}"
-    );
     assert_eq!(
         secrets.request_count("GetSecretValue"),
         1,

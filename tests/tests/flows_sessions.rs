@@ -6,15 +6,16 @@
 
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::source::{CacheSettings, Stages};
+use chatpass_service::source::Stages;
 use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, contract};
-use chatpass_service::testing::JwksServer;
+use chatpass_service::testing::{ISSUER, JwksServer, NOW, ORIGIN, SPRINKLR_KEY};
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    backchannel_events, claims_for, create_table, fixture, for_project, json_body, logged_out_body,
-    moto_state, oidc_logout, problem_code, put_project, request, signed_logout_webhook, vectors,
-    with_authorizer_claims, with_header,
+    assert_503_with_retry_after, assert_logout_status, backchannel_events, claims_for,
+    create_table, fixture, for_project, json_body, logged_out_body, moto_state, oidc_logout,
+    problem_code, put_project, request, signed_logout_webhook, vectors, with_authorizer_claims,
+    with_header,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
@@ -22,13 +23,9 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::sync::Arc;
 
-const T0: u64 = 1_700_000_000;
 const PROJECT: &str = "acme-sprinklr";
-const ORIGIN: &str = "https://www.example.com";
-const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
 const CALLBACK_KEY: &str = "cbk-7Qx2vL9pRw4Zt8Nm3Kd6Hs1Yf5Gj0Ba";
 const COOKIE_DOMAIN: &str = ".example.com";
-const ISSUER: &str = "https://idp.example.com/";
 const AUDIENCE: &str = "chatpass-backchannel";
 const USER_ID: &str = "u-1001";
 
@@ -114,15 +111,8 @@ impl Flow {
         let jwks = JwksServer::start(&idp.jwks()).await;
         create_table(&moto, table).await;
         put_project(&moto, PROJECT, &config(mode, &jwks.url())).await;
-        let clock = Arc::new(ManualClock::at(T0));
-        let state = moto_state(
-            &moto,
-            table,
-            Stages::CurrentAndPrevious,
-            CacheSettings::default(),
-            clock.clone(),
-        )
-        .await;
+        let clock = Arc::new(ManualClock::at(NOW));
+        let state = moto_state(&moto, table, Stages::CurrentAndPrevious, clock.clone()).await;
         Flow {
             moto,
             state,
@@ -300,34 +290,12 @@ fn assert_status(response: &Response<Body>, status: u16, code: &str, what: &str)
     }
 }
 
-fn assert_logout_status(response: &Response<Body>, status: &str, what: &str) {
-    let body = json_body(response);
-    assert_eq!(response.status(), 200, "{what}: {body}");
-    assert_eq!(body, json!({ "status": status }), "{what}");
-}
-
-fn assert_retry_after(response: &Response<Body>, what: &str) {
-    assert_eq!(response.status(), 503, "{what}: {}", json_body(response));
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .unwrap_or_else(|| panic!("{what}: a 503 without Retry-After"));
-    assert!(
-        retry_after
-            .to_str()
-            .unwrap()
-            .parse::<u32>()
-            .is_ok_and(|s| s > 0),
-        "{what}: Retry-After {retry_after:?}"
-    );
-}
-
 /// The issue's flow: sign in → callback 200 → logout → callback 410 → an earlier identity
 /// 403 → a fresh identity 200.
 async fn logout_flow(mode: Mode, by: LogoutBy, table: &str) {
     let flow = Flow::start(mode, table).await;
 
-    let reference = flow.sign_in(T0).await;
+    let reference = flow.sign_in(NOW).await;
     let details = flow.callback(&reference).await;
     assert_eq!(details.status(), 200, "callback: {}", json_body(&details));
     assert_eq!(json_body(&details), sprinklr_details());
@@ -343,7 +311,7 @@ async fn logout_flow(mode: Mode, by: LogoutBy, table: &str) {
         "gone",
         "callback after the logout",
     );
-    for iat in [T0, logout_at] {
+    for iat in [NOW, logout_at] {
         assert_status(
             &flow.user_hash(iat).await,
             403,
@@ -414,10 +382,10 @@ async fn an_oidc_logout_token_ends_a_cookie_session_and_earlier_identities() {
     logout_flow(Mode::Cookie, LogoutBy::Oidc, "flows-sessions-cookie-oidc").await;
 }
 
-/// Logs out at T0 + 1 with `first`, signs in fresh at T0 + 3, then delivers each of `repeats`
+/// Logs out at NOW + 1 with `first`, signs in fresh at NOW + 3, then delivers each of `repeats`
 /// (same delivery id): each is `already_applied`, and the fresh identity and session stand.
 async fn a_repeat_changes_nothing(flow: &Flow, first: Value, repeats: &[Value]) {
-    let before = flow.sign_in(T0).await;
+    let before = flow.sign_in(NOW).await;
     flow.clock.advance(1);
     assert_logout_status(&flow.deliver(&first).await, "logged_out", "the delivery");
 
@@ -445,26 +413,26 @@ async fn a_repeat_changes_nothing(flow: &Flow, first: Value, repeats: &[Value]) 
 #[tokio::test]
 async fn a_replayed_webhook_delivery_answers_already_applied_and_changes_nothing() {
     let flow = Flow::start(Mode::CustomUser, "flows-sessions-replay-webhook").await;
-    let first = flow.webhook("msg_replayed", T0 + 1);
+    let first = flow.webhook("msg_replayed", NOW + 1);
     // The same delivery again, and the same id re-signed with a later timestamp.
-    let resigned = flow.webhook("msg_replayed", T0 + 3);
+    let resigned = flow.webhook("msg_replayed", NOW + 3);
     a_repeat_changes_nothing(&flow, first.clone(), &[first, resigned]).await;
 }
 
 #[tokio::test]
 async fn a_replayed_logout_token_jti_answers_already_applied_and_changes_nothing() {
     let flow = Flow::start(Mode::CustomUser, "flows-sessions-replay-jti").await;
-    let first = oidc_logout(PROJECT, &flow.logout_token("jti-replayed", T0 + 1));
+    let first = oidc_logout(PROJECT, &flow.logout_token("jti-replayed", NOW + 1));
     // The same token again, and a new token reusing the jti, issued later.
-    let reissued = oidc_logout(PROJECT, &flow.logout_token("jti-replayed", T0 + 3));
+    let reissued = oidc_logout(PROJECT, &flow.logout_token("jti-replayed", NOW + 3));
     a_repeat_changes_nothing(&flow, first.clone(), &[first, reissued]).await;
 }
 
 #[tokio::test]
 async fn a_logout_of_one_session_ends_only_that_session() {
     let flow = Flow::start(Mode::CustomUser, "flows-sessions-one").await;
-    let ended = flow.sign_in(T0).await;
-    let kept = flow.sign_in(T0).await;
+    let ended = flow.sign_in(NOW).await;
+    let kept = flow.sign_in(NOW).await;
     flow.clock.advance(1);
     let body = json!({"type": "user.logged_out", "data": {"user_id": USER_ID, "session": ended}});
     let event = signed_logout_webhook(
@@ -486,7 +454,7 @@ async fn a_logout_of_one_session_ends_only_that_session() {
         200,
         "the other session"
     );
-    flow.sign_in(T0).await;
+    flow.sign_in(NOW).await;
     assert_logout_status(&flow.deliver(&event).await, "already_applied", "a repeat");
 }
 
@@ -518,7 +486,7 @@ async fn the_dynamodb_store_ends_one_session() {
 #[tokio::test]
 async fn with_dynamodb_down_callback_and_logout_answer_503_and_a_retried_delivery_applies_once() {
     let mut flow = Flow::start(Mode::CustomUser, "flows-sessions-outage").await;
-    let reference = flow.sign_in(T0).await;
+    let reference = flow.sign_in(NOW).await;
     assert_eq!(flow.callback(&reference).await.status(), 200);
 
     flow.clock.advance(1);
@@ -526,13 +494,13 @@ async fn with_dynamodb_down_callback_and_logout_answer_503_and_a_retried_deliver
     flow.moto.stop();
     // The config is cached; the session store is what is down.
     let callback = flow.callback(&reference).await;
-    assert_retry_after(&callback, "callback with the store down");
+    assert_503_with_retry_after(&callback, "callback with the store down");
     assert_eq!(problem_code(&callback), "store_unavailable");
     let logout = flow.deliver(&delivery).await;
-    assert_retry_after(&logout, "logout with the store down");
+    assert_503_with_retry_after(&logout, "logout with the store down");
     assert_eq!(problem_code(&logout), "store_unavailable");
-    let sign_in = flow.user_hash(T0).await;
-    assert_retry_after(&sign_in, "user-hash cannot check for a logout");
+    let sign_in = flow.user_hash(NOW).await;
+    assert_503_with_retry_after(&sign_in, "user-hash cannot check for a logout");
     assert_eq!(problem_code(&sign_in), "store_unavailable");
 
     flow.moto.restart();
@@ -548,7 +516,7 @@ async fn with_dynamodb_down_callback_and_logout_answer_503_and_a_retried_deliver
         "a second retry",
     );
     assert_status(
-        &flow.user_hash(T0).await,
+        &flow.user_hash(NOW).await,
         403,
         "logged_out",
         "the retried logout took effect",

@@ -4,7 +4,7 @@
 //! mint their own tokens are asked over HTTP, through a loopback stand-in of their API.
 
 use chatpass_service::clock::ManualClock;
-use chatpass_service::source::{CacheSettings, Stages};
+use chatpass_service::source::Stages;
 use chatpass_service::state::State;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::HttpVendorApi;
@@ -110,7 +110,6 @@ async fn setup(table: &str) -> (Moto, State, Vec<Value>, VendorApiServer) {
         &moto,
         table,
         Stages::Current,
-        CacheSettings::default(),
         Arc::new(ManualClock::at(now)),
     )
     .await

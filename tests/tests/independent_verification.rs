@@ -16,7 +16,7 @@ use chatpass_service::testing::{ORIGIN, RSA_KEY, RSA_KEY_NEXT};
 use chatpass_tests::moto::{Moto, python_program};
 use chatpass_tests::support::{
     SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, moto_state,
-    put_project, request, with_authorizer_claims,
+    moto_state_with_cache, put_project, request, with_authorizer_claims,
 };
 use serde_json::{Value, json};
 use std::io::Write;
@@ -138,7 +138,7 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
         clock.clone(),
         settings,
     ));
-    let state = moto_state(
+    let state = moto_state_with_cache(
         &moto,
         "independent",
         Stages::Current,
@@ -236,14 +236,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
         .unwrap()
         .as_secs();
     let clock = Arc::new(ManualClock::at(real_now - 10));
-    let state = moto_state(
-        &moto,
-        "independent-jwt",
-        Stages::Current,
-        CacheSettings::default(),
-        clock,
-    )
-    .await;
+    let state = moto_state(&moto, "independent-jwt", Stages::Current, clock).await;
     let hs = token(&state, "acme-hs", "token").await;
     let es = token(&state, "acme-es", "jwt").await;
     let es_keys = keyset(&state, "acme-es").await;

@@ -6,7 +6,8 @@
 
 use chatpass::routes::Route;
 use chatpass_service::testing::{
-    CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, SPRINKLR_KEY, WEBHOOK_SECRET, harness, through_lambda_entry,
+    CALLBACK_KEY, NOW, ORIGIN, SPRINKLR_KEY, WEBHOOK_SECRET, harness, jsm_project,
+    through_lambda_entry,
 };
 use chatpass_tests::support::{fixture, for_project};
 use serde_json::{Value, json};
@@ -14,10 +15,7 @@ use serde_json::{Value, json};
 /// The projects the functions' fixtures name.
 fn projects() -> Vec<(&'static str, Value)> {
     vec![
-        (
-            "acme-jsm",
-            json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}),
-        ),
+        ("acme-jsm", jsm_project()),
         (
             "acme-sprinklr",
             json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "allowed_origins": [ORIGIN],

@@ -294,39 +294,40 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
     ];
     let callback: Vec<(&str, &str)> = callback.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let details_path = "/v1/projects/acme-sprinklr/user-details";
-    let (status, headers, body) = watch
-        .http(
-            "user-details-callback",
-            "POST",
-            details_path,
-            &callback,
-            Some(json!({ "token": reference }).to_string()),
-        )
-        .await;
+    let details_query = format!("{details_path}?token={reference}");
+    let token_in_body = Some(json!({ "token": reference }).to_string());
+    let details_by_body = async || {
+        let body = token_in_body.clone();
+        watch
+            .http(
+                "user-details-callback",
+                "POST",
+                details_path,
+                &callback,
+                body,
+            )
+            .await
+    };
+    let details_by_query = async |headers: &[(&str, &str)]| {
+        watch
+            .http(
+                "user-details-callback",
+                "GET",
+                &details_query,
+                headers,
+                None,
+            )
+            .await
+    };
+    let (status, headers, body) = details_by_body().await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["firstName"], "Alice");
     assert_eq!(headers["cache-control"], "no-store");
-    let details_query = format!("{details_path}?token={reference}");
-    let (status, _, body) = watch
-        .http(
-            "user-details-callback",
-            "GET",
-            &details_query,
-            &callback[..1],
-            None,
-        )
-        .await;
+    let (status, _, body) = details_by_query(&callback[..1]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["firstName"], "Alice");
-    let (status, _, body) = watch
-        .http(
-            "user-details-callback",
-            "GET",
-            &details_query,
-            &[("authorization", "Bearer not-the-callback-key-0123456789")],
-            None,
-        )
-        .await;
+    let wrong_key = [("authorization", "Bearer not-the-callback-key-0123456789")];
+    let (status, _, body) = details_by_query(&wrong_key).await;
     assert_eq!(status, 401, "{body}");
 
     // The brand backend's logout webhook, over HTTP (no authorizer: a Standard Webhooks
@@ -348,29 +349,19 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
         ("webhook-signature", signature.as_str()),
     ];
     let logout_path = "/v1/projects/acme-sprinklr/logout";
-    let (status, _, body) = watch
-        .http(
-            "logout-webhook",
-            "POST",
-            logout_path,
-            &delivery,
-            Some(logout_body.clone()),
-        )
-        .await;
+    let deliver = async || {
+        let body = Some(logout_body.clone());
+        watch
+            .http("logout-webhook", "POST", logout_path, &delivery, body)
+            .await
+    };
+    let (status, _, body) = deliver().await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("logged_out")),
         "{body}"
     );
-    let (status, _, body) = watch
-        .http(
-            "logout-webhook",
-            "POST",
-            logout_path,
-            &delivery,
-            Some(logout_body),
-        )
-        .await;
+    let (status, _, body) = deliver().await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("already_applied")),
@@ -378,25 +369,9 @@ async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
     );
 
     // From then on the session is gone and the user's earlier identity token is refused.
-    let (status, _, body) = watch
-        .http(
-            "user-details-callback",
-            "POST",
-            details_path,
-            &callback,
-            Some(json!({ "token": reference }).to_string()),
-        )
-        .await;
+    let (status, _, body) = details_by_body().await;
     assert_eq!(status, 410, "{body}");
-    let (status, _, body) = watch
-        .http(
-            "user-details-callback",
-            "GET",
-            &details_query,
-            &callback[..1],
-            None,
-        )
-        .await;
+    let (status, _, body) = details_by_query(&callback[..1]).await;
     assert_eq!(status, 410, "{body}");
     let (status, _, body) = watch.invoke("hash-user", &hash);
     assert_eq!(

@@ -14,7 +14,8 @@ use chatpass_service::identity::StandinIdp;
 use chatpass_service::source::{CacheSettings, ConfigCache};
 use chatpass_service::store::MemorySessionStore;
 use chatpass_service::testing::{
-    DownStore, JwksServer, LogCapture, RSA_KEY, RawSource, verifier_for,
+    AUDIENCE, DownStore, ISSUER, JwksServer, LogCapture, NOW, ORIGIN, RSA_KEY, RawSource,
+    verifier_for,
 };
 use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_signing::webhook::WebhookSecret;
@@ -25,11 +26,6 @@ use chatpass_tests::support::{
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-const NOW: u64 = 1_700_000_000;
-const ORIGIN: &str = "https://www.example.com";
-const ISSUER: &str = "https://idp.example.com/";
-const AUDIENCE: &str = "chatpass";
 
 // Vendor keys.
 const JSM_KEY: &str = "KEYMARK-vendor-key-jsm-0123456789abcdef";
@@ -155,6 +151,53 @@ struct Driver {
 }
 
 impl Driver {
+    /// Signs in at `project`'s token route with the bearer identity token `bearer`.
+    async fn token(&mut self, project: &str, bearer: &str, status: u16) -> Response<Body> {
+        let event = browser("issue-jwt", "token", project, bearer);
+        self.call(Handler::Token, &event, status).await
+    }
+
+    /// Signs in at `project`'s user-hash route with the bearer identity token `bearer`.
+    async fn user_hash(&mut self, project: &str, bearer: &str, status: u16) -> Response<Body> {
+        let event = browser("hash-user", "user-hash", project, bearer);
+        self.call(Handler::UserHash, &event, status).await
+    }
+
+    /// The vendor's server asks user-details with `event`.
+    async fn user_details(&mut self, event: &Value, status: u16) -> Response<Body> {
+        self.call(Handler::UserDetails, event, status).await
+    }
+
+    /// The vendor's server asks user-details of `project` with `key` and the body `body`.
+    async fn ask_details(
+        &mut self,
+        project: &str,
+        key: &str,
+        body: &str,
+        status: u16,
+    ) -> Response<Body> {
+        self.user_details(&details(project, key, body), status)
+            .await
+    }
+
+    /// A Standard Webhooks logout delivery (see [`webhook`]).
+    async fn deliver(
+        &mut self,
+        project: &str,
+        secret_raw: &str,
+        id: &str,
+        body: &str,
+        status: u16,
+    ) -> Response<Body> {
+        let event = webhook(project, secret_raw, id, body);
+        self.logout(&event, status).await
+    }
+
+    /// A logout delivery (webhook or OIDC) `event`.
+    async fn logout(&mut self, event: &Value, status: u16) -> Response<Body> {
+        self.call(Handler::Logout, event, status).await
+    }
+
     async fn call(&mut self, handler: Handler, event: &Value, status: u16) -> Response<Body> {
         let state = &self.state;
         let response = handler.handle(state, request(event)).await;
@@ -178,6 +221,14 @@ fn bearer_claims(iat: u64) -> Value {
         "email": EMAIL, "email_verified": true, "name": NAME, "given_name": GIVEN,
         "family_name": FAMILY, "phone_number": PHONE, "picture": AVATAR, "iat": iat,
     })
+}
+
+/// The text at JSON pointer `pointer` in the response's body.
+fn text_at(response: &Response<Body>, pointer: &str) -> String {
+    let body = json_body(response);
+    let text = body.pointer(pointer).and_then(Value::as_str);
+    text.unwrap_or_else(|| panic!("no text at {pointer} in {body}"))
+        .to_owned()
 }
 
 /// A browser route's fixture for `project`, the caller identified by a bearer identity token
@@ -306,61 +357,27 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     ]);
 
     // ---- token --------------------------------------------------------------------------
-    let response = d
-        .call(
-            Handler::Token,
-            &browser("issue-jwt", "token", "log-jsm", &bearer),
-            200,
-        )
-        .await;
-    let jwt = json_body(&response)["settings"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let response = d.token("log-jsm", &bearer, 200).await;
+    let jwt = text_at(&response, "/settings/token");
     produced.push(jwt.clone());
-    let response = d
-        .call(
-            Handler::Token,
-            &authorized("issue-jwt", "token", "log-jsm"),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["token"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
+    let event = authorized("issue-jwt", "token", "log-jsm");
+    let response = d.call(Handler::Token, &event, 200).await;
+    produced.push(text_at(&response, "/settings/token"));
     d.call(
         Handler::Token,
         &for_project(fixture("issue-jwt", "token-preflight"), "log-jsm"),
         204,
     )
     .await;
-    d.call(
-        Handler::Token,
-        &browser("issue-jwt", "token", "log-domain", &bearer),
-        403,
-    )
-    .await;
-    d.call(
-        Handler::Token,
-        &browser("issue-jwt", "token", "log-jsm", &unverified_bearer),
-        403,
-    )
-    .await;
+    d.token("log-domain", &bearer, 403).await;
+    d.token("log-jsm", &unverified_bearer, 403).await;
     for refused in [
         &stranger_bearer,
         &expired_bearer,
         &wrong_audience_bearer,
         &GARBAGE_BEARER.to_owned(),
     ] {
-        d.call(
-            Handler::Token,
-            &browser("issue-jwt", "token", "log-jsm", refused),
-            401,
-        )
-        .await;
+        d.token("log-jsm", refused, 401).await;
     }
     let event = browser("issue-jwt", "token", "log-jsm", &bearer);
     d.call(
@@ -405,12 +422,7 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     .await;
     d.call(Handler::Token, &with_method(event.clone(), "GET"), 405)
         .await;
-    d.call(
-        Handler::Token,
-        &browser("issue-jwt", "token", "log-crisp", &bearer),
-        409,
-    )
-    .await;
+    d.token("log-crisp", &bearer, 409).await;
     for broken in [
         "log-bad-vendor",
         "log-empty-key",
@@ -419,25 +431,13 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         "log-bad-options",
     ] {
         for _ in 0..2 {
-            let response = d
-                .call(
-                    Handler::Token,
-                    &browser("issue-jwt", "token", broken, &bearer),
-                    409,
-                )
-                .await;
+            let response = d.token(broken, &bearer, 409).await;
             assert_eq!(json_body(&response)["code"], "invalid_project_config");
         }
     }
 
     // ---- token: a key of the project's own, and a vendor that mints ----------------------
-    let response = d
-        .call(
-            Handler::Token,
-            &browser("issue-jwt", "token", "log-salesforce", &bearer),
-            200,
-        )
-        .await;
+    let response = d.token("log-salesforce", &bearer, 200).await;
     let identity_token = json_body(&response)["settings"]["identityToken"]
         .as_str()
         .unwrap()
@@ -456,119 +456,37 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         409,
     )
     .await;
-    let response = d
-        .call(
-            Handler::Token,
-            &browser("issue-jwt", "token", "log-hubspot", &bearer),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["identificationToken"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
+    let response = d.token("log-hubspot", &bearer, 200).await;
+    produced.push(text_at(&response, "/settings/identificationToken"));
     for (status, answer) in [(500, 503), (403, 409), (401, 409)] {
         hubspot.fail_with(status);
-        d.call(
-            Handler::Token,
-            &browser("issue-jwt", "token", "log-hubspot", &other_bearer),
-            answer,
-        )
-        .await;
+        d.token("log-hubspot", &other_bearer, answer).await;
     }
     assert_eq!(hubspot.calls(), 4);
 
     // ---- user-hash ----------------------------------------------------------------------
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-crisp", &bearer),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["signature"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-short", &bearer),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["signature"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-sprinklr", &bearer),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["user"]["hash"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
-    let response = d
-        .call(
-            Handler::UserHash,
-            &authorized("hash-user", "user-hash", "log-sprinklr"),
-            200,
-        )
-        .await;
-    produced.push(
-        json_body(&response)["settings"]["user"]["hash"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-custom", &bearer),
-            200,
-        )
-        .await;
+    let response = d.user_hash("log-crisp", &bearer, 200).await;
+    produced.push(text_at(&response, "/settings/signature"));
+    let response = d.user_hash("log-short", &bearer, 200).await;
+    produced.push(text_at(&response, "/settings/signature"));
+    let response = d.user_hash("log-sprinklr", &bearer, 200).await;
+    produced.push(text_at(&response, "/settings/user/hash"));
+    let event = authorized("hash-user", "user-hash", "log-sprinklr");
+    let response = d.call(Handler::UserHash, &event, 200).await;
+    produced.push(text_at(&response, "/settings/user/hash"));
+    let response = d.user_hash("log-custom", &bearer, 200).await;
     let custom = json_body(&response)["settings"]["customUser"].clone();
     let custom_reference = custom["token"].as_str().unwrap().to_owned();
     produced.push(custom_reference.clone());
     produced.push(custom["hash"].as_str().unwrap().into());
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-custom", &other_bearer),
-            200,
-        )
-        .await;
+    let response = d.user_hash("log-custom", &other_bearer, 200).await;
     let other_reference = json_body(&response)["settings"]["customUser"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
     produced.push(other_reference.clone());
-    produced.push(
-        json_body(&response)["settings"]["customUser"]["hash"]
-            .as_str()
-            .unwrap()
-            .into(),
-    );
-    let response = d
-        .call(
-            Handler::UserHash,
-            &browser("hash-user", "user-hash", "log-cookie", &bearer),
-            200,
-        )
-        .await;
+    produced.push(text_at(&response, "/settings/customUser/hash"));
+    let response = d.user_hash("log-cookie", &bearer, 200).await;
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -579,159 +497,90 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         .unwrap()
         .to_owned();
     produced.push(cookie_reference.clone());
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-sprinklr", &ambiguous_bearer),
-        422,
-    )
-    .await;
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-jsm", &bearer),
-        409,
-    )
-    .await;
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-bad-vendor", &bearer),
-        409,
-    )
-    .await;
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-custom", &stranger_bearer),
-        401,
-    )
-    .await;
+    d.user_hash("log-sprinklr", &ambiguous_bearer, 422).await;
+    d.user_hash("log-jsm", &bearer, 409).await;
+    d.user_hash("log-bad-vendor", &bearer, 409).await;
+    d.user_hash("log-custom", &stranger_bearer, 401).await;
 
     // ---- user-details -------------------------------------------------------------------
     let by_body = json!({ "token": custom_reference }).to_string();
     for key in [CALLBACK_KEY, CALLBACK_NEXT] {
-        let response = d
-            .call(
-                Handler::UserDetails,
-                &details("log-custom", key, &by_body),
-                200,
-            )
-            .await;
+        let response = d.ask_details("log-custom", key, &by_body, 200).await;
         assert_eq!(
             json_body(&response)["email"],
             EMAIL,
             "the flow reached the user"
         );
     }
-    d.call(
-        Handler::UserDetails,
+    d.user_details(
         &details_by_cookie("log-cookie", CALLBACK_KEY, &cookie_reference),
         200,
     )
     .await;
-    d.call(
-        Handler::UserDetails,
+    d.user_details(
         &details_by_query("log-custom", CALLBACK_KEY, &custom_reference),
         200,
     )
     .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-custom", CALLBACK_WRONG, &by_body),
-        401,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-custom", JSM_KEY, &by_body),
-        401,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-ips", CALLBACK_KEY, &by_body),
-        401,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
-        &details(
-            "log-custom",
-            CALLBACK_KEY,
-            r#"{"token": "ffeeddccbbaa99887766554433221100"}"#,
-        ),
+    d.ask_details("log-custom", CALLBACK_WRONG, &by_body, 401)
+        .await;
+    d.ask_details("log-custom", JSM_KEY, &by_body, 401).await;
+    d.ask_details("log-ips", CALLBACK_KEY, &by_body, 401).await;
+    d.ask_details(
+        "log-custom",
+        CALLBACK_KEY,
+        r#"{"token": "ffeeddccbbaa99887766554433221100"}"#,
         404,
     )
     .await;
-    d.call(
-        Handler::UserDetails,
-        &details(
-            "log-custom",
-            CALLBACK_KEY,
-            &json!({ "token": format!("{custom_reference}-{EMAIL}") }).to_string(),
-        ),
+    d.ask_details(
+        "log-custom",
+        CALLBACK_KEY,
+        &json!({ "token": format!("{custom_reference}-{EMAIL}") }).to_string(),
         404,
     )
     .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-custom", CALLBACK_KEY, "{}"),
+    d.ask_details("log-custom", CALLBACK_KEY, "{}", 400).await;
+    d.ask_details(
+        "log-custom",
+        CALLBACK_KEY,
+        &format!("{{\"token\": {custom_reference}"),
         400,
     )
     .await;
-    d.call(
-        Handler::UserDetails,
-        &details(
-            "log-custom",
-            CALLBACK_KEY,
-            &format!("{{\"token\": {custom_reference}"),
-        ),
-        400,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-short-callback", CALLBACK_SHORT, &by_body),
-        409,
-    )
-    .await;
+    d.ask_details("log-short-callback", CALLBACK_SHORT, &by_body, 409)
+        .await;
 
     // ---- logout: Standard Webhooks ------------------------------------------------------
     let session_logout = json!({"type": "user.logged_out",
                                 "data": {"user_id": USER, "session": custom_reference}})
     .to_string();
     let user_logout = json!({"type": "user.logged_out", "data": {"user_id": USER}}).to_string();
-    d.call(
-        Handler::Logout,
-        &webhook("log-custom", WEBHOOK_RAW, "msg_logmark_1", &session_logout),
+    d.deliver(
+        "log-custom",
+        WEBHOOK_RAW,
+        "msg_logmark_1",
+        &session_logout,
         200,
     )
     .await;
-    d.call(
-        Handler::Logout,
-        &webhook("log-cookie", WEBHOOK_RAW, "msg_logmark_2", &user_logout),
+    d.deliver(
+        "log-cookie",
+        WEBHOOK_RAW,
+        "msg_logmark_2",
+        &user_logout,
         200,
     )
     .await;
-    d.call(
-        Handler::Logout,
-        &webhook("log-custom", WEBHOOK_RAW, "msg_logmark_3", &user_logout),
-        200,
-    )
-    .await;
-    let response = d
-        .call(
-            Handler::Logout,
-            &webhook("log-custom", WEBHOOK_RAW, "msg_logmark_3", &user_logout),
-            200,
-        )
-        .await;
+    let delivered_twice = webhook("log-custom", WEBHOOK_RAW, "msg_logmark_3", &user_logout);
+    d.logout(&delivered_twice, 200).await;
+    let response = d.logout(&delivered_twice, 200).await;
     assert_eq!(json_body(&response)["status"], "already_applied");
-    d.call(
-        Handler::Logout,
-        &webhook(
-            "log-custom",
-            WEBHOOK_WRONG_RAW,
-            "msg_logmark_4",
-            &user_logout,
-        ),
+    d.deliver(
+        "log-custom",
+        WEBHOOK_WRONG_RAW,
+        "msg_logmark_4",
+        &user_logout,
         401,
     )
     .await;
@@ -739,43 +588,30 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         webhook("log-custom", WEBHOOK_RAW, "msg_logmark_5", &user_logout),
         &user_logout.replace(USER, OTHER_USER),
     );
-    d.call(Handler::Logout, &tampered, 401).await;
-    d.call(
-        Handler::Logout,
-        &webhook(
-            "log-custom",
-            WEBHOOK_RAW,
-            "msg_logmark_6",
-            &json!({"type": "user.created", "data": {"user_id": USER, "email": EMAIL}}).to_string(),
-        ),
+    d.logout(&tampered, 401).await;
+    d.deliver(
+        "log-custom",
+        WEBHOOK_RAW,
+        "msg_logmark_6",
+        &json!({"type": "user.created", "data": {"user_id": USER, "email": EMAIL}}).to_string(),
         400,
     )
     .await;
-    d.call(
-        Handler::Logout,
-        &webhook(
-            "log-custom",
-            WEBHOOK_RAW,
-            "msg_logmark_7",
-            &format!("{{\"email\": \"{EMAIL}\""),
-        ),
+    d.deliver(
+        "log-custom",
+        WEBHOOK_RAW,
+        "msg_logmark_7",
+        &format!("{{\"email\": \"{EMAIL}\""),
         400,
     )
     .await;
-    d.call(
-        Handler::Logout,
-        &webhook("log-jsm", WEBHOOK_RAW, "msg_logmark_8", &user_logout),
-        401,
-    )
-    .await;
-    d.call(
-        Handler::Logout,
-        &webhook(
-            "log-short-webhook",
-            WEBHOOK_RAW,
-            "msg_logmark_9",
-            &user_logout,
-        ),
+    d.deliver("log-jsm", WEBHOOK_RAW, "msg_logmark_8", &user_logout, 401)
+        .await;
+    d.deliver(
+        "log-short-webhook",
+        WEBHOOK_RAW,
+        "msg_logmark_9",
+        &user_logout,
         409,
     )
     .await;
@@ -797,67 +633,30 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
         .unwrap(),
     );
     produced.extend([oidc_token.clone(), stranger_logout.clone()]);
-    d.call(
-        Handler::Logout,
-        &oidc_logout("log-custom", &oidc_token),
-        200,
-    )
-    .await;
-    d.call(
-        Handler::Logout,
-        &oidc_logout("log-custom", &oidc_token),
-        200,
-    )
-    .await;
-    d.call(
-        Handler::Logout,
-        &oidc_logout("log-custom", &stranger_logout),
-        400,
-    )
-    .await;
-    d.call(Handler::Logout, &oidc_logout("log-jsm", &oidc_token), 400)
+    d.logout(&oidc_logout("log-custom", &oidc_token), 200).await;
+    d.logout(&oidc_logout("log-custom", &oidc_token), 200).await;
+    d.logout(&oidc_logout("log-custom", &stranger_logout), 400)
         .await;
-    d.call(
-        Handler::Logout,
-        &oidc_logout("log-unreachable-idp", &oidc_token),
-        503,
-    )
-    .await;
+    d.logout(&oidc_logout("log-jsm", &oidc_token), 400).await;
+    d.logout(&oidc_logout("log-unreachable-idp", &oidc_token), 503)
+        .await;
     assert!(jwks.fetches() > 0, "the OIDC flow fetched the IdP's keys");
 
     // ---- after the logouts --------------------------------------------------------------
-    d.call(
-        Handler::UserDetails,
-        &details("log-custom", CALLBACK_KEY, &by_body),
-        410,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
+    d.ask_details("log-custom", CALLBACK_KEY, &by_body, 410)
+        .await;
+    d.user_details(
         &details_by_cookie("log-cookie", CALLBACK_KEY, &cookie_reference),
         410,
     )
     .await;
-    d.call(
-        Handler::Token,
-        &browser("issue-jwt", "token", "log-jsm", &bearer),
-        200,
-    )
-    .await;
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-custom", &bearer),
-        403,
-    )
-    .await;
+    d.token("log-jsm", &bearer, 200).await;
+    d.user_hash("log-custom", &bearer, 403).await;
     clock.advance(301);
-    d.call(
-        Handler::UserDetails,
-        &details(
-            "log-custom",
-            CALLBACK_KEY,
-            &json!({ "token": other_reference }).to_string(),
-        ),
+    d.ask_details(
+        "log-custom",
+        CALLBACK_KEY,
+        &json!({ "token": other_reference }).to_string(),
         410,
     )
     .await;
@@ -866,24 +665,10 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     d.state.sessions = Arc::new(DownStore);
     let fresh = idp.id_token(USER, NOW + 301, bearer_claims(NOW + 301));
     produced.push(fresh.clone());
-    d.call(
-        Handler::Token,
-        &browser("issue-jwt", "token", "log-jsm", &fresh),
-        503,
-    )
-    .await;
-    d.call(
-        Handler::UserHash,
-        &browser("hash-user", "user-hash", "log-custom", &fresh),
-        503,
-    )
-    .await;
-    d.call(
-        Handler::UserDetails,
-        &details("log-custom", CALLBACK_KEY, &by_body),
-        503,
-    )
-    .await;
+    d.token("log-jsm", &fresh, 503).await;
+    d.user_hash("log-custom", &fresh, 503).await;
+    d.ask_details("log-custom", CALLBACK_KEY, &by_body, 503)
+        .await;
     let late = NOW + 301;
     let signature = WebhookSecret::parse(&whsec(WEBHOOK_RAW)).unwrap().sign(
         "msg_logmark_10",
@@ -892,8 +677,7 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     );
     let event = webhook("log-custom", WEBHOOK_RAW, "msg_logmark_10", &user_logout);
     let event = with_header(event, "webhook-timestamp", Some(&late.to_string()));
-    d.call(
-        Handler::Logout,
+    d.logout(
         &with_header(event, "webhook-signature", Some(&signature)),
         503,
     )

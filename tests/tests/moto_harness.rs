@@ -3,6 +3,9 @@
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::get_secret_value::{
+    GetSecretValueError, GetSecretValueOutput,
+};
 use chatpass_tests::moto::Moto;
 
 async fn create_secret(client: &Client, name: &str, value: &str) {
@@ -15,11 +18,16 @@ async fn create_secret(client: &Client, name: &str, value: &str) {
         .expect("moto creates the secret");
 }
 
+/// What moto answers to GetSecretValue of `name`.
+async fn get_secret(
+    client: &Client,
+    name: &str,
+) -> Result<GetSecretValueOutput, SdkError<GetSecretValueError>> {
+    client.get_secret_value().secret_id(name).send().await
+}
+
 async fn read_secret(client: &Client, name: &str) -> String {
-    client
-        .get_secret_value()
-        .secret_id(name)
-        .send()
+    get_secret(client, name)
         .await
         .expect("moto returns the secret")
         .secret_string()
@@ -42,10 +50,7 @@ async fn a_secret_created_in_moto_reads_back_and_its_reads_are_counted() {
 
     moto.reset();
     assert_eq!(moto.request_count("GetSecretValue"), 0);
-    let gone = client
-        .get_secret_value()
-        .secret_id("chatpass/projects/acme")
-        .send()
+    let gone = get_secret(&client, "chatpass/projects/acme")
         .await
         .expect_err("reset empties moto");
     assert!(
@@ -64,10 +69,7 @@ async fn stop_makes_moto_unreachable_and_restart_brings_it_back_empty() {
     create_secret(&client, "chatpass/projects/acme", "before").await;
 
     moto.stop();
-    let outage = client
-        .get_secret_value()
-        .secret_id("chatpass/projects/acme")
-        .send()
+    let outage = get_secret(&client, "chatpass/projects/acme")
         .await
         .expect_err("a stopped moto does not answer");
     assert!(
@@ -77,10 +79,7 @@ async fn stop_makes_moto_unreachable_and_restart_brings_it_back_empty() {
 
     moto.restart();
     assert_eq!(moto.endpoint, endpoint, "restart keeps the port");
-    let empty = client
-        .get_secret_value()
-        .secret_id("chatpass/projects/acme")
-        .send()
+    let empty = get_secret(&client, "chatpass/projects/acme")
         .await
         .expect_err("a restarted moto starts empty");
     assert!(

@@ -206,7 +206,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "id too long for the store",
             &state,
-            with_authorizer_claims(sign_in(route, ours), Some(long)),
+            sign_in_as(route, ours, long),
         )
         .await;
         let unverified = claims(json!({"email_verified": "false"}));
@@ -218,7 +218,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "unverified email",
             &state,
-            with_authorizer_claims(sign_in(route, vendor_by_email), Some(unverified)),
+            sign_in_as(route, vendor_by_email, unverified),
         )
         .await;
         check(
@@ -239,22 +239,12 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         let text = with_header(sign_in(route, ours), "content-type", Some("text/plain"));
         check("not JSON", &state, with_body(text, "hello")).await;
         let no_sub = claims(json!({"sub": null}));
-        check(
-            "no sub",
-            &state,
-            with_authorizer_claims(sign_in(route, ours), Some(no_sub)),
-        )
-        .await;
+        check("no sub", &state, sign_in_as(route, ours, no_sub)).await;
         let no_email = claims(json!({"email": null}));
-        let needs_email = if route == "token" {
-            "oa-jwt"
-        } else {
-            "oa-useresponse"
-        };
         check(
             "no email",
             &state,
-            with_authorizer_claims(sign_in(route, needs_email), Some(no_email)),
+            sign_in_as(route, vendor_by_email, no_email),
         )
         .await;
         check("config down", &down_source(), sign_in(route, ours)).await;
@@ -271,12 +261,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check("logged out", &logged_out, sign_in(route, ours)).await;
         if route == "token" {
             let long = claims(json!({"sub": "u".repeat(256)}));
-            check(
-                "id too long",
-                &state,
-                with_authorizer_claims(sign_in(route, "oa-zendesk"), Some(long)),
-            )
-            .await;
+            check("id too long", &state, sign_in_as(route, "oa-zendesk", long)).await;
             check("salesforce", &state, sign_in(route, "oa-salesforce")).await;
             for (status, what) in [
                 (0, "hubspot"),
@@ -293,7 +278,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "hubspot, an unverified email trusted",
                 &state,
-                with_authorizer_claims(sign_in(route, "oa-hubspot-trusting"), Some(unverified)),
+                sign_in_as(route, "oa-hubspot-trusting", unverified),
             )
             .await;
         } else {
@@ -309,7 +294,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "ambiguous",
                 &state,
-                with_authorizer_claims(sign_in(route, "oa-sprinklr"), Some(underscore)),
+                sign_in_as(route, "oa-sprinklr", underscore),
             )
             .await;
             let mut bad_property = fresh();
@@ -326,7 +311,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             check(
                 "bad property key",
                 &bad_property,
-                with_authorizer_claims(sign_in(route, "oa-props"), Some(with_tier)),
+                sign_in_as(route, "oa-props", with_tier),
             )
             .await;
         }

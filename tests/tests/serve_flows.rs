@@ -235,23 +235,31 @@ fn scratch(name: &str, contents: &str) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_runs_the_sessions_flow_from_a_projects_file_and_a_jwks_file() {
-    let idp = StandinIdp::generate(ISSUER, AUDIENCE);
     let projects = scratch("projects.json", &json!({ "acme": project() }).to_string());
-    let jwks = scratch("jwks.json", &idp.jwks());
-    let serve = Serve::start(
-        &[
-            "--projects",
-            projects.to_str().unwrap(),
-            "--jwks",
-            jwks.to_str().unwrap(),
-            "--issuer",
-            ISSUER,
-            "--audience",
-            AUDIENCE,
-        ],
-        &[],
-    );
-    sessions_flow(&serve, &idp, "acme").await;
+    let args = ["--projects", projects.to_str().unwrap()];
+    sessions_flow_trusting_a_new_idp(&args, &[], "jwks.json", "acme").await;
+}
+
+/// Starts `serve` with `args` and `env`, trusting a new stand-in IdP whose JWKS it reads from
+/// the scratch file `jwks_file`, and runs the sessions flow against `project`.
+async fn sessions_flow_trusting_a_new_idp(
+    args: &[&str],
+    env: &[(&str, &str)],
+    jwks_file: &str,
+    project: &str,
+) {
+    let idp = StandinIdp::generate(ISSUER, AUDIENCE);
+    let jwks = scratch(jwks_file, &idp.jwks());
+    let trust = [
+        "--jwks",
+        jwks.to_str().unwrap(),
+        "--issuer",
+        ISSUER,
+        "--audience",
+        AUDIENCE,
+    ];
+    let serve = Serve::start(&[args, &trust].concat(), env);
+    sessions_flow(&serve, &idp, project).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -259,30 +267,14 @@ async fn serve_runs_the_sessions_flow_on_secrets_manager_and_dynamodb() {
     let moto = Moto::start();
     create_table(&moto, "chatpass-serve").await;
     put_project(&moto, "acme-aws", &project()).await;
-    let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-    let jwks = scratch("jwks-aws.json", &idp.jwks());
     let env = [
         ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
         ("AWS_REGION", "us-east-1"),
     ];
-    let serve = Serve::start(
-        &[
-            "--secrets",
-            "aws",
-            "--store",
-            "dynamodb:chatpass-serve",
-            "--jwks",
-            jwks.to_str().unwrap(),
-            "--issuer",
-            ISSUER,
-            "--audience",
-            AUDIENCE,
-        ],
-        &env,
-    );
-    sessions_flow(&serve, &idp, "acme-aws").await;
+    let args = ["--secrets", "aws", "--store", "dynamodb:chatpass-serve"];
+    sessions_flow_trusting_a_new_idp(&args, &env, "jwks-aws.json", "acme-aws").await;
 }
 
 /// Runs `serve` expecting it to refuse to start: its exit code and its stderr lines.

@@ -5,14 +5,13 @@
 //! Building the request from the event is setup, not timed.
 //! Run: `cargo bench -p hash-user --bench handler`.
 
-use chatpass_service::testing::{cached_harness, fixture, json_body, request};
+use chatpass_service::testing::{
+    NOW, ORIGIN, SPRINKLR_KEY, cached_harness, fixture, json_body, request,
+};
 use chatpass_signing::mac::{hmac_sha256, hmac_sha256_hex};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use std::hint::black_box;
-
-const NOW: u64 = 1_700_000_000;
-const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
 
 fn handler(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -23,7 +22,7 @@ fn handler(c: &mut Criterion) {
         &[(
             "acme-sprinklr",
             json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "options": {"mode": "user"},
-                   "allowed_origins": ["https://www.example.com"]}),
+                   "allowed_origins": [ORIGIN]}),
         )],
         NOW,
     )

@@ -4,29 +4,20 @@
 //! fixture's authorizer claims already in the request context. Building the request from the
 //! event is setup, not timed. Run: `cargo bench -p issue-jwt --bench handler`.
 
-use chatpass_service::testing::{cached_harness, fixture, json_body, request};
+use chatpass_service::testing::{
+    JSM_KEY, NOW, cached_harness, fixture, jsm_project, json_body, request,
+};
 use chatpass_signing::mac::hmac_sha256;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use serde_json::json;
 use std::hint::black_box;
-
-const NOW: u64 = 1_700_000_000;
-const JSM_KEY: &str = "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz";
 
 fn handler(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let state = cached_harness(
-        &[(
-            "acme-jsm",
-            json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": ["https://www.example.com"]}),
-        )],
-        NOW,
-    )
-    .state;
+    let state = cached_harness(&[("acme-jsm", jsm_project())], NOW).state;
     let event = fixture(concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json"));
 
     // Warms the cache, and finds the signing input the handler MACs: header.payload of its token.

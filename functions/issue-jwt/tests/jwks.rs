@@ -3,19 +3,14 @@
 //! that signs with a shared secret.
 
 use chatpass_service::testing::{
-    JSM_KEY, NOW, ORIGIN, RSA_KEY, assert_problem, harness, header, json_body, request,
-    with_header, with_method,
+    self as testing, JSM_KEY, NOW, ORIGIN, RSA_KEY, assert_problem, for_project, harness, header,
+    json_body, request, with_header, with_method,
 };
 use serde_json::{Value, json};
 
 fn fixture(project: &str) -> Value {
-    let path = format!("{}/events/jwks.json", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let path = format!("/v1/projects/{project}/jwks.json");
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-    event["pathParameters"] = json!({ "project": project });
-    event
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/events/jwks.json");
+    for_project(testing::fixture(path), project)
 }
 
 fn projects() -> Vec<(&'static str, Value)> {

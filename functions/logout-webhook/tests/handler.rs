@@ -47,6 +47,11 @@ async fn call(state: &State, event: &Value) -> Response<Body> {
     logout_webhook::handler(state, request(event)).await
 }
 
+/// When the store says `user` of the project logged out, asked at `NOW`.
+async fn logged_out_at(h: &Harness, user: &str) -> Option<u64> {
+    h.store.logged_out_at(PROJECT, user, NOW).await.unwrap()
+}
+
 async fn put_session(h: &Harness, reference: &str) {
     let user = User {
         id: USER_ID.into(),
@@ -61,17 +66,14 @@ async fn put_session(h: &Harness, reference: &str) {
 #[tokio::test]
 async fn records_the_logout_of_the_fixtures_delivery() {
     let h = harness(&[(PROJECT, project())]);
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
-        None
-    );
+    assert_eq!(logged_out_at(&h, "u-1001").await, None);
     let response = call(&h.state, &event()).await;
 
     assert_eq!(response.status(), 200, "{}", body(&response));
     assert_eq!(body(&response), json!({"status": "logged_out"}));
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        logged_out_at(&h, "u-1001").await,
         Some(NOW),
         "the logout time is the delivery's timestamp"
     );
@@ -85,10 +87,7 @@ async fn a_repeated_delivery_is_answered_without_a_second_effect() {
 
     assert_eq!(response.status(), 200, "{}", body(&response));
     assert_eq!(body(&response), json!({"status": "already_applied"}));
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
-        Some(NOW)
-    );
+    assert_eq!(logged_out_at(&h, "u-1001").await, Some(NOW));
 }
 
 #[tokio::test]
@@ -103,14 +102,8 @@ async fn refuses_a_body_changed_by_one_byte() {
     let response = call(&h.state, &tampered).await;
 
     assert_problem(&response, 401, "unauthorized");
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1002", NOW).await.unwrap(),
-        None
-    );
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
-        None
-    );
+    assert_eq!(logged_out_at(&h, "u-1002").await, None);
+    assert_eq!(logged_out_at(&h, "u-1001").await, None);
 }
 
 #[tokio::test]
@@ -138,7 +131,7 @@ async fn ends_only_the_named_session() {
         SessionLookup::Active(_)
     ));
     assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
+        logged_out_at(&h, "u-1001").await,
         None,
         "the user's other sessions and tokens stand"
     );
@@ -152,10 +145,7 @@ async fn refuses_a_delivery_for_a_project_without_webhook_secrets() {
     let response = call(&h.state, &event()).await;
 
     assert_problem(&response, 401, "unauthorized");
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
-        None
-    );
+    assert_eq!(logged_out_at(&h, "u-1001").await, None);
 }
 
 #[tokio::test]
@@ -168,10 +158,7 @@ async fn refuses_an_event_type_it_does_not_handle() {
     let response = call(&h.state, &delivery).await;
 
     assert_problem(&response, 400, "unsupported_event");
-    assert_eq!(
-        h.store.logged_out_at(PROJECT, "u-1001", NOW).await.unwrap(),
-        None
-    );
+    assert_eq!(logged_out_at(&h, "u-1001").await, None);
 }
 
 #[tokio::test]

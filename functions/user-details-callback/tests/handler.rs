@@ -184,18 +184,7 @@ async fn answers_410_once_the_session_expired() {
 async fn answers_410_after_the_user_logged_out() {
     let h = with_session(json!({})).await;
     h.clock.advance(10);
-    h.store
-        .apply_logout(
-            PROJECT,
-            "d1",
-            &Logout::User {
-                user_id: "u-1001".into(),
-            },
-            NOW + 5,
-            NOW + 10,
-        )
-        .await
-        .unwrap();
+    h.log_out_user(PROJECT, "d1", NOW + 5, NOW + 10).await;
 
     assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
     assert_problem(&call(&h.state, &cookie_event()).await, 410, "gone");
@@ -204,18 +193,7 @@ async fn answers_410_after_the_user_logged_out() {
 #[tokio::test]
 async fn a_logout_before_the_session_began_leaves_it_answering() {
     let h = with_session(json!({})).await;
-    h.store
-        .apply_logout(
-            PROJECT,
-            "d0",
-            &Logout::User {
-                user_id: "u-1001".into(),
-            },
-            NOW - 1,
-            NOW,
-        )
-        .await
-        .unwrap();
+    h.log_out_user(PROJECT, "d0", NOW - 1, NOW).await;
 
     let response = call(&h.state, &body_event()).await;
     assert_eq!(response.status(), 200, "{}", body(&response));

@@ -3,6 +3,7 @@
 //! responses, logging, and the Lambda runner.
 
 pub mod aws;
+mod bounded_body;
 pub mod clock;
 pub mod config;
 pub mod error;

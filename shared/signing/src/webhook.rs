@@ -140,18 +140,27 @@ mod tests {
 
     const SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 
-    #[test]
-    fn signs_what_it_verifies() {
-        let secret = WebhookSecret::parse(SECRET).unwrap();
-        let signature = secret.sign("msg_1", 1_700_000_000, b"{}");
+    /// Delivery `msg_1` of `{}` at 1700000000 signed with `signed_with`, verified against
+    /// `verified_with` at that time.
+    fn sign_and_verify(
+        signed_with: &WebhookSecret,
+        verified_with: &[WebhookSecret],
+    ) -> Result<i64, WebhookError> {
+        let signature = signed_with.sign("msg_1", 1_700_000_000, b"{}");
         let delivery = Delivery {
             id: "msg_1",
             timestamp: "1700000000",
             signature: &signature,
             body: b"{}",
         };
+        verify(verified_with, delivery, 1_700_000_000)
+    }
+
+    #[test]
+    fn signs_what_it_verifies() {
+        let secret = WebhookSecret::parse(SECRET).unwrap();
         assert_eq!(
-            verify(&[secret], delivery, 1_700_000_000),
+            sign_and_verify(&secret, std::slice::from_ref(&secret)),
             Ok(1_700_000_000)
         );
     }
@@ -161,15 +170,8 @@ mod tests {
         let old =
             WebhookSecret::parse("whsec_MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXY=").unwrap();
         let current = WebhookSecret::parse(SECRET).unwrap();
-        let signature = old.sign("msg_1", 1_700_000_000, b"{}");
-        let delivery = Delivery {
-            id: "msg_1",
-            timestamp: "1700000000",
-            signature: &signature,
-            body: b"{}",
-        };
         assert_eq!(
-            verify(&[current], delivery, 1_700_000_000),
+            sign_and_verify(&old, &[current]),
             Err(WebhookError::NoMatchingSignature)
         );
     }

@@ -65,6 +65,27 @@ where
     }
 }
 
+/// A new scratch directory for `test` holding `config` as its project file `acme.json`: the
+/// directory and the file.
+pub fn acme_project(test: &str, config: &serde_json::Value) -> (PathBuf, PathBuf) {
+    let dir = scratch(test);
+    let project = write(&dir, "acme.json", config.to_string());
+    (dir, project)
+}
+
+/// Runs `chatpass sign --project-file <project> --user <user>`, then `extra` arguments, with
+/// `env` added to its environment.
+pub fn sign(project: &Path, user: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let args = [
+        "sign",
+        "--project-file",
+        project.to_str().unwrap(),
+        "--user",
+        user,
+    ];
+    chatpass_with(args.iter().chain(extra), env)
+}
+
 /// The `chatpass` binary beside this test binary (`<target>/<profile>/deps/cli_x-hash`), built
 /// once per test binary so it is never stale: the tests crate cannot depend on a binary.
 pub fn binary() -> &'static Path {

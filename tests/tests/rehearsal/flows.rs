@@ -5,7 +5,7 @@ use super::world::{AUDIENCE, Answer, ISSUER, Step, World};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::testing::{JwksServer, RSA_KEY, RSA_KEY_NEXT};
+use chatpass_service::testing::{JwksServer, ORIGIN, RSA_KEY, RSA_KEY_NEXT, SPRINKLR_KEY};
 use chatpass_tests::support::{
     backchannel_events, claims_for, fixture, for_project, logged_out_body, oidc_logout,
     signed_logout_webhook, with_header,
@@ -18,10 +18,8 @@ const HASH_PROJECT: &str = "rehearsal-intercom";
 const CUSTOM_PROJECT: &str = "rehearsal-sprinklr-custom";
 const COOKIE_PROJECT: &str = "rehearsal-sprinklr-cookie";
 const KEYPAIR_PROJECT: &str = "rehearsal-salesforce";
-const ORIGIN: &str = "https://www.example.com";
 const JSM_KEY: &str = "rehearsal-jsm-chat-secret-key";
 const INTERCOM_KEY: &str = "rehearsal-intercom-secret-key";
-const SPRINKLR_KEY: &str = "5b0c1d2e-7f81-4a9b-bc3d-0e1f2a3b4c5d";
 const EMAIL: &str = "alice@example.com";
 const CALLBACK_KEY_OLD: &str = "rehearsal-callback-key-previous-0001";
 const CALLBACK_KEY_NEW: &str = "rehearsal-callback-key-current-00002";

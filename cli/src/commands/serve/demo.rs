@@ -287,25 +287,7 @@ impl Demo {
         let request = http::Request::get(format!("/v1/projects/{project}/jwks.json"))
             .body(())
             .expect("a valid request");
-        let response = gateway
-            .call(
-                Route::Jwks,
-                project,
-                request.into_parts().0,
-                Bytes::new(),
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-            )
-            .await;
-        let status = response.status();
-        let answer = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .ok()
-            .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
-            .unwrap_or(Value::Null);
-        (
-            StatusCode::OK,
-            json!({ "status": status.as_u16(), "body": answer }),
-        )
+        as_the_vendor_sees_it(gateway, Route::Jwks, project, request, Bytes::new()).await
     }
 
     /// `{"project", "token"}` → what the vendor's server gets from user-details for it. Without
@@ -340,24 +322,31 @@ impl Demo {
             }
         };
         let request = request.body(()).expect("a valid request");
-        let response = gateway
-            .call(
-                Route::UserDetails,
-                project,
-                request.into_parts().0,
-                Bytes::from(payload),
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-            )
-            .await;
-        let status = response.status();
-        let answer = http_body_util::BodyExt::collect(response.into_body())
-            .await
-            .ok()
-            .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
-            .unwrap_or(Value::Null);
-        (
-            StatusCode::OK,
-            json!({ "status": status.as_u16(), "body": answer }),
-        )
+        let payload = Bytes::from(payload);
+        as_the_vendor_sees_it(gateway, Route::UserDetails, project, request, payload).await
     }
+}
+
+/// `request` to `route` of `project` from the vendor's server (loopback), answered to the page
+/// as the status and JSON body the vendor's server got (`null` when the body is not JSON).
+async fn as_the_vendor_sees_it(
+    gateway: &Gateway,
+    route: Route,
+    project: &str,
+    request: http::Request<()>,
+    body: Bytes,
+) -> (StatusCode, Value) {
+    let parts = request.into_parts().0;
+    let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let response = gateway.call(route, project, parts, body, localhost).await;
+    let status = response.status();
+    let answer = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .ok()
+        .and_then(|body| serde_json::from_slice(&body.to_bytes()).ok())
+        .unwrap_or(Value::Null);
+    (
+        StatusCode::OK,
+        json!({ "status": status.as_u16(), "body": answer }),
+    )
 }

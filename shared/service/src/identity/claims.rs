@@ -154,19 +154,13 @@ pub fn flatten(claims: Map<String, Value>) -> Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::flat_claims;
     use serde_json::json;
-
-    fn claims(pairs: &[(&str, &str)]) -> Claims {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn maps_the_oidc_standard_claims_by_default() {
         let user = ClaimMap::default()
-            .user(&claims(&[
+            .user(&flat_claims(&[
                 ("sub", "u-1"),
                 ("email", "a@example.com"),
                 ("email_verified", "true"),
@@ -185,7 +179,7 @@ mod tests {
             json!({"claims": {"id": "employee_id"}, "properties": {"property_172": "tier"}});
         let map = ClaimMap::from_config(identity.as_object().cloned()).unwrap();
         let user = map
-            .user(&claims(&[
+            .user(&flat_claims(&[
                 ("sub", "x"),
                 ("employee_id", "e-7"),
                 ("tier", "gold"),
@@ -197,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_remapped_email_is_unverified_unless_its_verification_is_mapped_too() {
-        let claims = claims(&[
+        let claims = flat_claims(&[
             ("sub", "u-1"),
             ("email", "a@example.com"),
             ("email_verified", "true"),
@@ -219,7 +213,7 @@ mod tests {
     #[test]
     fn no_id_claim_is_an_error_naming_it() {
         assert_eq!(
-            ClaimMap::default().user(&claims(&[("email", "a@b")])),
+            ClaimMap::default().user(&flat_claims(&[("email", "a@b")])),
             Err(IdentityError::MissingClaim("sub".into()))
         );
     }

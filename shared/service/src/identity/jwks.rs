@@ -8,6 +8,7 @@ use super::jwks_refresh::refresh_ms_from_env;
 use super::key_set::KeySet;
 use super::rules::Rules;
 use super::verifier::verify;
+use crate::bounded_body::read_at_most;
 use crate::clock::Clock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -235,8 +236,6 @@ fn client() -> Result<&'static reqwest::Client, JwksFetchError> {
 /// The document at `url`: a 2xx answer, read up to [`MAX_JWKS_BYTES`] and no further.
 async fn fetch_document(url: &str) -> Result<String, JwksFetchError> {
     let fail = |e: reqwest::Error| JwksFetchError::Fetch(e.without_url().to_string());
-    let too_large =
-        || JwksFetchError::Fetch(format!("the document is over {MAX_JWKS_BYTES} bytes"));
     let mut response = client()?.get(url).send().await.map_err(fail)?;
     if !response.status().is_success() {
         return Err(JwksFetchError::Fetch(format!(
@@ -244,19 +243,9 @@ async fn fetch_document(url: &str) -> Result<String, JwksFetchError> {
             response.status().as_u16()
         )));
     }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(fail)? {
-        if body.len() + chunk.len() > MAX_JWKS_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_at_most(&mut response, MAX_JWKS_BYTES, "the document")
+        .await
+        .map_err(JwksFetchError::Fetch)?;
     String::from_utf8(body).map_err(|_| JwksFetchError::Fetch("the document is not UTF-8".into()))
 }
 

@@ -206,16 +206,10 @@ pub fn check_email_policy(project: &ProjectConfig, user: &User) -> Result<(), Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::flat_claims;
     use serde_json::json;
 
     const NOW: u64 = 1_700_000_000;
-
-    fn flat(pairs: &[(&str, &str)]) -> Claims {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn the_same_rules_hold_for_json_and_for_the_authorizers_flattened_claims() {
@@ -243,7 +237,7 @@ mod tests {
                 "{claims} flattened"
             );
         }
-        let authorizer = flat(&[
+        let authorizer = flat_claims(&[
             ("iat", "1700000000"),
             ("exp", "1700000060"),
             ("events", &logout_event),

@@ -268,6 +268,13 @@ mod tests {
         down: std::sync::atomic::AtomicBool,
     }
 
+    impl Counting {
+        /// How many lookups reached the source.
+        fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
+        }
+    }
+
     impl ConfigSource for Counting {
         fn project<'a>(&'a self, id: &'a ProjectId) -> BoxFuture<'a, Lookup> {
             Box::pin(async move {
@@ -316,7 +323,7 @@ mod tests {
         for task in tasks {
             assert!(task.await.unwrap());
         }
-        assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(source.calls(), 1);
     }
 
     #[tokio::test]
@@ -325,10 +332,10 @@ mod tests {
         cache.project(&id("acme")).await.unwrap();
         clock.advance(299);
         cache.project(&id("acme")).await.unwrap();
-        assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(source.calls(), 1);
         clock.advance(1);
         cache.project(&id("acme")).await.unwrap();
-        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(source.calls(), 2);
     }
 
     #[tokio::test]
@@ -340,10 +347,10 @@ mod tests {
                 Err(SourceError::NotFound)
             ));
         }
-        assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(source.calls(), 1);
         clock.advance(30);
         let _ = cache.project(&id("missing")).await;
-        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(source.calls(), 2);
     }
 
     #[tokio::test]
@@ -370,10 +377,10 @@ mod tests {
         for _ in 0..10 {
             assert!(cache.project(&id("acme")).await.is_err());
         }
-        assert_eq!(source.calls.load(Ordering::SeqCst), 1);
+        assert_eq!(source.calls(), 1);
         clock.advance(5);
         let _ = cache.project(&id("acme")).await;
-        assert_eq!(source.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(source.calls(), 2);
     }
 
     #[tokio::test]
@@ -402,11 +409,11 @@ mod tests {
             clock.advance(1);
             assert!(cache.project(&id(&format!("missing-{n}"))).await.is_err());
         }
-        let calls = source.calls.load(Ordering::SeqCst);
+        let calls = source.calls();
         for n in 0..3 {
             cache.project(&id(&format!("p{n}"))).await.unwrap();
         }
-        assert_eq!(source.calls.load(Ordering::SeqCst), calls, "still cached");
+        assert_eq!(source.calls(), calls, "still cached");
         let slots = cache.slots();
         assert_eq!((slots.entries.len(), slots.misses.len()), (3, 3));
         assert!(slots.gates.is_empty());

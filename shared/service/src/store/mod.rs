@@ -132,6 +132,35 @@ pub mod contract {
         }
     }
 
+    /// Applies `logout` in project `p` as delivery `delivery`, at `at`, received at `now`.
+    async fn apply(
+        store: &dyn SessionStore,
+        delivery: &str,
+        logout: &Logout,
+        at: u64,
+        now: u64,
+    ) -> Applied {
+        store
+            .apply_logout("p", delivery, logout, at, now)
+            .await
+            .unwrap()
+    }
+
+    /// When user `u-1` of `project` logged out, asked at `now`.
+    async fn logged_out_at(store: &dyn SessionStore, project: &str, now: u64) -> Option<u64> {
+        store.logged_out_at(project, "u-1", now).await.unwrap()
+    }
+
+    /// What the store holds at `reference` of `project`, asked at `now`.
+    async fn lookup(
+        store: &dyn SessionStore,
+        project: &str,
+        reference: &str,
+        now: u64,
+    ) -> SessionLookup {
+        store.session(project, reference, now).await.unwrap()
+    }
+
     pub async fn holds_sessions_until_they_expire(store: &dyn SessionStore) {
         let session = Session {
             project: "p".into(),
@@ -143,19 +172,19 @@ pub mod contract {
         };
         store.put_session(&session).await.unwrap();
         assert_eq!(
-            store.session("p", "r1", 1_299).await.unwrap(),
+            lookup(store, "p", "r1", 1_299).await,
             SessionLookup::Active(Box::new(session.clone()))
         );
         assert_eq!(
-            store.session("p", "r1", 1_300).await.unwrap(),
+            lookup(store, "p", "r1", 1_300).await,
             SessionLookup::Expired
         );
         assert_eq!(
-            store.session("p", "nope", 1_000).await.unwrap(),
+            lookup(store, "p", "nope", 1_000).await,
             SessionLookup::Unknown
         );
         assert_eq!(
-            store.session("other", "r1", 1_000).await.unwrap(),
+            lookup(store, "other", "r1", 1_000).await,
             SessionLookup::Unknown
         );
         assert!(
@@ -168,50 +197,32 @@ pub mod contract {
         let logout = Logout::User {
             user_id: "u-1".into(),
         };
-        assert_eq!(store.logged_out_at("p", "u-1", 1_000).await.unwrap(), None);
+        assert_eq!(logged_out_at(store, "p", 1_000).await, None);
         assert_eq!(
-            store
-                .apply_logout("p", "msg_1", &logout, 1_000, 1_000)
-                .await
-                .unwrap(),
+            apply(store, "msg_1", &logout, 1_000, 1_000).await,
             Applied::Done
         );
         assert_eq!(
-            store
-                .apply_logout("p", "msg_1", &logout, 1_500, 1_500)
-                .await
-                .unwrap(),
+            apply(store, "msg_1", &logout, 1_500, 1_500).await,
             Applied::Repeat
         );
+        assert_eq!(logged_out_at(store, "p", 1_600).await, Some(1_000));
         assert_eq!(
-            store.logged_out_at("p", "u-1", 1_600).await.unwrap(),
-            Some(1_000)
-        );
-        assert_eq!(
-            store
-                .apply_logout("p", "msg_0", &logout, 900, 1_600)
-                .await
-                .unwrap(),
+            apply(store, "msg_0", &logout, 900, 1_600).await,
             Applied::Done
         );
         assert_eq!(
-            store.logged_out_at("p", "u-1", 1_600).await.unwrap(),
+            logged_out_at(store, "p", 1_600).await,
             Some(1_000),
             "an older logout does not move it back"
         );
         assert_eq!(
-            store
-                .apply_logout("p", "msg_2", &logout, 2_000, 2_000)
-                .await
-                .unwrap(),
+            apply(store, "msg_2", &logout, 2_000, 2_000).await,
             Applied::Done
         );
+        assert_eq!(logged_out_at(store, "p", 2_000).await, Some(2_000));
         assert_eq!(
-            store.logged_out_at("p", "u-1", 2_000).await.unwrap(),
-            Some(2_000)
-        );
-        assert_eq!(
-            store.logged_out_at("q", "u-1", 2_000).await.unwrap(),
+            logged_out_at(store, "q", 2_000).await,
             None,
             "projects are apart"
         );
@@ -231,31 +242,22 @@ pub mod contract {
             reference: "r2".into(),
         };
         assert_eq!(
-            store
-                .apply_logout("p", "msg_9", &logout, 1_100, 1_100)
-                .await
-                .unwrap(),
+            apply(store, "msg_9", &logout, 1_100, 1_100).await,
             Applied::Done
         );
         assert_eq!(
-            store.session("p", "r2", 1_200).await.unwrap(),
+            lookup(store, "p", "r2", 1_200).await,
             SessionLookup::Ended(1_100)
         );
         assert_eq!(
-            store
-                .apply_logout("p", "msg_9", &logout, 1_100, 1_100)
-                .await
-                .unwrap(),
+            apply(store, "msg_9", &logout, 1_100, 1_100).await,
             Applied::Repeat
         );
         let unknown = Logout::Session {
             reference: "nope".into(),
         };
         assert_eq!(
-            store
-                .apply_logout("p", "msg_10", &unknown, 1_100, 1_100)
-                .await
-                .unwrap(),
+            apply(store, "msg_10", &unknown, 1_100, 1_100).await,
             Applied::Done
         );
     }

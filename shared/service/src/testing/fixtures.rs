@@ -42,3 +42,9 @@ pub fn alice() -> chatpass_signing::User {
         ..Default::default()
     }
 }
+
+/// The jsm-chat project of the functions' fixtures (`acme-jsm`): the vectors' key, open to
+/// [`ORIGIN`].
+pub fn jsm_project() -> serde_json::Value {
+    serde_json::json!({"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]})
+}

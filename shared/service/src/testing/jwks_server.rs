@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
+
+use super::loopback::LoopbackServer;
 
 #[derive(Default)]
 struct Published {
@@ -17,34 +19,22 @@ struct Published {
 
 /// The endpoint; it stops when dropped.
 pub struct JwksServer {
-    url: String,
+    server: LoopbackServer,
     published: Arc<Published>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl JwksServer {
     pub async fn start(document: &str) -> JwksServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let url = format!("http://{}/jwks.json", listener.local_addr().expect("bound"));
         let published = Arc::new(Published::default());
         *published.document.lock().expect("not poisoned") = document.to_owned();
-        let serving = published.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer(stream, serving.clone()));
-            }
-        });
         JwksServer {
-            url,
+            server: LoopbackServer::start(published.clone(), answer).await,
             published,
-            task,
         }
     }
 
     pub fn url(&self) -> String {
-        self.url.clone()
+        format!("{}/jwks.json", self.server.origin)
     }
 
     /// Serves `document` from now on (a key rotation).
@@ -66,12 +56,6 @@ impl JwksServer {
     /// How many requests it has answered.
     pub fn fetches(&self) -> usize {
         self.published.fetches.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for JwksServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod jwks_server;
+mod loopback;
 mod stand_ins;
 mod vendor_api_server;
 
@@ -17,7 +18,7 @@ use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
 use crate::source::{
     BoxFuture, CacheSettings, ConfigCache, ConfigSource, MemorySource, SourceError,
 };
-use crate::store::{MemorySessionStore, Session};
+use crate::store::{Logout, MemorySessionStore, Session, SessionStore};
 use crate::{ProjectConfig, ProjectId, State};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -63,6 +64,18 @@ pub fn cached_harness(projects: &[(&str, Value)], now: u64) -> Harness {
 }
 
 impl Harness {
+    /// Applies a logout of the fixtures' user ([`USER_ID`]) in `project` at `at`, as delivery
+    /// `delivery` received at `now`.
+    pub async fn log_out_user(&self, project: &str, delivery: &str, at: u64, now: u64) {
+        let logout = Logout::User {
+            user_id: USER_ID.into(),
+        };
+        self.store
+            .apply_logout(project, delivery, &logout, at, now)
+            .await
+            .expect("the memory store applies a logout");
+    }
+
     /// The same harness checking bearer identity tokens of `idp` itself, as a deployment
     /// without API Gateway's authorizer does.
     pub fn with_verifier(mut self, idp: &StandinIdp) -> Harness {
@@ -110,6 +123,22 @@ pub fn session(
 pub fn fixture(path: &str) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Points a fixture event at `project` (path, raw path and path parameter).
+pub fn for_project(mut event: Value, project: &str) -> Value {
+    let route = event["routeKey"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/projects/{project}/{route}");
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["pathParameters"] = json!({ "project": project });
+    event
 }
 
 /// The request a Lambda handler gets for an API Gateway v2 event.
@@ -171,17 +200,38 @@ pub fn without_authorizer(mut event: Value) -> Value {
 
 /// The event's authorizer claims with `changes` applied (`null` removes a claim).
 pub fn with_claims(mut event: Value, changes: Value) -> Value {
-    let claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-        .as_object_mut()
-        .expect("authorizer claims");
-    for (name, value) in changes.as_object().expect("an object of claim changes") {
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    *claims = with_changes(claims.take(), &changes);
+    event
+}
+
+/// The JSON object `object` with `changes` applied: `null` removes a member, anything else
+/// sets it.
+pub fn with_changes(mut object: Value, changes: &Value) -> Value {
+    let members = object.as_object_mut().expect("an object to change");
+    for (name, value) in changes.as_object().expect("an object of changes") {
         if value.is_null() {
-            claims.remove(name);
+            members.remove(name);
         } else {
-            claims.insert(name.clone(), value.clone());
+            members.insert(name.clone(), value.clone());
         }
     }
-    event
+    object
+}
+
+/// Flattened claims, as API Gateway's JWT authorizer passes them: every value a string.
+pub fn flat_claims(pairs: &[(&str, &str)]) -> crate::identity::Claims {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// Asserts that the page at [`ORIGIN`] may read the answer (its CORS header names it).
+#[track_caller]
+pub fn assert_readable_by_origin(response: &Response<Body>, what: &str) {
+    let allowed = header(response, "access-control-allow-origin");
+    assert_eq!(allowed, Some(ORIGIN), "{what}");
 }
 
 /// Asserts a problem+json answer with `status` and `code`, never cached.

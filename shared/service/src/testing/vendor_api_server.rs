@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
+
+use super::loopback::LoopbackServer;
 
 /// A request as the stand-in received it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,40 +32,28 @@ struct Shared {
 
 /// The endpoint; it stops when dropped.
 pub struct VendorApiServer {
-    origin: String,
+    server: LoopbackServer,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl VendorApiServer {
     /// Answers `status` with `body` until told otherwise.
     pub async fn start(status: u16, body: &str) -> VendorApiServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let origin = format!("http://{}", listener.local_addr().expect("bound"));
         let shared = Arc::new(Shared::default());
         shared
             .answer
             .lock()
             .expect("not poisoned")
             .clone_from(&(status, body.to_owned()));
-        let serving = shared.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(answer(stream, serving.clone()));
-            }
-        });
         VendorApiServer {
-            origin,
+            server: LoopbackServer::start(shared.clone(), answer).await,
             shared,
-            task,
         }
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn origin(&self) -> String {
-        self.origin.clone()
+        self.server.origin.clone()
     }
 
     /// Answers `status` with `body` from now on.
@@ -87,12 +77,6 @@ impl VendorApiServer {
     /// Every request so far, oldest first.
     pub fn received(&self) -> Vec<Received> {
         self.shared.received.lock().expect("not poisoned").clone()
-    }
-}
-
-impl Drop for VendorApiServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -3,6 +3,7 @@
 //! them elsewhere, and only to loopback (`CHATPASS_VENDOR_API_OVERRIDE`).
 
 use super::{VendorApi, VendorReply};
+use crate::bounded_body::read_at_most;
 use crate::source::BoxFuture;
 use chatpass_signing::minted::VendorCall;
 use http::header;
@@ -89,20 +90,7 @@ impl HttpVendorApi {
             .await
             .map_err(fail)?;
         let status = response.status().as_u16();
-        let too_large = || format!("the answer is over {MAX_ANSWER_BYTES} bytes");
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(fail)? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_at_most(&mut response, MAX_ANSWER_BYTES, "the answer").await?;
         Ok(VendorReply { status, body })
     }
 }

@@ -1,32 +1,39 @@
 //! The shape every hash vendor shares: settings computed from the user and the key, no expiry.
-//! Each simple hash vendor's file supplies only its settings function.
+//! A simple hash vendor's file lists its settings as parts; others supply a settings function.
 
 use crate::keys::VendorKey;
-use crate::vendors::{Endpoint, Vendor, VendorConfig};
+use crate::shapes::parts::{self, Inputs, Parts};
+use crate::vendors::{NoOptions, Vendor, VendorConfig, VendorSpec, options};
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
 /// Computes the widget's settings for a user under the vendor key.
 pub(crate) type SettingsFn = fn(&User, &VendorKey) -> Result<Map<String, Value>, SignError>;
 
+/// How the settings are made: listed as parts, or computed.
+pub(crate) enum Settings {
+    Parts(Parts),
+    Computed(SettingsFn),
+}
+
 pub(crate) struct HashVendor {
-    id: &'static str,
+    spec: &'static VendorSpec,
     by_email: bool,
     key: VendorKey,
-    settings: SettingsFn,
+    settings: Settings,
 }
 
 impl HashVendor {
     /// A vendor that takes no options.
     pub(crate) fn build(
         config: &VendorConfig,
-        id: &'static str,
+        spec: &'static VendorSpec,
         by_email: bool,
-        settings: SettingsFn,
+        settings: Settings,
     ) -> Result<Box<dyn Vendor>, VendorConfigError> {
-        crate::vendors::options::<crate::vendors::NoOptions>(config)?;
+        options::<NoOptions>(config)?;
         Ok(Box::new(HashVendor {
-            id,
+            spec,
             by_email,
             key: config.key.clone(),
             settings,
@@ -35,12 +42,8 @@ impl HashVendor {
 }
 
 impl Vendor for HashVendor {
-    fn id(&self) -> &'static str {
-        self.id
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        Endpoint::UserHash
+    fn spec(&self) -> &'static VendorSpec {
+        self.spec
     }
 
     fn identifies_by_email(&self) -> bool {
@@ -48,9 +51,12 @@ impl Vendor for HashVendor {
     }
 
     fn sign(&self, user: &User, _now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
-        let settings = (self.settings)(user, &self.key)?;
+        let settings = match self.settings {
+            Settings::Parts(parts) => parts::fill(parts, user, Inputs::Key(&self.key))?,
+            Settings::Computed(settings) => settings(user, &self.key)?,
+        };
         Ok(Signed {
-            vendor: self.id,
+            vendor: self.spec.id,
             settings: Value::Object(settings),
             expires_at: None,
         })

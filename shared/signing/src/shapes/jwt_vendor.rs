@@ -1,10 +1,12 @@
 //! The shape every JWT vendor shares: claims from the user, a token (HS256 with the vendor's
 //! secret, or signed with the project's private key) in one settings field, `expires_at` a
-//! fixed lifetime after `now`. Each JWT vendor's file fills one in.
+//! fixed lifetime after `now`. Each JWT vendor's file fills one in; a simple HS256 vendor's
+//! file lists its claims as parts.
 
-use crate::jwt::Jws;
-use crate::vendors::{Endpoint, JwtRules, Vendor};
-use crate::{SignError, Signed, User};
+use crate::jwt::{Hs256, Jws};
+use crate::shapes::parts::{self, Inputs, Parts};
+use crate::vendors::{JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, options, ttl};
+use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
 /// Builds the claims for (user, iat, exp).
@@ -12,7 +14,7 @@ pub(crate) type ClaimsFn =
     Box<dyn Fn(&User, u64, u64) -> Result<Map<String, Value>, SignError> + Send + Sync>;
 
 pub(crate) struct JwtVendor {
-    pub id: &'static str,
+    pub spec: &'static VendorSpec,
     pub settings_field: &'static str,
     pub by_email: bool,
     pub jwt: Jws,
@@ -22,13 +24,33 @@ pub(crate) struct JwtVendor {
     pub rules: JwtRules,
 }
 
-impl Vendor for JwtVendor {
-    fn id(&self) -> &'static str {
-        self.id
+impl JwtVendor {
+    /// An HS256 JWT of `claims` under the settings field `field`, with the project's
+    /// `token_ttl_seconds`; no options.
+    pub(crate) fn hs256(
+        config: &VendorConfig,
+        spec: &'static VendorSpec,
+        field: &'static str,
+        claims: Parts,
+    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+        options::<NoOptions>(config)?;
+        Ok(Box::new(JwtVendor {
+            spec,
+            settings_field: field,
+            by_email: parts::by_email(claims),
+            jwt: Hs256::new(&config.key, None).into(),
+            lifetime: ttl(config)?,
+            claims: Box::new(move |user, iat, exp| {
+                parts::fill(claims, user, Inputs::Times { iat, exp })
+            }),
+            rules: parts::rules(claims),
+        }))
     }
+}
 
-    fn endpoint(&self) -> Endpoint {
-        Endpoint::Token
+impl Vendor for JwtVendor {
+    fn spec(&self) -> &'static VendorSpec {
+        self.spec
     }
 
     fn identifies_by_email(&self) -> bool {
@@ -41,7 +63,7 @@ impl Vendor for JwtVendor {
         let mut settings = Map::new();
         settings.insert(self.settings_field.to_owned(), Value::String(token));
         Ok(Signed {
-            vendor: self.id,
+            vendor: self.spec.id,
             settings: Value::Object(settings),
             expires_at: Some(expires_at),
         })

@@ -1,10 +1,12 @@
-//! The shapes vendors share — a hash of the user's details, a JWT, the claims a project maps —
-//! which each vendor's own file fills in with its fields. Not vendors themselves.
+//! The shapes vendors share — a hash of the user's details, a JWT, the claims a project maps,
+//! a simple vendor's fields as data — which each vendor's own file fills in. Not vendors.
 
 mod hash_vendor;
 mod identity_claims;
 mod jwt_vendor;
+mod parts;
 
-pub(crate) use hash_vendor::HashVendor;
+pub(crate) use hash_vendor::{HashVendor, Settings};
 pub(crate) use identity_claims::IdentityClaims;
 pub(crate) use jwt_vendor::JwtVendor;
+pub(crate) use parts::{Part, Parts, by_email, mixes_kinds};

@@ -1,34 +1,12 @@
 //! Drift: HS256 JWT with `sub` (= user id) and `exp`, passed to `drift.identify` as `userJwt`.
 
-use super::{
-    Endpoint, JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, object, options, text, ttl,
-};
-use crate::VendorConfigError;
-use crate::jwt::Hs256;
-use crate::shapes::JwtVendor;
+use super::VendorSpec;
+use crate::shapes::Part::{Exp, Id};
 
-pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+pub(super) const SPEC: VendorSpec = VendorSpec::hs256_jwt(
     "drift",
-    Endpoint::Token,
-    build,
+    "userJwt",
+    &[("sub", Id), ("exp", Exp)],
     "drift.identify(\"USER_ID\", {}, { userJwt: {settings.userJwt} });",
     "drift.reset();",
 );
-
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    options::<NoOptions>(config)?;
-    Ok(Box::new(JwtVendor {
-        id: SPEC.id,
-        settings_field: "userJwt",
-        by_email: false,
-        jwt: Hs256::new(&config.key, None).into(),
-        lifetime: ttl(config)?,
-        claims: Box::new(|user, _iat, exp| {
-            Ok(object([
-                ("sub", text(Some(&user.id))),
-                ("exp", Some(exp.into())),
-            ]))
-        }),
-        rules: JwtRules::claims(&["sub", "exp"], &[]),
-    }))
-}

@@ -1,29 +1,16 @@
 //! Front Chat: `userHash` is HMAC-SHA256 hex of the email, passed to `FrontChat('init')`.
 
-use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
-use crate::VendorConfigError;
-use crate::mac::hmac_sha256_hex;
-use crate::shapes::HashVendor;
-use crate::user::Field;
+use super::VendorSpec;
+use crate::shapes::Part::{HmacOfEmail, Optional, Required};
+use crate::user::Field::{Email, Name};
 
-pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+pub(super) const SPEC: VendorSpec = VendorSpec::hash(
     "front",
-    Endpoint::UserHash,
-    build,
+    &[
+        ("email", Required(Email)),
+        ("name", Optional(Name)),
+        ("userHash", HmacOfEmail),
+    ],
     "FrontChat('init', Object.assign({ chatId: \"YOUR_CHAT_ID\" }, {settings}));",
     "FrontChat('shutdown', { clearSession: true });",
 );
-
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    HashVendor::build(config, SPEC.id, true, |user, key| {
-        let email = user.require(Field::Email)?;
-        Ok(object([
-            ("email", text(Some(email))),
-            ("name", text(user.get(Field::Name))),
-            (
-                "userHash",
-                Some(hmac_sha256_hex(key.as_bytes(), email.as_bytes()).into()),
-            ),
-        ]))
-    })
-}

@@ -1,29 +1,16 @@
 //! Help Scout Beacon: `signature` is HMAC-SHA256 hex of the email, passed to `Beacon('identify')`.
 
-use super::{Endpoint, Vendor, VendorConfig, VendorSpec, object, text};
-use crate::VendorConfigError;
-use crate::mac::hmac_sha256_hex;
-use crate::shapes::HashVendor;
-use crate::user::Field;
+use super::VendorSpec;
+use crate::shapes::Part::{HmacOfEmail, Optional, Required};
+use crate::user::Field::{Email, Name};
 
-pub(super) const SPEC: VendorSpec = VendorSpec::plain(
+pub(super) const SPEC: VendorSpec = VendorSpec::hash(
     "helpscout",
-    Endpoint::UserHash,
-    build,
+    &[
+        ("name", Optional(Name)),
+        ("email", Required(Email)),
+        ("signature", HmacOfEmail),
+    ],
     "Beacon('identify', {settings});",
     "Beacon('logout');",
 );
-
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    HashVendor::build(config, SPEC.id, true, |user, key| {
-        let email = user.require(Field::Email)?;
-        Ok(object([
-            ("name", text(user.get(Field::Name))),
-            ("email", text(Some(email))),
-            (
-                "signature",
-                Some(hmac_sha256_hex(key.as_bytes(), email.as_bytes()).into()),
-            ),
-        ]))
-    })
-}

@@ -4,7 +4,8 @@
 //! `{"token"}`, valid 12 hours, or 403 when the account's plan lacks the feature.
 
 use super::{
-    DemoMode, Endpoint, NoOptions, PageCalls, Starter, Vendor, VendorConfig, VendorSpec, options,
+    DemoMode, Endpoint, NoOptions, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec,
+    options,
 };
 use crate::keys::VendorKey;
 use crate::minted::{CallError, MintedByVendor, VendorCall};
@@ -22,7 +23,7 @@ const REUSE_FOR: u64 = LIFETIME / 2;
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "hubspot",
     endpoint: Endpoint::Token,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter::KEY_ONLY,
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {
@@ -35,7 +36,7 @@ struct HubSpot {
     token: VendorKey,
 }
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     if config.token_ttl_seconds.is_some() {
         return Err(VendorConfigError::bad(
@@ -49,12 +50,8 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
 }
 
 impl Vendor for HubSpot {
-    fn id(&self) -> &'static str {
-        SPEC.id
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        Endpoint::Token
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
     }
 
     /// HubSpot identifies the visitor by the email.

@@ -5,8 +5,8 @@
 //! no code; identity values only ever come from the verified user.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
-    options, ttl,
+    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
+    VendorSpec, options, ttl,
 };
 use crate::jwt::{Hs256, Jws, PrivateJws};
 use crate::private_key::PrivateKey;
@@ -21,7 +21,7 @@ const DEMO_OPTIONS: &str = r#"{"algorithm": "HS256", "claims": {"id": "external_
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "jwt",
     endpoint: Endpoint::Token,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::FromVendor,
         key_id: false,
@@ -73,7 +73,7 @@ struct GenericJwt {
     kid: Option<String>,
 }
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let options: Options = options(config)?;
     if options.settings_key.is_empty() {
         return Err(VendorConfigError::bad("options.settings_key", "is empty"));
@@ -134,12 +134,8 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
 }
 
 impl Vendor for GenericJwt {
-    fn id(&self) -> &'static str {
-        SPEC.id
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        Endpoint::Token
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
     }
 
     /// A widget handed the email may identify the user by it: an unverified one is refused.

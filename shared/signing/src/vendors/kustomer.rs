@@ -2,8 +2,8 @@
 //! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
-    options,
+    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
+    VendorSpec, options,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
@@ -32,7 +32,7 @@ struct Options {
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "kustomer",
     endpoint: Endpoint::Token,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::FromVendor,
         key_id: false,
@@ -45,7 +45,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let Options { identify_by } = options(config)?;
     if config.token_ttl_seconds.is_some() {
         return Err(VendorConfigError::bad(
@@ -58,7 +58,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         IdentifyBy::Email => ("email", Field::Email),
     };
     Ok(Box::new(JwtVendor {
-        id: SPEC.id,
+        spec: &SPEC,
         settings_field: "jwtToken",
         by_email: identify_by == IdentifyBy::Email,
         jwt: Hs256::new(&config.key, None).into(),

@@ -22,6 +22,7 @@ mod zendesk;
 
 use crate::keys::VendorKey;
 use crate::minted::MintedByVendor;
+use crate::shapes::{HashVendor, JwtVendor, Parts, Settings, by_email, mixes_kinds};
 use crate::{SignError, Signed, User, VendorConfigError};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
@@ -82,8 +83,14 @@ impl JwtRules {
 
 /// One vendor's scheme, prepared from a project's config.
 pub trait Vendor: Send + Sync {
-    fn id(&self) -> &'static str;
-    fn endpoint(&self) -> Endpoint;
+    /// The vendor's spec, where its id and endpoint are declared.
+    fn spec(&self) -> &'static VendorSpec;
+    fn id(&self) -> &'static str {
+        self.spec().id
+    }
+    fn endpoint(&self) -> Endpoint {
+        self.spec().endpoint
+    }
     /// True when the vendor identifies the user by email, so an unverified email must not be signed.
     fn identifies_by_email(&self) -> bool;
     fn session(&self) -> SessionUse {
@@ -128,11 +135,22 @@ pub struct VendorConfig {
 
 type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError>;
 
-/// Everything chatpass knows of a vendor beside its scheme, declared in the vendor's own file.
+/// How a vendor's profile is built from a project's config.
+#[derive(Clone, Copy)]
+enum Scheme {
+    /// By the vendor's own code (its options, keys, fields).
+    Own(Build),
+    /// A hash vendor whose settings are these parts; no options.
+    Hash(Parts),
+    /// An HS256 JWT of these claims under the settings field `field`; no options.
+    Hs256Jwt { field: &'static str, claims: Parts },
+}
+
+/// Everything chatpass knows of a vendor, declared in the vendor's own file.
 pub struct VendorSpec {
     pub id: &'static str,
     pub endpoint: Endpoint,
-    build: Build,
+    scheme: Scheme,
     /// What a new project of this vendor holds beside its key (`chatpass keygen`, the demo).
     pub starter: Starter,
     /// The demo runs one project per mode.
@@ -147,18 +165,48 @@ impl VendorSpec {
     const fn plain(
         id: &'static str,
         endpoint: Endpoint,
-        build: Build,
+        scheme: Scheme,
         sign_in: &'static str,
         sign_out: &'static str,
     ) -> VendorSpec {
         VendorSpec {
             id,
             endpoint,
-            build,
+            scheme,
             starter: Starter::KEY_ONLY,
             demo_modes: DemoMode::PLAIN,
             page: PageCalls { sign_in, sign_out },
         }
+    }
+
+    /// A plain hash vendor whose settings are `settings`.
+    const fn hash(
+        id: &'static str,
+        settings: Parts,
+        sign_in: &'static str,
+        sign_out: &'static str,
+    ) -> VendorSpec {
+        assert!(!mixes_kinds(settings, true), "a hash vendor's settings");
+        VendorSpec::plain(
+            id,
+            Endpoint::UserHash,
+            Scheme::Hash(settings),
+            sign_in,
+            sign_out,
+        )
+    }
+
+    /// A plain HS256 JWT vendor whose token of `claims` goes in the settings field `field`.
+    const fn hs256_jwt(
+        id: &'static str,
+        field: &'static str,
+        claims: Parts,
+        sign_in: &'static str,
+        sign_out: &'static str,
+    ) -> VendorSpec {
+        assert!(!mixes_kinds(claims, false), "a JWT's claims");
+        let scheme = Scheme::Hs256Jwt { field, claims };
+        VendorSpec::plain(id, Endpoint::Token, scheme, sign_in, sign_out)
     }
 }
 
@@ -252,7 +300,13 @@ pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError
     if config.key.as_bytes().is_empty() {
         return Err(VendorConfigError::EmptyKey);
     }
-    (spec.build)(config)
+    match spec.scheme {
+        Scheme::Own(build) => build(config),
+        Scheme::Hash(parts) => {
+            HashVendor::build(config, spec, by_email(parts), Settings::Parts(parts))
+        }
+        Scheme::Hs256Jwt { field, claims } => JwtVendor::hs256(config, spec, field, claims),
+    }
 }
 
 /// Parses `options` into the vendor's typed options (unknown options are refused).
@@ -270,7 +324,7 @@ const DEFAULT_TTL: u64 = 300;
 const MAX_TTL: u64 = 86_400;
 
 /// `token_ttl_seconds`, default 300, at most a day.
-fn ttl(config: &VendorConfig) -> Result<u64, VendorConfigError> {
+pub(crate) fn ttl(config: &VendorConfig) -> Result<u64, VendorConfigError> {
     match config.token_ttl_seconds.unwrap_or(DEFAULT_TTL) {
         ttl @ 1..=MAX_TTL => Ok(ttl),
         _ => Err(VendorConfigError::bad(

@@ -5,8 +5,8 @@
 //! Salesforce checks it against the public keys at `GET /v1/projects/{project}/jwks.json`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
-    options, ttl,
+    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
+    VendorSpec, options, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::{Jws, PrivateJws};
@@ -22,7 +22,7 @@ const OWN_CLAIMS: [&str; 4] = ["sub", "iss", "iat", "exp"];
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "salesforce-miaw",
     endpoint: Endpoint::Token,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::RsaKeyPair,
         key_id: true,
@@ -55,7 +55,7 @@ enum SigningAlgorithm {
     RS512,
 }
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let Options {
         issuer,
         algorithm,
@@ -79,7 +79,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
     let optional: Vec<String> = mapped.names().map(str::to_owned).collect();
     let by_email = mapped.carries_email();
     Ok(Box::new(JwtVendor {
-        id: SPEC.id,
+        spec: &SPEC,
         settings_field: "identityToken",
         by_email,
         jwt: Jws::Private(PrivateJws::new(key, Some(kid), false)),

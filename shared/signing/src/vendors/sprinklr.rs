@@ -3,7 +3,7 @@
 //! strings, so a `_` inside a user-editable slot is refused (or dropped) as ambiguous.
 
 use super::{
-    DemoMode, Endpoint, PageCalls, SessionUse, Starter, StarterKey, Vendor, VendorConfig,
+    DemoMode, Endpoint, PageCalls, Scheme, SessionUse, Starter, StarterKey, Vendor, VendorConfig,
     VendorSpec, object, options, text, ttl,
 };
 use crate::keys::VendorKey;
@@ -62,7 +62,7 @@ struct Sprinklr {
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "sprinklr",
     endpoint: Endpoint::UserHash,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::FromVendor,
         key_id: false,
@@ -92,7 +92,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     let options: Options = options(config)?;
     let template = options
         .custom_user_template
@@ -201,12 +201,8 @@ const CALLBACK_FIELDS: [(&str, &str); 6] = [
 ];
 
 impl Vendor for Sprinklr {
-    fn id(&self) -> &'static str {
-        SPEC.id
-    }
-
-    fn endpoint(&self) -> Endpoint {
-        SPEC.endpoint
+    fn spec(&self) -> &'static VendorSpec {
+        &SPEC
     }
 
     fn callback_fields(&self) -> &'static [(&'static str, &'static str)] {

@@ -2,8 +2,8 @@
 //! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Starter, StarterKey, Vendor, VendorConfig,
-    VendorSpec, object, options, text, ttl,
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Scheme, Starter, StarterKey, Vendor,
+    VendorConfig, VendorSpec, object, options, text, ttl,
 };
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
@@ -15,7 +15,7 @@ const MAX_EXTERNAL_ID: usize = 255;
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "zendesk",
     endpoint: Endpoint::Token,
-    build,
+    scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::FromVendor,
         key_id: true,
@@ -28,7 +28,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
     let kid = config
         .key_id
@@ -36,7 +36,7 @@ pub(super) fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConf
         .filter(|k| !k.is_empty())
         .ok_or(VendorConfigError::MissingKeyId)?;
     Ok(Box::new(JwtVendor {
-        id: SPEC.id,
+        spec: &SPEC,
         settings_field: "jwt",
         by_email: false,
         jwt: Hs256::new(&config.key, Some(kid)).into(),

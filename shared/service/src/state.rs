@@ -2,7 +2,6 @@
 //! trait objects, the optional identity verifier, the identity providers' keys, the tokens
 //! vendors mint, and the clock.
 
-use crate::aws;
 use crate::clock::{Clock, SystemClock};
 use crate::identity::{IdentityVerifier, Jwks, JwksCache};
 use crate::source::{
@@ -83,7 +82,7 @@ impl State {
     /// The AWS SDK config, credentials, TLS stack and Secrets Manager connection are made
     /// ready here, during the Lambda's init, by one call whose answer is ignored (it is
     /// bounded by the SDK's timeouts, well under Lambda's 10 s init limit); DynamoDB's client
-    /// connects on first use (issue 15, [`aws::SharedSdk`]). Missing or bad settings fail here.
+    /// connects on first use (issue 15). Missing or bad settings fail here, before any call.
     pub fn from_env(stages: Stages) -> Result<State, String> {
         crate::identity::refresh_ms_from_env()?;
         let table =
@@ -91,25 +90,24 @@ impl State {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let prefix =
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
-        let sdk = aws::SharedSdk::with_warm_up(warm_up::open_connections(prefix.clone()));
         let settings = CacheSettings::from_env();
-        let source = SecretsManagerSource::lazy(sdk.clone(), prefix.clone(), stages);
+        let vendor_api = HttpVendorApi::from_env()?;
+        let verifier = verifier_from_env(clock.clone())?;
+        let sdk = warm_up::sdk_config(&prefix)?;
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let source = SecretsManagerSource::new(secrets.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
-        let previous = SecretsManagerSource::lazy(sdk.clone(), prefix, Stages::Previous);
+        let previous = SecretsManagerSource::new(secrets, prefix, Stages::Previous);
         let previous = ConfigCache::new(
             Arc::new(previous),
             clock.clone(),
             settings.for_previous_versions(),
         );
-        let state = State::new(
-            Arc::new(configs),
-            Arc::new(DynamoSessionStore::lazy(sdk.clone(), table)),
-            clock.clone(),
-        )
-        .with_previous_versions(Arc::new(previous))
-        .with_vendor_api(Arc::new(HttpVendorApi::from_env()?));
-        warm_up::load_now(sdk)?;
-        Ok(match verifier_from_env(clock)? {
+        let sessions = DynamoSessionStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+        let state = State::new(Arc::new(configs), Arc::new(sessions), clock.clone())
+            .with_previous_versions(Arc::new(previous))
+            .with_vendor_api(Arc::new(vendor_api));
+        Ok(match verifier {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
         })
@@ -118,37 +116,34 @@ impl State {
 
 /// The SDK made ready during init, awaited (issue 15).
 mod warm_up {
-    use crate::aws::{SharedSdk, WarmUp};
-    use std::sync::Arc;
+    use aws_config::SdkConfig;
 
     /// A secret name no project can have (`.` is not in a project id).
     const SECRET: &str = ".warm-up";
 
-    /// One GetSecretValue, its answer (ResourceNotFound) ignored: it resolves the credentials,
-    /// seeds the TLS stack's random generator, loads the TLS roots and opens the Secrets
-    /// Manager connection the first request reads its project with. It is the one call every
-    /// function's role allows (template.yaml); their DynamoDB actions differ (logout-webhook
-    /// may not GetItem), so DynamoDB's connection is opened by the first request.
-    pub fn open_connections(prefix: String) -> WarmUp {
-        Arc::new(move |config| {
-            let secret = format!("{prefix}{SECRET}");
-            Box::pin(async move {
+    /// The SDK config, loaded now, and one GetSecretValue made with it, its answer
+    /// (ResourceNotFound) ignored, before the runtime asks for the first event: it resolves the
+    /// credentials, seeds the TLS stack's random generator, loads the TLS roots and opens the
+    /// Secrets Manager connection the first request reads its project with (the config's one
+    /// HTTPS client serves every SDK client made from it). It is the one call every function's
+    /// role allows (template.yaml); their DynamoDB actions differ (logout-webhook may not
+    /// GetItem), so DynamoDB's connection is opened by the first request.
+    pub fn sdk_config(prefix: &str) -> Result<SdkConfig, String> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| "the AWS SDK's set-up needs a Tokio runtime".to_owned())?;
+        let secret = format!("{prefix}{SECRET}");
+        Ok(tokio::task::block_in_place(|| {
+            runtime.block_on(async {
+                let config = crate::aws::sdk_config().await;
                 let secrets = aws_sdk_secretsmanager::Client::new(&config);
                 let answer = secrets.get_secret_value().secret_id(secret).send().await;
                 tracing::debug!(
                     answered = answer.is_ok(),
                     "Secrets Manager connection opened during init"
                 );
+                config
             })
-        })
-    }
-
-    /// Loads the SDK and runs its warm-up now, before the runtime asks for the first event.
-    pub fn load_now(sdk: SharedSdk) -> Result<(), String> {
-        let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| "the AWS SDK's set-up needs a Tokio runtime".to_owned())?;
-        tokio::task::block_in_place(|| runtime.block_on(sdk.get()));
-        Ok(())
+        }))
     }
 }
 

@@ -2,7 +2,6 @@
 //! `${prefix}${project}`; AWSCURRENT signs, AWSPREVIOUS's keys still verify while rotating.
 
 use super::{BoxFuture, ConfigSource, SourceError};
-use crate::aws::{LazyClient, SharedSdk};
 use crate::{ProjectConfig, ProjectId};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
@@ -25,7 +24,7 @@ pub enum Stages {
 
 #[derive(Debug, Clone)]
 pub struct SecretsManagerSource {
-    client: LazyClient<Client>,
+    client: Client,
     prefix: String,
     stages: Stages,
 }
@@ -33,16 +32,7 @@ pub struct SecretsManagerSource {
 impl SecretsManagerSource {
     pub fn new(client: Client, prefix: impl Into<String>, stages: Stages) -> Self {
         SecretsManagerSource {
-            client: LazyClient::ready(client),
-            prefix: prefix.into(),
-            stages,
-        }
-    }
-
-    /// A source whose client is made from `sdk` by its first fetch (not at Lambda init).
-    pub fn lazy(sdk: SharedSdk, prefix: impl Into<String>, stages: Stages) -> Self {
-        SecretsManagerSource {
-            client: LazyClient::lazy(sdk, Client::new),
+            client,
             prefix: prefix.into(),
             stages,
         }
@@ -50,7 +40,7 @@ impl SecretsManagerSource {
 
     /// The secret's string at `stage`; `None` when the secret or the stage does not exist.
     async fn fetch(&self, id: &ProjectId, stage: &str) -> Result<Option<String>, SourceError> {
-        let client = self.client.get().await;
+        let client = &self.client;
         let started = std::time::Instant::now();
         let result = client
             .get_secret_value()

@@ -3,7 +3,6 @@
 //! and its delivery id are written in one transaction so a repeat has no second effect.
 
 use super::*;
-use crate::aws::{LazyClient, SharedSdk};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -12,7 +11,7 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct DynamoSessionStore {
-    client: LazyClient<Client>,
+    client: Client,
     table: String,
 }
 
@@ -67,21 +66,13 @@ fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> 
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoSessionStore {
-            client: LazyClient::ready(client),
-            table: table.into(),
-        }
-    }
-
-    /// A store whose client is made from `sdk` by its first call (not at Lambda init).
-    pub fn lazy(sdk: SharedSdk, table: impl Into<String>) -> Self {
-        DynamoSessionStore {
-            client: LazyClient::lazy(sdk, Client::new),
+            client,
             table: table.into(),
         }
     }
 
     async fn get(&self, pk: String) -> Result<Option<Item>, StoreError> {
-        let client = self.client.get().await;
+        let client = &self.client;
         let get = client
             .get_item()
             .table_name(&self.table)
@@ -130,7 +121,7 @@ impl DynamoSessionStore {
         now: u64,
     ) -> Result<Applied, StoreError> {
         let put = self.delivery_put(project, delivery, now)?;
-        let client = self.client.get().await;
+        let client = &self.client;
         let write = client
             .put_item()
             .table_name(put.table_name())
@@ -152,7 +143,7 @@ impl SessionStore for DynamoSessionStore {
         Box::pin(async move {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
-            let client = self.client.get().await;
+            let client = &self.client;
             let put = client
                 .put_item()
                 .table_name(&self.table)
@@ -227,7 +218,7 @@ impl SessionStore for DynamoSessionStore {
         now: u64,
     ) -> BoxFuture<'a, Result<Applied, StoreError>> {
         Box::pin(async move {
-            let client = self.client.get().await;
+            let client = &self.client;
             let transaction = client
                 .transact_write_items()
                 .transact_items(

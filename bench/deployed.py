@@ -33,8 +33,7 @@ from report import fmt, ratio, worst
 # Issue 15 chose it over three others (on first use with an HTTPS client per SDK client or
 # one shared, and during init in a background task), measured at commit 250b541, where the
 # temporary knob CHATPASS_BENCH_SDK_DESIGN selected them (BENCHMARKS.md, "As deployed").
-DESIGNS = {"init": {}}
-SHIPPED = "init"
+SHIPPED = "init"  # the design's name in the figures' names
 MODELS = ("unthrottled-init", "throttled-init")
 
 
@@ -45,7 +44,6 @@ class Settings:
         self.warm = int(env.get("DEPLOYED_WARM", "1000"))
         self.rtt_ms = float(env.get("RTT_MS", "2"))
         self.period_us = int(float(env.get("CFS_PERIOD_MS", "20")) * 1000)
-        self.designs = list(DESIGNS)
         cgroup = env.get("CPU_CGROUP", "/sys/fs/cgroup/cpu")
         # "none": no CPU share (where cgroup v1's cpu controller or root is missing); every
         # start runs at full speed, and the throttled figures and ratios are not measured.
@@ -153,39 +151,35 @@ class Tables:
                 moto_provision.delete_table(self.endpoint, name)
 
 
-def plan(bootstraps, events, designs):
-    entries = [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])]
-    for name in FUNCTIONS:
-        for design in designs:
-            entries.append(cold_start.plan_entry(f"{name}@{design}", bootstraps[name],
-                                                 events[name], DESIGNS[design]))
-    return entries
+def plan(bootstraps, events):
+    return [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])] + [
+        cold_start.plan_entry(f"{name}@{SHIPPED}", bootstraps[name], events[name])
+        for name in FUNCTIONS]
 
 
 def check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
                       tables):
-    """Connections each design opens per cold start (issue-jwt, one start after an unmeasured
-    one): the warm-up's connection is the one the first request uses, or it is not."""
-    for design in settings.designs:
-        before = proxy_stats(stats_file)
-        entry = cold_start.plan_entry(f"issue-jwt@{design}", bootstraps["issue-jwt"],
-                                      events["issue-jwt"], DESIGNS[design])
-        tables.run(report, emulator, [entry], out, f"connections-{design}", env, runs=1,
-                   **settings.cpu(settings.memory_sizes[0], settings.models[0]))
-        after = proxy_stats(stats_file)
-        opened = {s: (after[str(p)]["connections"] - before[str(p)]["connections"]) / 2
-                  for s, p in ports.items()}
-        if not all(opened.values()):
-            sys.exit(f"deployed: issue-jwt@{design} reached no TLS endpoint through the proxy "
-                     f"({opened}); see {out}/lambda-connections-{design}.log")
-        report.figure(f"deployed.connections_per_cold_start.{design}",
-                      " ".join(f"{s}={n:g}" for s, n in opened.items()), "(issue-jwt)")
+    """Connections a cold start opens (issue-jwt, one start after an unmeasured one): the
+    warm-up's connection is the one the first request uses, or it is not."""
+    name = f"issue-jwt@{SHIPPED}"
+    before = proxy_stats(stats_file)
+    entry = cold_start.plan_entry(name, bootstraps["issue-jwt"], events["issue-jwt"])
+    tables.run(report, emulator, [entry], out, f"connections-{SHIPPED}", env, runs=1,
+               **settings.cpu(settings.memory_sizes[0], settings.models[0]))
+    after = proxy_stats(stats_file)
+    opened = {s: (after[str(p)]["connections"] - before[str(p)]["connections"]) / 2
+              for s, p in ports.items()}
+    if not all(opened.values()):
+        sys.exit(f"deployed: {name} reached no TLS endpoint through the proxy "
+                 f"({opened}); see {out}/lambda-connections-{SHIPPED}.log")
+    report.figure(f"deployed.connections_per_cold_start.{SHIPPED}",
+                  " ".join(f"{s}={n:g}" for s, n in opened.items()), "(issue-jwt)")
 
 
 def cold(report, settings, memory, model, bootstraps, events, emulator, env, out, tables):
-    """Init and first answer of every bootstrap and design at `memory` under `model`."""
+    """Init and first answer of every bootstrap at `memory` under `model`."""
     report.section(f"deployed: {memory} MB, {model}, {settings.runs} cold starts each")
-    lines = tables.run(report, emulator, plan(bootstraps, events, settings.designs), out,
+    lines = tables.run(report, emulator, plan(bootstraps, events), out,
                        f"{memory}mb-{model}", env, runs=settings.runs, **settings.cpu(memory, model))
     prefix = f"deployed.{memory}mb.{model}"
     found = {}
@@ -202,11 +196,10 @@ def cold(report, settings, memory, model, bootstraps, events, emulator, env, out
                       f"(median; p90 {first['p90']}; CPU {cpu[1]} ms by then; status "
                       f"{','.join(map(str, line['statuses']))})")
         found[name] = (init["median"], first["median"])
-    for design in settings.designs:
-        names = [f"{f}@{design}" for f in FUNCTIONS]
-        report.figure(f"{prefix}.{design}.worst_init_ms", worst(found.get(n, (None,))[0] for n in names))
-        report.figure(f"{prefix}.{design}.worst_first_answer_ms",
-                      worst(found.get(n, (None, None))[1] for n in names))
+    names = [f"{f}@{SHIPPED}" for f in FUNCTIONS]
+    report.figure(f"{prefix}.{SHIPPED}.worst_init_ms", worst(found.get(n, (None,))[0] for n in names))
+    report.figure(f"{prefix}.{SHIPPED}.worst_first_answer_ms",
+                  worst(found.get(n, (None, None))[1] for n in names))
     return found
 
 
@@ -214,7 +207,7 @@ def warm(report, settings, memory, bootstraps, events, emulator, env, out, table
     """Warm durations, peak RSS and the cost line of each bootstrap, as shipped, at `memory`."""
     report.section(f"deployed: {memory} MB, {settings.warm} warm invocations each "
                    f"(the share on while each is handled)")
-    entries = plan(bootstraps, events, [SHIPPED])
+    entries = plan(bootstraps, events)
     lines = tables.run(report, emulator, entries, out, f"{memory}mb-warm", env, runs=0,
                        warm=settings.warm, **settings.cpu(memory, settings.models[0]))
     found = {}

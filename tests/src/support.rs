@@ -123,16 +123,37 @@ pub async fn moto_state_with_cache(
     State::new(configs, sessions, clock)
 }
 
-/// Stores a project's config in moto's Secrets Manager under the prefix.
+/// Stores a project's config in moto's Secrets Manager under the prefix: its first version,
+/// or a new current one (the last becomes AWSPREVIOUS) when the project is there already.
 pub async fn put_project(moto: &Moto, project: &str, config: &Value) {
     let client = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
-    client
-        .create_secret()
-        .name(format!("{SECRET_PREFIX}{project}"))
-        .secret_string(config.to_string())
-        .send()
-        .await
-        .unwrap();
+    store_secret(
+        &client,
+        &format!("{SECRET_PREFIX}{project}"),
+        &config.to_string(),
+    )
+    .await;
+}
+
+/// Makes `document` the AWSCURRENT version of secret `name`, creating the secret if needed.
+pub async fn store_secret(client: &aws_sdk_secretsmanager::Client, name: &str, document: &str) {
+    let created = client.create_secret().name(name).secret_string(document);
+    match created.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_exists_exception()) =>
+        {
+            let put = client
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(document);
+            put.send()
+                .await
+                .unwrap_or_else(|e| panic!("put a version of {name}: {e:?}"));
+        }
+        Err(e) => panic!("create the secret {name}: {e:?}"),
+    }
 }
 
 /// Creates the state table in moto as template.yaml declares it: its key schema, indexes and

@@ -13,7 +13,7 @@ use chatpass_signing::keys::matches_any;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::fault_proxy::{Action, FaultProxy, aws_error};
 use chatpass_tests::moto::Moto;
-use chatpass_tests::support::SECRET_PREFIX;
+use chatpass_tests::support::{SECRET_PREFIX, store_secret};
 use cli::{Run, chatpass, chatpass_with, scratch, write};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -690,13 +690,7 @@ async fn list_shows_each_project_under_the_prefix_with_vendor_change_and_status(
             config("https://c.example.com").to_string(),
         ),
     ] {
-        client
-            .create_secret()
-            .name(name)
-            .secret_string(document)
-            .send()
-            .await
-            .unwrap();
+        store_secret(&client, name, &document).await;
     }
 
     let run = cli.run(&["list"]);
@@ -724,14 +718,8 @@ async fn check_reads_a_stored_project_as_the_functions_do() {
 
     // An AWSPREVIOUS that does not load is ignored by the functions: check says so.
     let stored = Stored::of(&moto, "acme").await;
-    stored
-        .client
-        .put_secret_value()
-        .secret_id(&stored.name)
-        .secret_string(r#"{"vendor": "nope", "key": "k"}"#)
-        .send()
-        .await
-        .unwrap();
+    let broken = r#"{"vendor": "nope", "key": "k"}"#;
+    store_secret(&stored.client, &stored.name, broken).await;
     ok(&cli.put(
         "acme",
         &file(&dir, "v1.json", &config("https://v1.example.com")),

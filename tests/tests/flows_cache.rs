@@ -10,8 +10,8 @@ use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, SessionStore};
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
-    SECRET_PREFIX, assert_503_with_retry_after, create_table, fixture, for_project, json_body,
-    moto_state, moto_state_with_cache, problem_code, put_project, request, with_header,
+    assert_503_with_retry_after, create_table, fixture, for_project, json_body, moto_state,
+    moto_state_with_cache, problem_code, put_project, request, with_header,
 };
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
@@ -128,14 +128,7 @@ async fn a_rotated_secret_signs_after_the_ttl_and_not_before() {
     assert_ne!(old, new);
 
     assert_eq!(signed_hash(&user_hash(&state, "cache-rotate").await), old);
-    let client = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
-    client
-        .put_secret_value()
-        .secret_id(format!("{SECRET_PREFIX}cache-rotate"))
-        .secret_string(config(KEY_B).to_string())
-        .send()
-        .await
-        .unwrap();
+    put_project(&moto, "cache-rotate", &config(KEY_B)).await;
 
     clock.advance(CacheSettings::default().ttl - 1);
     assert_eq!(

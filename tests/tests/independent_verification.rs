@@ -106,16 +106,6 @@ fn case(name: &str, token: &str, keyset: &Value, algorithm: &str, expect: &str) 
            "issuer": ISSUER, "expect": expect})
 }
 
-async fn rotate(moto: &Moto, project: &str, config: &Value) {
-    aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await)
-        .put_secret_value()
-        .secret_id(format!("{SECRET_PREFIX}{project}"))
-        .secret_string(config.to_string())
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_rotations() {
     let moto = Moto::start();
@@ -160,14 +150,14 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
     assert_eq!(moto.request_count("GetSecretValue"), 2);
 
     // Rotation: k2 signs from the next fetch on; k1 is AWSPREVIOUS and still published.
-    rotate(&moto, "acme-sf", &salesforce(RSA_KEY_NEXT, "k2")).await;
+    put_project(&moto, "acme-sf", &salesforce(RSA_KEY_NEXT, "k2")).await;
     clock.advance(settings.ttl + 1);
     let second = token(&state, "acme-sf", "identityToken").await;
     let during = keyset(&state, "acme-sf").await;
     assert_eq!(kids(&during), ["k2", "k1"]);
 
     // A second rotation drops k1: its token no longer finds a key.
-    rotate(&moto, "acme-sf", &salesforce(RSA_KEY, "k3")).await;
+    put_project(&moto, "acme-sf", &salesforce(RSA_KEY, "k3")).await;
     clock.advance(settings.ttl + 1);
     let third = token(&state, "acme-sf", "identityToken").await;
     let after = keyset(&state, "acme-sf").await;

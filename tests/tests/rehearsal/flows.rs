@@ -8,7 +8,7 @@ use chatpass_service::identity::StandinIdp;
 use chatpass_service::testing::{JwksServer, ORIGIN, RSA_KEY, RSA_KEY_NEXT, SPRINKLR_KEY};
 use chatpass_tests::support::{
     backchannel_events, claims_for, fixture, for_project, logged_out_body, oidc_logout,
-    signed_logout_webhook, with_header,
+    signed_logout_webhook, store_secret, with_header,
 };
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -93,30 +93,17 @@ impl Flows {
         let projects = projects
             .into_iter()
             .chain([(KEYPAIR_PROJECT, salesforce(RSA_KEY, "k-old"))]);
-        for (project, config) in projects {
-            secrets
-                .create_secret()
-                .name(format!("{prefix}{project}"))
-                .secret_string(config.to_string())
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("create the secret of {project}: {e:?}"));
+        let rotations = [
+            (
+                CUSTOM_PROJECT,
+                sprinklr("custom-user", CALLBACK_KEY_NEW, &new, &jwks.url()),
+            ),
+            // The key pair rotates too: jwks.json publishes AWSCURRENT's and AWSPREVIOUS's keys.
+            (KEYPAIR_PROJECT, salesforce(RSA_KEY_NEXT, "k-new")),
+        ];
+        for (project, config) in projects.chain(rotations) {
+            store_secret(&secrets, &format!("{prefix}{project}"), &config.to_string()).await;
         }
-        secrets
-            .put_secret_value()
-            .secret_id(format!("{prefix}{CUSTOM_PROJECT}"))
-            .secret_string(sprinklr("custom-user", CALLBACK_KEY_NEW, &new, &jwks.url()).to_string())
-            .send()
-            .await
-            .expect("rotate the custom-user project");
-        // The key pair rotates too: jwks.json publishes AWSCURRENT's and AWSPREVIOUS's keys.
-        secrets
-            .put_secret_value()
-            .secret_id(format!("{prefix}{KEYPAIR_PROJECT}"))
-            .secret_string(salesforce(RSA_KEY_NEXT, "k-new").to_string())
-            .send()
-            .await
-            .expect("rotate the key-pair project");
         Flows {
             idp,
             _jwks: jwks,

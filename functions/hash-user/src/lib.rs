@@ -4,22 +4,13 @@
 
 use chatpass_service::pipeline::{self, Answer, Call, Identity, Route, SignedIn};
 use chatpass_service::request::json_response;
-use chatpass_service::source::Stages;
 use chatpass_service::store::{SESSION_COOKIE, Session, new_reference};
 use chatpass_service::{ServiceError, State};
 use chatpass_signing::{Endpoint, SessionUse};
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
-pub const ROUTE: Route<SignedIn> = Route {
-    name: "user-hash",
-    function: "hash-user",
-    methods: &[Method::OPTIONS, Method::POST],
-    caller: SignedIn {
-        endpoint: Endpoint::UserHash,
-    },
-    stages: Stages::Current,
-};
+pub const ROUTE: Route<SignedIn> = Route::sign_in("user-hash", "hash-user", Endpoint::UserHash);
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, sign).await

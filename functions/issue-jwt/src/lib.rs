@@ -8,23 +8,14 @@ mod jwks;
 
 use chatpass_service::pipeline::{self, Call, Identity, Route, SignedIn};
 use chatpass_service::request::json_response;
-use chatpass_service::source::Stages;
 use chatpass_service::{ServiceError, State};
 use chatpass_signing::Endpoint;
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 pub use jwks::{JWKS_ROUTE, MAX_AGE_SECONDS, jwks_handler};
 
-pub const ROUTE: Route<SignedIn> = Route {
-    name: "token",
-    function: "issue-jwt",
-    methods: &[Method::OPTIONS, Method::POST],
-    caller: SignedIn {
-        endpoint: Endpoint::Token,
-    },
-    stages: Stages::Current,
-};
+pub const ROUTE: Route<SignedIn> = Route::sign_in("token", "issue-jwt", Endpoint::Token);
 
 /// The function's answer: `jwks.json` publishes keys; every other request is the token route.
 pub async fn handler(state: &State, request: Request) -> Response<Body> {

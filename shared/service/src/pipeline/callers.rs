@@ -120,11 +120,11 @@ impl Caller for VendorServer {
     }
 }
 
-/// Anyone at all: the route gives out public data only (a project's public keys), and faces
-/// the vendor's servers rather than browsers, so it does no CORS.
-pub struct Anyone;
+/// A caller the pipeline lets through as it is: the route gives out public data only, or checks
+/// the caller itself.
+pub trait Unchecked: Sync {}
 
-impl Caller for Anyone {
+impl<C: Unchecked> Caller for C {
     type Who = ();
     const BROWSER: bool = false;
 
@@ -137,21 +137,15 @@ impl Caller for Anyone {
         Ok(())
     }
 }
+
+/// Anyone at all: the route gives out public data only (a project's public keys), and faces
+/// the vendor's servers rather than browsers, so it does no CORS.
+pub struct Anyone;
+
+impl Unchecked for Anyone {}
 
 /// A delivery signed by the brand's backend or its identity provider; the route checks the
 /// signature itself, since only the body says which kind it is.
 pub struct SignedDelivery;
 
-impl Caller for SignedDelivery {
-    type Who = ();
-    const BROWSER: bool = false;
-
-    async fn identify(
-        &self,
-        _: &State,
-        _: &Request,
-        _: &ProjectConfig,
-    ) -> Result<(), ServiceError> {
-        Ok(())
-    }
-}
+impl Unchecked for SignedDelivery {}

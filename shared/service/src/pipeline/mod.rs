@@ -13,6 +13,7 @@ pub use log::RequestLog;
 
 use crate::source::Stages;
 use crate::{ProjectConfig, ServiceError, State, request};
+use chatpass_signing::Endpoint;
 use http::Method;
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
@@ -30,6 +31,19 @@ pub struct Route<C> {
     /// The secret versions its function reads: signing needs AWSCURRENT only; routes that
     /// verify callers also accept AWSPREVIOUS's keys while a rotation is under way.
     pub stages: Stages,
+}
+
+impl Route<SignedIn> {
+    /// A sign-in route: browsers preflight it and POST, and what it signs uses AWSCURRENT.
+    pub const fn sign_in(name: &'static str, function: &'static str, endpoint: Endpoint) -> Self {
+        Route {
+            name,
+            function,
+            methods: &[Method::OPTIONS, Method::POST],
+            caller: SignedIn { endpoint },
+            stages: Stages::Current,
+        }
+    }
 }
 
 impl<C: Caller> Route<C> {

@@ -458,29 +458,13 @@ async fn a_logout_of_one_session_ends_only_that_session() {
     assert_logout_status(&flow.deliver(&event).await, "already_applied", "a repeat");
 }
 
-async fn dynamo_store(table: &str) -> (Moto, DynamoSessionStore) {
+#[tokio::test]
+async fn the_dynamodb_store_keeps_the_session_store_contract() {
     let moto = Moto::start();
-    create_table(&moto, table).await;
+    create_table(&moto, "flows-contract").await;
     let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    (moto, DynamoSessionStore::new(client, table))
-}
-
-#[tokio::test]
-async fn the_dynamodb_store_holds_sessions_until_they_expire() {
-    let (_moto, store) = dynamo_store("flows-contract-expire").await;
-    contract::holds_sessions_until_they_expire(&store).await;
-}
-
-#[tokio::test]
-async fn the_dynamodb_store_applies_each_logout_once_and_only_moves_forward() {
-    let (_moto, store) = dynamo_store("flows-contract-once").await;
-    contract::applies_each_logout_once_and_only_moves_forward(&store).await;
-}
-
-#[tokio::test]
-async fn the_dynamodb_store_ends_one_session() {
-    let (_moto, store) = dynamo_store("flows-contract-session").await;
-    contract::ends_one_session(&store).await;
+    let store = DynamoSessionStore::new(client, "flows-contract");
+    contract::every_rule(&store).await;
 }
 
 #[tokio::test]

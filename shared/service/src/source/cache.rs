@@ -294,7 +294,12 @@ mod tests {
         }
     }
 
-    fn cache(settings: CacheSettings) -> (Arc<ConfigCache>, Arc<Counting>, Arc<ManualClock>) {
+    /// A cache with the default settings but for `max_entries`, over a counting source.
+    fn cache(max_entries: usize) -> (Arc<ConfigCache>, Arc<Counting>, Arc<ManualClock>) {
+        let settings = CacheSettings {
+            max_entries,
+            ..CacheSettings::default()
+        };
         let source = Arc::new(Counting {
             calls: AtomicUsize::new(0),
             down: Default::default(),
@@ -313,7 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn fifty_concurrent_requests_for_a_cold_project_fetch_once() {
-        let (cache, source, _) = cache(CacheSettings::default());
+        let (cache, source, _) = cache(CacheSettings::default().max_entries);
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let cache = cache.clone();
@@ -326,36 +331,41 @@ mod tests {
         assert_eq!(source.calls(), 1);
     }
 
+    /// Asks for `project` once a second for `seconds`, each answer passing `expect`: one call
+    /// to the source in all; the next ask, at `seconds`, makes the second.
+    async fn one_call_per(
+        (cache, source, clock): &(Arc<ConfigCache>, Arc<Counting>, Arc<ManualClock>),
+        project: &str,
+        seconds: u64,
+        expect: fn(&Lookup) -> bool,
+    ) {
+        let before = source.calls();
+        for second in 0..seconds {
+            let answer = cache.project(&id(project)).await;
+            assert!(expect(&answer), "at {second} s: {:?}", answer.err());
+            clock.advance(1);
+        }
+        assert_eq!(source.calls(), before + 1, "one call in {seconds} s");
+        let _ = cache.project(&id(project)).await;
+        assert_eq!(source.calls(), before + 2, "the second call at {seconds} s");
+    }
+
     #[tokio::test]
     async fn refetches_after_the_ttl() {
-        let (cache, source, clock) = cache(CacheSettings::default());
-        cache.project(&id("acme")).await.unwrap();
-        clock.advance(299);
-        cache.project(&id("acme")).await.unwrap();
-        assert_eq!(source.calls(), 1);
-        clock.advance(1);
-        cache.project(&id("acme")).await.unwrap();
-        assert_eq!(source.calls(), 2);
+        let setup = cache(CacheSettings::default().max_entries);
+        one_call_per(&setup, "acme", 300, Result::is_ok).await;
     }
 
     #[tokio::test]
     async fn remembers_an_unknown_project_for_the_negative_ttl() {
-        let (cache, source, clock) = cache(CacheSettings::default());
-        for _ in 0..5 {
-            assert!(matches!(
-                cache.project(&id("missing")).await,
-                Err(SourceError::NotFound)
-            ));
-        }
-        assert_eq!(source.calls(), 1);
-        clock.advance(30);
-        let _ = cache.project(&id("missing")).await;
-        assert_eq!(source.calls(), 2);
+        let setup = cache(CacheSettings::default().max_entries);
+        let not_found = |a: &Lookup| matches!(a, Err(SourceError::NotFound));
+        one_call_per(&setup, "missing", 30, not_found).await;
     }
 
     #[tokio::test]
     async fn serves_stale_while_the_source_fails_then_gives_up_at_the_bound() {
-        let (cache, source, clock) = cache(CacheSettings::default());
+        let (cache, source, clock) = cache(CacheSettings::default().max_entries);
         cache.project(&id("acme")).await.unwrap();
         source.down.store(true, Ordering::SeqCst);
         clock.advance(300 + 899);
@@ -372,23 +382,14 @@ mod tests {
 
     #[tokio::test]
     async fn does_not_hammer_a_failing_source() {
-        let (cache, source, clock) = cache(CacheSettings::default());
-        source.down.store(true, Ordering::SeqCst);
-        for _ in 0..10 {
-            assert!(cache.project(&id("acme")).await.is_err());
-        }
-        assert_eq!(source.calls(), 1);
-        clock.advance(5);
-        let _ = cache.project(&id("acme")).await;
-        assert_eq!(source.calls(), 2);
+        let setup = cache(CacheSettings::default().max_entries);
+        setup.1.down.store(true, Ordering::SeqCst);
+        one_call_per(&setup, "acme", 5, Result::is_err).await;
     }
 
     #[tokio::test]
     async fn holds_at_most_max_entries() {
-        let (cache, _, clock) = cache(CacheSettings {
-            max_entries: 3,
-            ..CacheSettings::default()
-        });
+        let (cache, _, clock) = cache(3);
         for n in 0..10 {
             cache.project(&id(&format!("p{n}"))).await.unwrap();
             clock.advance(1);
@@ -398,10 +399,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_projects_never_push_a_real_one_out() {
-        let (cache, source, clock) = cache(CacheSettings {
-            max_entries: 3,
-            ..CacheSettings::default()
-        });
+        let (cache, source, clock) = cache(3);
         for n in 0..3 {
             cache.project(&id(&format!("p{n}"))).await.unwrap();
         }
@@ -421,10 +419,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_projects_never_push_out_a_stale_copy_while_the_source_fails() {
-        let (cache, source, clock) = cache(CacheSettings {
-            max_entries: 2,
-            ..CacheSettings::default()
-        });
+        let (cache, source, clock) = cache(2);
         cache.project(&id("acme")).await.unwrap();
         source.down.store(true, Ordering::SeqCst);
         clock.advance(400);

@@ -160,17 +160,7 @@ mod tests {
     use super::MemorySessionStore;
 
     #[tokio::test]
-    async fn holds_sessions_until_they_expire() {
-        contract::holds_sessions_until_they_expire(&MemorySessionStore::new()).await;
-    }
-
-    #[tokio::test]
-    async fn applies_each_logout_once_and_only_moves_forward() {
-        contract::applies_each_logout_once_and_only_moves_forward(&MemorySessionStore::new()).await;
-    }
-
-    #[tokio::test]
-    async fn ends_one_session() {
-        contract::ends_one_session(&MemorySessionStore::new()).await;
+    async fn keeps_the_session_store_contract() {
+        contract::every_rule(&MemorySessionStore::new()).await;
     }
 }

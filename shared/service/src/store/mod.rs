@@ -161,16 +161,34 @@ pub mod contract {
         store.session(project, reference, now).await.unwrap()
     }
 
-    pub async fn holds_sessions_until_they_expire(store: &dyn SessionStore) {
+    /// Every rule below, in turn, on one store (their keys and deliveries do not meet).
+    pub async fn every_rule(store: &dyn SessionStore) {
+        holds_sessions_until_they_expire(store).await;
+        applies_each_logout_once_and_only_moves_forward(store).await;
+        ends_one_session(store).await;
+    }
+
+    /// Puts session `reference` of `user_id` in project `p`, created at 1,000 s.
+    async fn put(
+        store: &dyn SessionStore,
+        reference: &str,
+        user_id: &str,
+        (issued_at, expires_at): (u64, u64),
+    ) -> Session {
         let session = Session {
             project: "p".into(),
-            reference: "r1".into(),
-            user: user("u-1"),
+            reference: reference.into(),
+            user: user(user_id),
             created_ms: 1_000_000,
-            issued_at: 990,
-            expires_at: 1_300,
+            issued_at,
+            expires_at,
         };
         store.put_session(&session).await.unwrap();
+        session
+    }
+
+    async fn holds_sessions_until_they_expire(store: &dyn SessionStore) {
+        let session = put(store, "r1", "u-1", (990, 1_300)).await;
         assert_eq!(
             lookup(store, "p", "r1", 1_299).await,
             SessionLookup::Active(Box::new(session.clone()))
@@ -193,7 +211,7 @@ pub mod contract {
         );
     }
 
-    pub async fn applies_each_logout_once_and_only_moves_forward(store: &dyn SessionStore) {
+    async fn applies_each_logout_once_and_only_moves_forward(store: &dyn SessionStore) {
         let logout = Logout::User {
             user_id: "u-1".into(),
         };
@@ -228,16 +246,8 @@ pub mod contract {
         );
     }
 
-    pub async fn ends_one_session(store: &dyn SessionStore) {
-        let session = Session {
-            project: "p".into(),
-            reference: "r2".into(),
-            user: user("u-2"),
-            created_ms: 1_000_000,
-            issued_at: 1_000,
-            expires_at: 5_000,
-        };
-        store.put_session(&session).await.unwrap();
+    async fn ends_one_session(store: &dyn SessionStore) {
+        put(store, "r2", "u-2", (1_000, 5_000)).await;
         let logout = Logout::Session {
             reference: "r2".into(),
         };

@@ -129,11 +129,7 @@ mod tests {
 
     #[test]
     fn leaves_out_absent_optional_fields_and_refuses_a_missing_required_one() {
-        let user = User {
-            id: "u-1".into(),
-            email: Some("alice@example.com".into()),
-            ..User::default()
-        };
+        let user = User::alice();
         let filled = fill(CLAIMS, &user, Inputs::Times { iat: 1, exp: 2 }).unwrap();
         assert_eq!(
             Value::Object(filled),

@@ -257,11 +257,7 @@ mod tests {
         let options = json!({"algorithm": "ES256", "claims": {"id": "sub", "email": "email"},
                              "constants": {"aud": "w"}, "settings_key": "jwt"});
         let vendor = build(&config(EC_P256, options)).unwrap();
-        let user = User {
-            id: "u-1".into(),
-            email: Some("a@example.com".into()),
-            ..User::default()
-        };
+        let user = User::alice();
         let signed = vendor.sign(&user, 1_700_000_000, None).unwrap();
         let token = signed.settings["jwt"].as_str().unwrap();
         let jwk: Jwk =

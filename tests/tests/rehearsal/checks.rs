@@ -94,26 +94,19 @@ pub async fn resources(world: &World) -> BTreeSet<String> {
 async fn inventory(world: &World) -> BTreeMap<String, Vec<String>> {
     let (region, account) = (&world.stack.region, &world.stack.account);
     let mut found = BTreeMap::new();
-    let dynamodb = aws_sdk_dynamodb::Client::new(&world.admin);
-    for table in dynamodb
-        .list_tables()
-        .send()
-        .await
-        .expect("list tables")
+    let tables = aws_sdk_dynamodb::Client::new(&world.admin).list_tables();
+    let tables = tables.send().await.expect("list tables");
+    let secrets = aws_sdk_secretsmanager::Client::new(&world.admin).list_secrets();
+    let secrets = secrets.send().await.expect("list secrets");
+    let table_arns = tables
         .table_names()
-    {
-        let arn = format!("arn:aws:dynamodb:{region}:{account}:table/{table}");
-        found.insert(arn.clone(), vec![arn]);
-    }
-    let secrets = aws_sdk_secretsmanager::Client::new(&world.admin);
-    for secret in secrets
-        .list_secrets()
-        .send()
-        .await
-        .expect("list secrets")
+        .iter()
+        .map(|table| format!("arn:aws:dynamodb:{region}:{account}:table/{table}"));
+    let secret_arns = secrets
         .secret_list()
-    {
-        let arn = secret.arn().unwrap_or_default().to_owned();
+        .iter()
+        .map(|secret| secret.arn().unwrap_or_default().to_owned());
+    for arn in table_arns.chain(secret_arns) {
         found.insert(arn.clone(), vec![arn]);
     }
     let groups = admin_logs(world, "DescribeLogGroups", json!({}));
@@ -254,19 +247,11 @@ pub async fn tests_table_is_the_deployed_one(world: &World) -> BTreeSet<String> 
 /// What the code relies on of a table, as one comparable string.
 async fn describe(sdk: &aws_config::SdkConfig, table: &str) -> String {
     let client = aws_sdk_dynamodb::Client::new(sdk);
-    let described = client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .unwrap();
+    let described = client.describe_table().table_name(table).send();
+    let described = described.await.expect("describe the table");
     let t = described.table().expect("a table");
-    let ttl = client
-        .describe_time_to_live()
-        .table_name(table)
-        .send()
-        .await
-        .unwrap();
+    let ttl = client.describe_time_to_live().table_name(table).send();
+    let ttl = ttl.await.expect("describe its TTL");
     let ttl = ttl.time_to_live_description();
     format!(
         "keys {:?} attributes {:?} global {:?} local {:?} billing {:?} ttl {:?} {:?}",

@@ -1,6 +1,7 @@
 //! The project secrets as `chatpass project` reads and writes them. A write is a new version
 //! staged AWSPENDING, then moved to AWSCURRENT only from the version the command read.
 
+use crate::commands::random_bytes;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::primitives::{DateTime, DateTimeFormat};
@@ -86,36 +87,23 @@ impl ProjectSecrets {
 
     /// Every version that has a stage.
     pub async fn versions(&self, project: &ProjectId) -> Result<Vec<VersionEntry>, SecretsError> {
-        let mut entries = Vec::new();
-        let mut next = None;
-        loop {
-            let page = self
-                .client
-                .list_secret_version_ids()
-                .secret_id(self.name(project))
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|e| failed("ListSecretVersionIds", &e))?;
-            // A version without a stage is deprecated: listed only on request (moto lists it).
-            let staged = page
-                .versions()
-                .iter()
-                .filter(|v| !v.version_stages().is_empty());
-            entries.extend(staged.map(|v| VersionEntry {
+        let list = self.client.list_secret_version_ids();
+        let pages = list.secret_id(self.name(project)).into_paginator().send();
+        let pages = pages
+            .try_collect()
+            .await
+            .map_err(|e| failed("ListSecretVersionIds", &e))?;
+        let versions = pages.iter().flat_map(|page| page.versions());
+        // A version without a stage is deprecated: listed only on request (moto lists it).
+        let staged = versions.filter(|v| !v.version_stages().is_empty());
+        Ok(staged
+            .map(|v| VersionEntry {
                 id: v.version_id().unwrap_or_default().to_owned(),
                 stages: v.version_stages().to_vec(),
                 created: v.created_date().map(date),
                 last_accessed: v.last_accessed_date().map(date),
-            }));
-            next = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next.is_none() {
-                return Ok(entries);
-            }
-        }
+            })
+            .collect())
     }
 
     /// Creates the project's secret with `document` as its first (AWSCURRENT) version,
@@ -130,6 +118,7 @@ impl ProjectSecrets {
         self.client
             .create_secret()
             .name(self.name(project))
+            .client_request_token(request_token()?)
             .secret_string(document)
             .set_kms_key_id(kms_key.map(str::to_owned))
             .send()
@@ -156,6 +145,7 @@ impl ProjectSecrets {
             .client
             .put_secret_value()
             .secret_id(&name)
+            .client_request_token(request_token()?)
             .secret_string(document)
             .version_stages(PENDING)
             .send()
@@ -234,35 +224,33 @@ impl ProjectSecrets {
             .key(FilterNameStringType::Name)
             .values(&self.prefix)
             .build();
-        let mut names = Vec::new();
-        let mut next = None;
-        loop {
-            let page = self
-                .client
-                .list_secrets()
-                .filters(filter.clone())
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|e| failed("ListSecrets", &e))?;
-            // The name filter matches more loosely than a prefix; keep exact prefixes only.
-            names.extend(
-                page.secret_list()
-                    .iter()
-                    .filter_map(|s| s.name())
-                    .filter(|n| n.starts_with(&self.prefix))
-                    .map(str::to_owned),
-            );
-            next = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next.is_none() {
-                names.sort();
-                return Ok(names);
-            }
-        }
+        let pages = self.client.list_secrets().filters(filter).into_paginator();
+        let pages = pages
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| failed("ListSecrets", &e))?;
+        // The name filter matches more loosely than a prefix; keep exact prefixes only.
+        let mut names: Vec<String> = pages
+            .iter()
+            .flat_map(|page| page.secret_list())
+            .filter_map(|s| s.name())
+            .filter(|n| n.starts_with(&self.prefix))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        Ok(names)
     }
+}
+
+/// A write's ClientRequestToken (its new version's id), from the OS's random source. The SDK's
+/// own comes from a generator seeded with the clock and the thread's number, which two
+/// `chatpass` processes started together may share; Secrets Manager then refuses the second
+/// write as a reuse of the first one's token.
+fn request_token() -> Result<String, SecretsError> {
+    random_bytes::<16>()
+        .map(hex::encode)
+        .map_err(SecretsError::Failed)
 }
 
 fn date(at: &DateTime) -> String {
@@ -312,4 +300,18 @@ fn causes(error: &(dyn Error + 'static)) -> String {
         source = cause.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_token;
+
+    #[test]
+    fn request_tokens_are_fresh_and_as_long_as_secrets_manager_asks() {
+        let (a, b) = (request_token().unwrap(), request_token().unwrap());
+        assert_ne!(a, b);
+        // ClientRequestToken: 32 to 64 characters; a version id shows it in `project show`.
+        assert!((32..=64).contains(&a.len()), "{a}");
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()), "{a}");
+    }
 }

@@ -2,6 +2,8 @@
 //! plain http only on loopback) and kept fresh the way API Gateway's JWT authorizer and OIDC
 //! Core 10.1.1 expect: refreshed on a TTL, fetched again at once for a token whose `kid` is
 //! unknown (one fetch in flight, at most one a second), each fetch bounded in time and size.
+//! A token with an unknown `kid` within that second waits for it to pass and the keys to be
+//! fetched again: one token a minute at most; others within the second are refused.
 
 use super::error::{JwksError, JwksFetchError, VerifyError};
 use super::jwks_refresh::refresh_ms_from_env;
@@ -24,6 +26,10 @@ pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 pub const REFRESH_MS: u64 = 300_000;
 /// A token with an unknown `kid` fetches the keys again unless a fetch completed this recently.
 pub const MIN_REFETCH_MS: u64 = 1_000;
+/// How often a token with an unknown `kid` may be held until [`MIN_REFETCH_MS`] has passed
+/// (a key first used just after a fetch): rarely enough that made-up `kid`s cannot make
+/// requests slow, often enough for an identity provider's rotations.
+pub const HOLD_EVERY_MS: u64 = 60_000;
 /// While the provider cannot be reached, its last keys are still used this long past the
 /// refresh interval, and a new attempt is made at most every [`RETRY_MS`].
 pub const STALE_MS: u64 = 3_600_000;
@@ -141,6 +147,8 @@ struct Latest {
     keys: Option<Arc<KeySet>>,
     fetched_ms: u64,
     failed_ms: Option<u64>,
+    /// When a token was last held for the once-a-second bound.
+    held_ms: Option<u64>,
 }
 
 impl FetchedJwks {
@@ -184,18 +192,37 @@ impl FetchedJwks {
         (age < self.refresh_ms || stale_ok).then(|| keys.clone())
     }
 
-    /// Keys fetched again for a token whose `kid` was not in `seen`: unless another request
-    /// fetched them meanwhile, or a fetch completed within [`MIN_REFETCH_MS`].
+    /// Keys fetched again for a token whose `kid` was not in `seen`, unless another request
+    /// fetched them meanwhile. Within [`MIN_REFETCH_MS`] of the last fetch, the fetch waits
+    /// for the rest of that interval if no token was held in the last [`HOLD_EVERY_MS`], and
+    /// is not made otherwise (the keys as they are).
     async fn refetch(&self, seen: &Arc<KeySet>) -> Result<Arc<KeySet>, JwksFetchError> {
         let _fetching = self.gate.lock().await;
-        {
-            let latest = self.latest();
-            if let Some(keys) = &latest.keys {
-                let recent = self.clock.now_ms().saturating_sub(latest.fetched_ms) < MIN_REFETCH_MS;
-                if !Arc::ptr_eq(keys, seen) || recent {
+        let hold_ms = {
+            let now = self.clock.now_ms();
+            let mut latest = self.latest();
+            let since_fetch = now.saturating_sub(latest.fetched_ms);
+            let may_hold = latest
+                .held_ms
+                .is_none_or(|at| now.saturating_sub(at) >= HOLD_EVERY_MS);
+            match &latest.keys {
+                Some(keys) if !Arc::ptr_eq(keys, seen) => return Ok(keys.clone()),
+                Some(keys) if since_fetch < MIN_REFETCH_MS && !may_hold => {
                     return Ok(keys.clone());
                 }
+                Some(_) if since_fetch < MIN_REFETCH_MS => {
+                    latest.held_ms = Some(now);
+                    MIN_REFETCH_MS - since_fetch
+                }
+                _ => 0,
             }
+        };
+        if hold_ms > 0 {
+            tracing::info!(
+                hold_ms,
+                "unknown kid just after a JWKS fetch; held to fetch again"
+            );
+            tokio::time::sleep(Duration::from_millis(hold_ms)).await;
         }
         self.fetch().await
     }
@@ -342,7 +369,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unknown_kids_fetch_at_most_once_a_second_and_one_at_a_time() {
+    async fn unknown_kids_fetch_at_most_once_a_second_one_at_a_time_and_wait_once_a_minute() {
         let idp = StandinIdp::generate(ISSUER, AUDIENCE);
         let stranger = StandinIdp::generate(ISSUER, AUDIENCE);
         let server = JwksServer::start(&idp.jwks()).await;
@@ -350,23 +377,59 @@ mod tests {
         let jwks = Arc::new(Jwks::url(&server.url(), clock.clone()).unwrap());
         jwks.load().await.unwrap();
         let forged = token(&stranger, NOW);
+        let refused = Err(TokenError::Refused(VerifyError::UnknownKey));
+
+        // 900 ms after the fetch: the first is held the last 100 ms, then one fetch for all.
+        clock.advance_ms(MIN_REFETCH_MS - 100);
         let attempts = (0..20).map(|_| {
             let (jwks, forged) = (jwks.clone(), forged.clone());
             tokio::spawn(async move { jwks.verify(&forged, &rules(), NOW).await })
         });
         for attempt in attempts {
-            assert_eq!(
-                attempt.await.unwrap(),
-                Err(TokenError::Refused(VerifyError::UnknownKey))
-            );
+            assert_eq!(attempt.await.unwrap(), refused);
         }
-        assert_eq!(
-            server.fetches(),
-            1,
-            "fetched within the last second: no more"
+        assert_eq!(server.fetches(), 2, "one fetch for the twenty");
+
+        // Within the next second and the same minute: refused at once, nothing fetched.
+        clock.advance_ms(MIN_REFETCH_MS - 100);
+        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
+        assert_eq!(server.fetches(), 2, "no wait twice within a minute");
+        clock.advance_ms(100);
+        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
+        assert_eq!(server.fetches(), 3, "a second on: fetched again at once");
+
+        // A minute after the wait, a token just after a fetch waits again.
+        clock.advance_ms(HOLD_EVERY_MS);
+        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
+        clock.advance_ms(MIN_REFETCH_MS - 100);
+        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
+        assert_eq!(server.fetches(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_key_first_used_just_after_a_fetch_verifies_once_that_second_is_over() {
+        let (old, new) = (
+            StandinIdp::generate(ISSUER, AUDIENCE),
+            StandinIdp::generate(ISSUER, AUDIENCE),
         );
-        clock.advance_ms(MIN_REFETCH_MS);
-        let _ = jwks.verify(&forged, &rules(), NOW).await;
+        let server = JwksServer::start(&old.jwks()).await;
+        let clock = Arc::new(ManualClock::at(NOW));
+        let jwks = Jwks::url(&server.url(), clock.clone()).unwrap();
+        jwks.load().await.unwrap();
+
+        // The provider publishes its new key and signs with it 900 ms after chatpass fetched.
+        server.publish(&StandinIdp::jwks_of(&[&old, &new]));
+        clock.advance_ms(MIN_REFETCH_MS - 100);
+        let logout = new.sign(
+            json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "iat": NOW, "exp": NOW + 60,
+                   "jti": "j", "events": { BACKCHANNEL_EVENT: {} }})
+            .as_object()
+            .unwrap(),
+        );
+        let verified = jwks
+            .verify(&logout, &Rules::logout(ISSUER, AUDIENCE), NOW)
+            .await;
+        assert_eq!(verified.unwrap()["sub"], "u-1");
         assert_eq!(server.fetches(), 2);
     }
 

@@ -334,19 +334,27 @@ mod tests {
         idp.id_token("u-1", now, json!({}))
     }
 
+    /// A stand-in identity provider with a key of its own.
+    fn new_idp() -> StandinIdp {
+        StandinIdp::generate(ISSUER, AUDIENCE)
+    }
+
     fn rules() -> Rules<'static> {
         Rules::identity(ISSUER, AUDIENCE)
     }
 
-    #[tokio::test]
-    async fn a_rotated_key_is_fetched_at_once_and_a_removed_one_stops_after_the_refresh() {
-        let (old, new) = (
-            StandinIdp::generate(ISSUER, AUDIENCE),
-            StandinIdp::generate(ISSUER, AUDIENCE),
-        );
-        let server = JwksServer::start(&old.jwks()).await;
+    /// `document` served on loopback, and its keys as chatpass keeps them, on a manual clock.
+    async fn served(document: &str) -> (JwksServer, Arc<ManualClock>, Jwks) {
+        let server = JwksServer::start(document).await;
         let clock = Arc::new(ManualClock::at(NOW));
         let jwks = Jwks::url(&server.url(), clock.clone()).unwrap();
+        (server, clock, jwks)
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_is_fetched_at_once_and_a_removed_one_stops_after_the_refresh() {
+        let (old, new) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&old.jwks()).await;
         assert!(jwks.verify(&token(&old, NOW), &rules(), NOW).await.is_ok());
         assert_eq!(server.fetches(), 1);
 
@@ -370,11 +378,9 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_kids_fetch_at_most_once_a_second_one_at_a_time_and_wait_once_a_minute() {
-        let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-        let stranger = StandinIdp::generate(ISSUER, AUDIENCE);
-        let server = JwksServer::start(&idp.jwks()).await;
-        let clock = Arc::new(ManualClock::at(NOW));
-        let jwks = Arc::new(Jwks::url(&server.url(), clock.clone()).unwrap());
+        let (idp, stranger) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&idp.jwks()).await;
+        let jwks = Arc::new(jwks);
         jwks.load().await.unwrap();
         let forged = token(&stranger, NOW);
         let refused = Err(TokenError::Refused(VerifyError::UnknownKey));
@@ -408,13 +414,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_first_used_just_after_a_fetch_verifies_once_that_second_is_over() {
-        let (old, new) = (
-            StandinIdp::generate(ISSUER, AUDIENCE),
-            StandinIdp::generate(ISSUER, AUDIENCE),
-        );
-        let server = JwksServer::start(&old.jwks()).await;
-        let clock = Arc::new(ManualClock::at(NOW));
-        let jwks = Jwks::url(&server.url(), clock.clone()).unwrap();
+        let (old, new) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&old.jwks()).await;
         jwks.load().await.unwrap();
 
         // The provider publishes its new key and signs with it 900 ms after chatpass fetched.
@@ -435,10 +436,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_provider_that_cannot_be_reached_is_retryable_and_its_last_keys_serve_a_while() {
-        let idp = StandinIdp::generate(ISSUER, AUDIENCE);
-        let server = JwksServer::start(&idp.jwks()).await;
-        let clock = Arc::new(ManualClock::at(NOW));
-        let jwks = Jwks::url(&server.url(), clock.clone()).unwrap();
+        let idp = new_idp();
+        let (server, clock, jwks) = served(&idp.jwks()).await;
         jwks.load().await.unwrap();
         server.fail_with(503);
         clock.advance_ms(REFRESH_MS);
@@ -449,7 +448,7 @@ mod tests {
             Err(TokenError::KeysUnavailable(JwksFetchError::Fetch(_)))
         ));
         // A logout token with an unknown kid while the provider is down: retryable too.
-        let rotated = StandinIdp::generate(ISSUER, AUDIENCE);
+        let rotated = new_idp();
         let fresh = Jwks::url(&server.url(), clock.clone()).unwrap();
         let logout = rotated.sign(
             json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "iat": NOW, "exp": NOW + 60, "jti": "j", "events": { BACKCHANNEL_EVENT: {} }})

@@ -93,8 +93,7 @@ impl State {
         let settings = CacheSettings::from_env();
         let vendor_api = HttpVendorApi::from_env()?;
         let verifier = verifier_from_env(clock.clone())?;
-        let sdk = warm_up::sdk_config(&prefix)?;
-        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let (sdk, secrets) = warm_up::secrets_manager(&prefix)?;
         let source = SecretsManagerSource::new(secrets.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
         let previous = SecretsManagerSource::new(secrets, prefix, Stages::Previous);
@@ -117,31 +116,33 @@ impl State {
 /// The SDK made ready during init, awaited (issue 15).
 mod warm_up {
     use aws_config::SdkConfig;
+    use aws_sdk_secretsmanager::Client;
 
     /// A secret name no project can have (`.` is not in a project id).
     const SECRET: &str = ".warm-up";
 
-    /// The SDK config, loaded now, and one GetSecretValue made with it, its answer
-    /// (ResourceNotFound) ignored, before the runtime asks for the first event: it resolves the
-    /// credentials, seeds the TLS stack's random generator, loads the TLS roots and opens the
-    /// Secrets Manager connection the first request reads its project with (the config's one
-    /// HTTPS client serves every SDK client made from it). It is the one call every function's
-    /// role allows (template.yaml); their DynamoDB actions differ (logout-webhook may not
-    /// GetItem), so DynamoDB's connection is opened by the first request.
-    pub fn sdk_config(prefix: &str) -> Result<SdkConfig, String> {
+    /// The SDK config, loaded now, and the Secrets Manager client the sources use, which has
+    /// made one GetSecretValue (its answer, ResourceNotFound, ignored) before the runtime asks
+    /// for the first event: the call resolves the credentials, seeds the TLS stack's random
+    /// generator, loads the TLS roots and opens the connection the first request reads its
+    /// project with (the config's one HTTPS client serves every SDK client made from it). It is
+    /// the one call every function's role allows (template.yaml); their DynamoDB actions differ
+    /// (logout-webhook may not GetItem), so DynamoDB's connection is opened by the first
+    /// request.
+    pub fn secrets_manager(prefix: &str) -> Result<(SdkConfig, Client), String> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| "the AWS SDK's set-up needs a Tokio runtime".to_owned())?;
         let secret = format!("{prefix}{SECRET}");
         Ok(tokio::task::block_in_place(|| {
             runtime.block_on(async {
                 let config = crate::aws::sdk_config().await;
-                let secrets = aws_sdk_secretsmanager::Client::new(&config);
+                let secrets = Client::new(&config);
                 let answer = secrets.get_secret_value().secret_id(secret).send().await;
                 tracing::debug!(
                     answered = answer.is_ok(),
                     "Secrets Manager connection opened during init"
                 );
-                config
+                (config, secrets)
             })
         }))
     }

@@ -40,9 +40,9 @@ impl SecretsManagerSource {
 
     /// The secret's string at `stage`; `None` when the secret or the stage does not exist.
     async fn fetch(&self, id: &ProjectId, stage: &str) -> Result<Option<String>, SourceError> {
-        let client = &self.client;
         let started = std::time::Instant::now();
-        let result = client
+        let result = self
+            .client
             .get_secret_value()
             .secret_id(format!("{}{}", self.prefix, id))
             .version_stage(stage)

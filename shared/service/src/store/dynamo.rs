@@ -72,8 +72,8 @@ impl DynamoSessionStore {
     }
 
     async fn get(&self, pk: String) -> Result<Option<Item>, StoreError> {
-        let client = &self.client;
-        let get = client
+        let get = self
+            .client
             .get_item()
             .table_name(&self.table)
             .key("pk", s(pk))
@@ -121,8 +121,8 @@ impl DynamoSessionStore {
         now: u64,
     ) -> Result<Applied, StoreError> {
         let put = self.delivery_put(project, delivery, now)?;
-        let client = &self.client;
-        let write = client
+        let write = self
+            .client
             .put_item()
             .table_name(put.table_name())
             .set_item(Some(put.item().clone()))
@@ -143,8 +143,8 @@ impl SessionStore for DynamoSessionStore {
         Box::pin(async move {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
-            let client = &self.client;
-            let put = client
+            let put = self
+                .client
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(session_key(&session.project, &session.reference)))
@@ -218,8 +218,8 @@ impl SessionStore for DynamoSessionStore {
         now: u64,
     ) -> BoxFuture<'a, Result<Applied, StoreError>> {
         Box::pin(async move {
-            let client = &self.client;
-            let transaction = client
+            let transaction = self
+                .client
                 .transact_write_items()
                 .transact_items(
                     TransactWriteItem::builder()

@@ -202,15 +202,15 @@ impl FetchedJwks {
             let now = self.clock.now_ms();
             let mut latest = self.latest();
             let since_fetch = now.saturating_sub(latest.fetched_ms);
-            let may_hold = latest
-                .held_ms
-                .is_none_or(|at| now.saturating_sub(at) >= HOLD_EVERY_MS);
             match &latest.keys {
                 Some(keys) if !Arc::ptr_eq(keys, seen) => return Ok(keys.clone()),
-                Some(keys) if since_fetch < MIN_REFETCH_MS && !may_hold => {
-                    return Ok(keys.clone());
-                }
-                Some(_) if since_fetch < MIN_REFETCH_MS => {
+                Some(keys) if since_fetch < MIN_REFETCH_MS => {
+                    let held_lately = latest
+                        .held_ms
+                        .is_some_and(|at| now.saturating_sub(at) < HOLD_EVERY_MS);
+                    if held_lately {
+                        return Ok(keys.clone());
+                    }
                     latest.held_ms = Some(now);
                     MIN_REFETCH_MS - since_fetch
                 }
@@ -334,6 +334,13 @@ mod tests {
         idp.id_token("u-1", now, json!({}))
     }
 
+    /// A back-channel logout token for `u-1`, signed by `idp`.
+    fn logout_token(idp: &StandinIdp) -> String {
+        let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "iat": NOW,
+                            "exp": NOW + 60, "jti": "j", "events": { BACKCHANNEL_EVENT: {} }});
+        idp.sign(claims.as_object().unwrap())
+    }
+
     /// A stand-in identity provider with a key of its own.
     fn new_idp() -> StandinIdp {
         StandinIdp::generate(ISSUER, AUDIENCE)
@@ -421,14 +428,8 @@ mod tests {
         // The provider publishes its new key and signs with it 900 ms after chatpass fetched.
         server.publish(&StandinIdp::jwks_of(&[&old, &new]));
         clock.advance_ms(MIN_REFETCH_MS - 100);
-        let logout = new.sign(
-            json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "iat": NOW, "exp": NOW + 60,
-                   "jti": "j", "events": { BACKCHANNEL_EVENT: {} }})
-            .as_object()
-            .unwrap(),
-        );
         let verified = jwks
-            .verify(&logout, &Rules::logout(ISSUER, AUDIENCE), NOW)
+            .verify(&logout_token(&new), &Rules::logout(ISSUER, AUDIENCE), NOW)
             .await;
         assert_eq!(verified.unwrap()["sub"], "u-1");
         assert_eq!(server.fetches(), 2);
@@ -448,13 +449,8 @@ mod tests {
             Err(TokenError::KeysUnavailable(JwksFetchError::Fetch(_)))
         ));
         // A logout token with an unknown kid while the provider is down: retryable too.
-        let rotated = new_idp();
+        let logout = logout_token(&new_idp());
         let fresh = Jwks::url(&server.url(), clock.clone()).unwrap();
-        let logout = rotated.sign(
-            json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "iat": NOW, "exp": NOW + 60, "jti": "j", "events": { BACKCHANNEL_EVENT: {} }})
-                .as_object()
-                .unwrap(),
-        );
         assert!(matches!(
             fresh
                 .verify(&logout, &Rules::logout(ISSUER, AUDIENCE), NOW)

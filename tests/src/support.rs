@@ -156,8 +156,8 @@ pub async fn store_secret(client: &aws_sdk_secretsmanager::Client, name: &str, d
     }
 }
 
-/// Creates the state table in moto as template.yaml declares it: its key schema, indexes and
-/// TTL attribute (tests/src/template.rs reads them from the template).
+/// Creates the state table in moto as template.yaml declares it: its key schema and TTL
+/// attribute (tests/src/template.rs reads them from the template).
 pub async fn create_table(moto: &Moto, table: &str) {
     use aws_sdk_dynamodb::types::TimeToLiveSpecification;
     let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);

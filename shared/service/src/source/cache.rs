@@ -383,7 +383,8 @@ mod tests {
     #[tokio::test]
     async fn does_not_hammer_a_failing_source() {
         let setup = cache(CacheSettings::default().max_entries);
-        setup.1.down.store(true, Ordering::SeqCst);
+        let (_, source, _) = &setup;
+        source.down.store(true, Ordering::SeqCst);
         one_call_per(&setup, "acme", 5, Result::is_err).await;
     }
 

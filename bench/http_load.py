@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 
 from fixtures import ORIGIN
+from local_run import status_kib
 from report import fmt
 
 WRK = os.path.join(os.path.dirname(__file__), "wrk")
@@ -37,11 +38,6 @@ def cpu_ticks(pid):
     """The process's user + system CPU time so far, in clock ticks."""
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
-
-
-def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
 def wrk_ms(value):
@@ -86,7 +82,7 @@ def load(report, label, pid, url, token, settings, out):
     result = wrk(url, out / f"wrk-{label}.txt", threads, connections, settings["duration"],
                  "token.lua", env)
     ticks = cpu_ticks(pid) - before
-    result["rss_kib"] = peak_rss_kib(pid)
+    result["rss_kib"] = status_kib(pid, "VmHWM")
     report.figure(f"http.{label}.requests", result["requests"])
     report.figure(f"http.{label}.throughput_rps", result["rps"])
     report.figure(f"http.{label}.p50_ms", fmt(result["p50_ms"]))

@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 import moto_provision
+from local_run import status_kib
 from local_run import Children, free_port, wait_for_port
 
 WEBHOOK_SECRET = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
@@ -81,12 +82,11 @@ def measure(bin_dir, n, moto_url, runtime_port):
                 with urllib.request.urlopen(request, timeout=60) as response:
                     status = json.load(response)["statusCode"]
                 statuses[status] = statuses.get(status, 0) + 1
-            with open(f"/proc/{process.pid}/status") as f:
-                hwm = next(line.split()[1] for line in f if line.startswith("VmHWM"))
+            hwm = status_kib(process.pid, "VmHWM")
         finally:
             process.kill()
             process.wait()
-        print(f"{binary:22} VmHWM {int(hwm) / 1024:5.1f} MiB after {n} invocations, "
+        print(f"{binary:22} VmHWM {hwm / 1024:5.1f} MiB after {n} invocations, "
               f"statuses {statuses}", flush=True)
 
     now = int(time.time())

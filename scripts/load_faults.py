@@ -28,7 +28,7 @@ from pathlib import Path
 
 import idp
 import moto_provision
-from local_run import ROOT, Children, cargo_build_dev, free_port, start_serve
+from local_run import ROOT, Children, cargo_build_dev, free_port, start_serve, status_kib
 
 ISSUER = "https://idp.example.com/"
 AUDIENCE = "chatpass-load"
@@ -39,11 +39,6 @@ CONFIG = {"vendor": "jsm-chat", "key": "jsm-chat-load-secret-0123456789abcdef"}
 
 def knob(name, default):
     return int(os.environ.get(name, default))
-
-
-def rss_kib(pid, field):
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
 
 
 def first_request(url, token):
@@ -109,7 +104,7 @@ def main():
         subprocess.run(["wrk", "-t1", "-c2", "-d3s", "-s", lua, url], env=wrk_env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
-        rss_before = rss_kib(serve.pid, "VmRSS")
+        rss_before = status_kib(serve.pid, "VmRSS")
         Path(f"/proc/{serve.pid}/clear_refs").write_text("5")
 
         print(f"load: {load_seconds}s on POST /token, {connections} connections; "
@@ -126,7 +121,7 @@ def main():
 
         def sample():
             while not sampling.wait(1):
-                samples.append(rss_kib(serve.pid, "VmRSS"))
+                samples.append(status_kib(serve.pid, "VmRSS"))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -144,9 +139,9 @@ def main():
         wrk.wait()
         sampling.set()
         sampler.join()
-        rss_peak = rss_kib(serve.pid, "VmHWM")
+        rss_peak = status_kib(serve.pid, "VmHWM")
         time.sleep(settle_seconds)
-        rss_after = rss_kib(serve.pid, "VmRSS")
+        rss_after = status_kib(serve.pid, "VmRSS")
 
         report = wrk_out.read_text().splitlines()
         print()

@@ -227,6 +227,35 @@ pub fn flat_claims(pairs: &[(&str, &str)]) -> crate::identity::Claims {
         .collect()
 }
 
+/// How a front end renders a claim that is neither a string nor a number into the strings an
+/// authorizer hands a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    /// As API Gateway's JWT authorizer does: arrays as `[a b]`, objects as Go's `map[k:v]`.
+    ApiGateway,
+    /// Arrays and objects as JSON text.
+    JsonText,
+}
+
+impl Rendering {
+    pub const BOTH: [Rendering; 2] = [Rendering::ApiGateway, Rendering::JsonText];
+}
+
+/// `claims` (a JSON object) as an authorizer hands them on: every value a string.
+pub fn authorizer_claims(claims: &Value, rendering: Rendering) -> crate::identity::Claims {
+    let members = claims.as_object().expect("an object of claims").clone();
+    match rendering {
+        Rendering::ApiGateway => crate::identity::flatten(members),
+        Rendering::JsonText => members
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+    }
+}
+
 /// Asserts that the page at [`ORIGIN`] may read the answer (its CORS header names it).
 #[track_caller]
 pub fn assert_readable_by_origin(response: &Response<Body>, what: &str) {

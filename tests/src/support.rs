@@ -4,6 +4,7 @@
 use crate::moto::Moto;
 use chatpass_service::State;
 use chatpass_service::clock::{Clock, ManualClock};
+use chatpass_service::identity::FetchPolicy;
 use chatpass_service::source::{
     CacheSettings, ConfigCache, ConfigSource, MemorySource, SecretsManagerSource, Stages,
 };
@@ -92,6 +93,7 @@ pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> Stat
         Arc::new(MemorySessionStore::new()),
         clock,
     )
+    .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP)
 }
 
 /// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto` and
@@ -120,7 +122,7 @@ pub async fn moto_state_with_cache(
         aws_sdk_dynamodb::Client::new(&sdk),
         table,
     ));
-    State::new(configs, sessions, clock)
+    State::new(configs, sessions, clock).with_jwks_policy(FetchPolicy::LOOPBACK_HTTP)
 }
 
 /// Stores a project's config in moto's Secrets Manager under the prefix: its first version,

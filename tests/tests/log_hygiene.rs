@@ -10,7 +10,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chatpass::routes::Route as Handler;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::identity::StandinIdp;
+use chatpass_service::identity::{FetchPolicy, StandinIdp};
 use chatpass_service::source::{CacheSettings, ConfigCache};
 use chatpass_service::store::MemorySessionStore;
 use chatpass_service::testing::{
@@ -314,7 +314,8 @@ async fn no_log_line_holds_a_key_a_token_a_hash_or_an_email() {
     let mut d = Driver {
         state: State::new(configs.clone(), store.clone(), clock.clone())
             .with_verifier(verifier.clone())
-            .with_vendor_api(hubspot.clone()),
+            .with_vendor_api(hubspot.clone())
+            .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP),
         calls: 0,
         codes: Default::default(),
     };

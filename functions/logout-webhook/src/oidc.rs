@@ -29,7 +29,13 @@ pub(crate) async fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError
     let (Some(token), None) = (tokens.next(), tokens.next()) else {
         return Err(refuse(LogoutRefusal::TokenCount));
     };
-    let keys = call.state.jwks.for_url(&oidc.jwks_url)?;
+    // A URL this runner may not fetch (plain http to loopback, in a deployed function) is the
+    // project's config to fix, not an outage to retry.
+    let keys = call.state.jwks.for_url(&oidc.jwks_url).map_err(|_| {
+        ServiceError::InvalidProjectConfig {
+            field: "oidc_logout.jwks_url".into(),
+        }
+    })?;
     let rules = Rules::logout(&oidc.issuer, &oidc.audience);
     let claims = match keys.verify(&token, &rules, call.state.clock.now()).await {
         Ok(claims) => claims,

@@ -173,12 +173,12 @@ impl ProjectConfig {
         let oidc_logout: Option<OidcLogout> =
             p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
         if let Some(oidc) = &oidc_logout
-            && !crate::identity::is_allowed_url(&oidc.jwks_url)
+            && !crate::identity::is_allowed_url(&oidc.jwks_url, true)
         {
             return Err(error(
                 project,
                 "oidc_logout.jwks_url",
-                "must be an https URL (or http on loopback)",
+                "must be an https URL (plain http to loopback only for `chatpass serve`)",
             ));
         }
         let cookie_domain: Option<String> = p.optional("cookie_domain", "a domain name")?;

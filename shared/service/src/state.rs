@@ -3,7 +3,7 @@
 //! vendors mint, and the clock.
 
 use crate::clock::{Clock, SystemClock};
-use crate::identity::{IdentityVerifier, Jwks, JwksCache};
+use crate::identity::{FetchPolicy, IdentityVerifier, Jwks, JwksCache, LOOPBACK_HTTP_VAR};
 use crate::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, SecretsManagerSource, Stages,
 };
@@ -28,7 +28,8 @@ pub struct State {
 }
 
 impl State {
-    /// A state over these ports, with no verifier of its own.
+    /// A state over these ports, with no verifier of its own; identity providers' keys are
+    /// fetched over https only, refreshed every 5 minutes.
     pub fn new(
         configs: Arc<dyn ConfigSource>,
         sessions: Arc<dyn SessionStore>,
@@ -38,7 +39,7 @@ impl State {
             configs,
             verifier: None,
             sessions,
-            jwks: Arc::new(JwksCache::new(clock.clone())),
+            jwks: Arc::new(JwksCache::new(clock.clone(), FetchPolicy::HTTPS_ONLY)),
             clock,
             previous_versions: None,
             vendor_tokens: Arc::new(VendorTokens::new(Arc::new(HttpVendorApi::new()))),
@@ -54,6 +55,12 @@ impl State {
     /// The same state reading configs' previous versions from `source`.
     pub fn with_previous_versions(mut self, source: Arc<dyn ConfigSource>) -> State {
         self.previous_versions = Some(source);
+        self
+    }
+
+    /// The same state keeping identity providers' keys as `policy` says.
+    pub fn with_jwks_policy(mut self, policy: FetchPolicy) -> State {
+        self.jwks = Arc::new(JwksCache::new(self.clock.clone(), policy));
         self
     }
 
@@ -84,7 +91,10 @@ impl State {
     /// bounded by the SDK's timeouts, well under Lambda's 10 s init limit); DynamoDB's client
     /// connects on first use (issue 15). Missing or bad settings fail here, before any call.
     pub fn from_env(stages: Stages) -> Result<State, String> {
-        crate::identity::refresh_ms_from_env()?;
+        let policy = FetchPolicy {
+            refresh_ms: crate::identity::refresh_ms_from_env()?,
+            loopback_http: std::env::var(LOOPBACK_HTTP_VAR).is_ok_and(|v| v == "allow"),
+        };
         let table =
             std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set".to_owned())?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -92,7 +102,7 @@ impl State {
             std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
         let settings = CacheSettings::from_env();
         let vendor_api = HttpVendorApi::from_env()?;
-        let verifier = verifier_from_env(clock.clone())?;
+        let verifier = verifier_from_env(clock.clone(), policy)?;
         let (sdk, secrets) = warm_up::secrets_manager(&prefix)?;
         let source = SecretsManagerSource::new(secrets.clone(), prefix.clone(), stages);
         let configs = ConfigCache::new(Arc::new(source), clock.clone(), settings);
@@ -105,7 +115,8 @@ impl State {
         let sessions = DynamoSessionStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
         let state = State::new(Arc::new(configs), Arc::new(sessions), clock.clone())
             .with_previous_versions(Arc::new(previous))
-            .with_vendor_api(Arc::new(vendor_api));
+            .with_vendor_api(Arc::new(vendor_api))
+            .with_jwks_policy(policy);
         Ok(match verifier {
             Some(verifier) => state.with_verifier(Arc::new(verifier)),
             None => state,
@@ -148,7 +159,10 @@ mod warm_up {
     }
 }
 
-fn verifier_from_env(clock: Arc<dyn Clock>) -> Result<Option<IdentityVerifier>, String> {
+fn verifier_from_env(
+    clock: Arc<dyn Clock>,
+    policy: FetchPolicy,
+) -> Result<Option<IdentityVerifier>, String> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let (Some(jwks), Some(issuer), Some(audience)) = (
         var("CHATPASS_JWKS"),
@@ -157,7 +171,8 @@ fn verifier_from_env(clock: Arc<dyn Clock>) -> Result<Option<IdentityVerifier>, 
     ) else {
         return Ok(None);
     };
-    let jwks = Jwks::from_setting(&jwks, clock).map_err(|e| format!("CHATPASS_JWKS: {e}"))?;
+    let jwks =
+        Jwks::from_setting(&jwks, clock, policy).map_err(|e| format!("CHATPASS_JWKS: {e}"))?;
     Ok(Some(IdentityVerifier {
         jwks,
         issuer,

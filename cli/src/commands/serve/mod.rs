@@ -8,7 +8,7 @@ mod server;
 
 use super::{Failure, Report};
 use chatpass_service::clock::{Clock, SystemClock};
-use chatpass_service::identity::{IdentityVerifier, Jwks};
+use chatpass_service::identity::{FetchPolicy, IdentityVerifier, Jwks};
 use chatpass_service::source::{
     CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, FileSource, MemorySource,
     SecretsManagerSource, Stages,
@@ -71,13 +71,24 @@ async fn serve(args: Args) -> Result<(), String> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     chatpass_service::logging::init();
-    chatpass_service::identity::refresh_ms_from_env()?;
+    // `serve` runs on a laptop or beside an identity provider on the same host: plain http to
+    // loopback is allowed for key sets, as it never is in a deployed function.
+    let policy = FetchPolicy {
+        refresh_ms: chatpass_service::identity::refresh_ms_from_env()?,
+        loopback_http: true,
+    };
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;
     chatpass_service::metrics::describe();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let embedded = args.projects.is_none() && args.secrets.is_none();
+    if embedded && !args.addr.ip().is_loopback() {
+        return Err(format!(
+            "--addr {}: the demo's stand-in identity provider signs in anyone who asks; serve it on a loopback address (127.0.0.1), or serve real projects with --projects or --secrets aws",
+            args.addr
+        ));
+    }
     let api = bind(args.addr).await?;
     let api_addr = api.local_addr().map_err(|e| e.to_string())?;
     let page = if embedded {
@@ -168,7 +179,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let verifier: Option<Arc<IdentityVerifier>> =
         match (&args.jwks, &args.issuer, &args.audience, &demo) {
             (Some(jwks), Some(issuer), Some(audience), _) => Some(Arc::new(
-                load_verifier(jwks, issuer, audience, clock.clone()).await?,
+                load_verifier(jwks, issuer, audience, clock.clone(), policy).await?,
             )),
             (None, _, _, Some(demo)) => Some(demo.verifier()),
             _ => None,
@@ -192,7 +203,9 @@ async fn serve(args: Args) -> Result<(), String> {
         (Some(_), Err(_)) => Arc::new(MemoryVendorApi::new()),
         _ => Arc::new(HttpVendorApi::from_env()?),
     };
-    let mut verifying = State::new(configs, sessions, clock.clone()).with_vendor_api(vendor_api);
+    let mut verifying = State::new(configs, sessions, clock.clone())
+        .with_vendor_api(vendor_api)
+        .with_jwks_policy(policy);
     if let Some(verifier) = verifier {
         verifying = verifying.with_verifier(verifier);
     }
@@ -262,8 +275,9 @@ async fn load_verifier(
     issuer: &str,
     audience: &str,
     clock: Arc<dyn Clock>,
+    policy: FetchPolicy,
 ) -> Result<IdentityVerifier, String> {
-    let keys = Jwks::from_setting(jwks, clock).map_err(|e| format!("--jwks {e}"))?;
+    let keys = Jwks::from_setting(jwks, clock, policy).map_err(|e| format!("--jwks {e}"))?;
     keys.load()
         .await
         .map_err(|e| format!("--jwks {jwks}: {e}"))?;

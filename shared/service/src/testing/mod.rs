@@ -14,7 +14,7 @@ pub use stand_ins::{DownSource, DownStore, LogCapture};
 pub use vendor_api_server::{Received, VendorApiServer};
 
 use crate::clock::ManualClock;
-use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
+use crate::identity::{FetchPolicy, IdentityVerifier, Jwks, StandinIdp};
 use crate::source::{
     BoxFuture, CacheSettings, ConfigCache, ConfigSource, MemorySource, SourceError,
 };
@@ -42,7 +42,8 @@ pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
         Arc::new(MemorySource::new(configs)),
         store.clone(),
         clock.clone(),
-    );
+    )
+    .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP);
     Harness {
         state,
         store,
@@ -321,6 +322,7 @@ pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
         Arc::new(MemorySessionStore::new()),
         clock,
     )
+    .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP)
 }
 
 /// Sends `event` through a function's Lambda entry point (what its `main` runs), with `state`,

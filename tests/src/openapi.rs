@@ -344,7 +344,7 @@ pub fn session(project: &str, expires_at: u64) -> Session {
             ..User::default()
         },
         created_ms: (NOW - 10) * 1000,
-        issued_at: NOW - 10,
+        issued_at: Some(NOW - 10),
         expires_at,
     }
 }

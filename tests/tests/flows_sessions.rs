@@ -508,3 +508,34 @@ async fn with_dynamodb_down_callback_and_logout_answer_503_and_a_retried_deliver
     flow.clock.advance(2);
     flow.sign_in(flow.now()).await;
 }
+
+#[tokio::test]
+async fn a_session_from_an_identity_without_a_whole_number_iat_is_ended_by_a_late_logout() {
+    let fractional = format!("{}.5", NOW - 200);
+    for (table, iat) in [
+        ("sessions-iat-fractional", Some(fractional.as_str())),
+        ("sessions-iat-absent", None),
+    ] {
+        let flow = Flow::start(Mode::CustomUser, table).await;
+        let mut claims = claims_for(&user(), NOW - 200);
+        match iat {
+            Some(iat) => claims["iat"] = json!(iat),
+            None => drop(claims.as_object_mut().unwrap().remove("iat")),
+        }
+        let event = with_authorizer_claims(
+            for_project(fixture("hash-user", "user-hash"), PROJECT),
+            Some(claims),
+        );
+        let response = hash_user::handler(&flow.state, request(&event)).await;
+        let body = json_body(&response);
+        assert_eq!(response.status(), 200, "{table}: {body}");
+        let reference = body["settings"]["customUser"]["token"].as_str().unwrap();
+        assert_eq!(flow.callback(reference).await.status(), 200, "{table}");
+        // The brand's backend reports a logout that happened 100 s ago, after the identity
+        // was issued (or, with no `iat`, at a time nothing says came before it).
+        let late = flow.webhook(&format!("msg-{table}"), NOW - 100);
+        assert_logout_status(&flow.deliver(&late).await, "logged_out", table);
+        let response = flow.callback(reference).await;
+        assert_eq!(response.status(), 410, "{table}: {}", json_body(&response));
+    }
+}

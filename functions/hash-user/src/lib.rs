@@ -45,7 +45,7 @@ async fn sign(call: Call<'_, Identity>) -> Result<Answer, ServiceError> {
         reference,
         user: identity.user,
         created_ms: now_ms,
-        issued_at: identity.issued_at.unwrap_or(now_ms / 1000),
+        issued_at: identity.issued_at,
         expires_at,
     };
     state.sessions.put_session(&session).await?;

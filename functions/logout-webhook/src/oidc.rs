@@ -6,6 +6,7 @@
 use crate::Verified;
 use chatpass_service::ServiceError;
 use chatpass_service::error::LogoutRefusal;
+use chatpass_service::identity::rules::ClaimView;
 use chatpass_service::identity::{Rules, TokenError};
 use chatpass_service::pipeline::Call;
 use chatpass_service::request;
@@ -49,8 +50,9 @@ pub(crate) async fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError
             .filter(|s| !s.is_empty())
     };
     let at = claims
-        .get("iat")
-        .and_then(Value::as_u64)
+        .seconds("iat")
+        .ok()
+        .flatten()
         .ok_or(refuse(LogoutRefusal::MissingIat))?;
     let jti = text("jti").ok_or(refuse(LogoutRefusal::MissingJti))?;
     let user_id = match (text("sub"), text("sid")) {

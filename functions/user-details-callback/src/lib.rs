@@ -53,7 +53,7 @@ async fn answer(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         .sessions
         .logged_out_at(&project.project, &session.user.id, now)
         .await?;
-    if rules::ended_by_logout(Some(session.issued_at), logged_out_at) {
+    if rules::ended_by_logout(session.issued_at, logged_out_at) {
         return Err(ServiceError::SessionLoggedOut);
     }
     Ok(json_response(StatusCode::OK, &details(&project, &session.user)).into())

@@ -253,7 +253,7 @@ async fn a_late_logout_ends_a_session_whose_identity_was_issued_before_it() {
     // Minted at NOW from an identity token issued at NOW - 100; the user logged out at
     // NOW - 50, and the IdP's logout arrives only now.
     let minted = Session {
-        issued_at: NOW - 100,
+        issued_at: Some(NOW - 100),
         ..session(PROJECT, REFERENCE, alice(), NOW, SESSION_TTL)
     };
     h.store.put_session(&minted).await.unwrap();

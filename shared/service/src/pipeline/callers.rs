@@ -3,6 +3,7 @@
 //! (checked by the route itself, which reads the body to know how it is signed), or anyone.
 
 use crate::error::Unauthorized;
+use crate::identity::rules::ClaimView;
 use crate::identity::{IdentityError, identity_claims, rules};
 use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, State, request};
@@ -30,7 +31,8 @@ pub struct SignedIn {
     pub endpoint: Endpoint,
 }
 
-/// A caller who passed every identity rule: the user to sign and when their identity was issued.
+/// A caller who passed every identity rule: the user to sign and when their identity was
+/// issued (`None` when its token has no `iat`: then any logout of the user ends what it made).
 pub struct Identity {
     pub user: User,
     pub issued_at: Option<u64>,
@@ -70,7 +72,8 @@ impl Caller for SignedIn {
             }));
         }
         rules::check_email_policy(project, &user)?;
-        let issued_at = claims.get("iat").and_then(|iat| iat.parse::<u64>().ok());
+        // The rules read `iat` already (a present one is a number); one reading everywhere.
+        let issued_at = claims.seconds("iat").ok().flatten();
         let logged_out_at = state
             .sessions
             .logged_out_at(&project.project, &user.id, state.clock.now())

@@ -115,7 +115,7 @@ pub fn session(
         reference: reference.into(),
         user,
         created_ms: at * 1000,
-        issued_at: at,
+        issued_at: Some(at),
         expires_at: at + ttl,
     }
 }

@@ -1,9 +1,11 @@
 //! Arbitrary requests, as API Gateway (HTTP API, payload 2.0) would hand them over, through
 //! the handler of each route with in-memory state: never a panic, never a 5xx, every answer
 //! `Cache-Control: no-store` (but a published keyset, cacheable), every refusal problem+json
-//! with a stable code. The inputs mix noise with the pieces that reach deep: a valid identity
-//! token, authorizer claims, a correctly signed webhook, an IdP-signed logout token (its JWKS
-//! served on loopback), a live session reference.
+//! with a stable code, and no sign-in for an identity that carries an `events` claim. The
+//! inputs mix noise with the pieces that reach deep: a valid identity token, authorizer claims,
+//! a correctly signed webhook, an IdP-signed logout token (its JWKS served on loopback), a live
+//! session reference, and the Host header and API Gateway's `domainName` lambda_http builds
+//! the request's URL from.
 
 #![no_main]
 
@@ -12,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chatpass::routes::Route;
 use chatpass_service::clock::{Clock, ManualClock};
-use chatpass_service::identity::{IdentityVerifier, Jwks, JwksCache, StandinIdp};
+use chatpass_service::identity::{FetchPolicy, IdentityVerifier, Jwks, JwksCache, StandinIdp};
 use chatpass_service::lambda::to_request;
 use chatpass_service::source::MemorySource;
 use chatpass_service::store::{MemorySessionStore, Session, SessionStore};
@@ -44,7 +46,9 @@ const PROJECTS: [&str; 7] = [
     "acme-kustomer",
     "acme-intercom",
 ];
-const CLAIMS: [&str; 10] = [
+const CLAIMS: [&str; 12] = [
+    "events",
+    "aud",
     "sub",
     "email",
     "email_verified",
@@ -55,6 +59,21 @@ const CLAIMS: [&str; 10] = [
     "picture",
     "iat",
     "exp",
+];
+/// Authorities API Gateway may hand on, lambda_http 1.3 panicked on some of them.
+const AUTHORITIES: [&str; 12] = [
+    "chatpassapi.execute-api.us-east-1.amazonaws.com",
+    "chat-auth.example.com:443",
+    "[::1]:8080",
+    "a:b",
+    "x:99999",
+    "[",
+    "]",
+    ":",
+    "a:1:2",
+    "[::1",
+    "map[a:b]",
+    "",
 ];
 const METHODS: [&str; 7] = ["POST", "GET", "OPTIONS", "PUT", "DELETE", "HEAD", "PATCH"];
 const CONTENT_TYPES: [&str; 5] = [
@@ -145,7 +164,10 @@ fn fixture() -> &'static Fixture {
                 issuer: ISSUER.into(),
                 audience: AUDIENCE.into(),
             }),
-            jwks: Arc::new(JwksCache::new(Arc::new(ManualClock::at(NOW)))),
+            jwks: Arc::new(JwksCache::new(
+                Arc::new(ManualClock::at(NOW)),
+                FetchPolicy::LOOPBACK_HTTP,
+            )),
             events: [
                 parse(include_str!("../../functions/issue-jwt/events/token.json")),
                 parse(include_str!("../../functions/issue-jwt/events/jwks.json")),
@@ -242,6 +264,9 @@ struct Input {
     cookie: Option<String>,
     query: Option<String>,
     source_ip: Option<String>,
+    host: Option<Choice>,
+    domain_name: Option<Choice>,
+    forwarded_proto: Option<Choice>,
     headers: Vec<(String, String)>,
 }
 
@@ -324,6 +349,9 @@ fn event(f: &Fixture, input: &Input) -> Value {
     if let Some(ip) = &input.source_ip {
         event["requestContext"]["http"]["sourceIp"] = json!(ip);
     }
+    if let Some(domain) = &input.domain_name {
+        event["requestContext"]["domainName"] = json!(domain.pick(&AUTHORITIES));
+    }
     let mut headers = Map::new();
     for (name, value) in &input.headers {
         let name = name.to_ascii_lowercase();
@@ -335,6 +363,12 @@ fn event(f: &Fixture, input: &Input) -> Value {
     let mut set = |name: &str, value: String| {
         headers.insert(name.to_owned(), json!(value));
     };
+    if let Some(host) = &input.host {
+        set("host", host.pick(&AUTHORITIES));
+    }
+    if let Some(proto) = &input.forwarded_proto {
+        set("x-forwarded-proto", proto.pick(&["https", "http", "h t"]));
+    }
     if let Some(content_type) = &input.content_type {
         set("content-type", content_type.pick(&CONTENT_TYPES));
     }
@@ -472,6 +506,18 @@ fn check(route: &str, response: &Response<Body>) {
     }
 }
 
+/// True when the identity the handler reads carries an `events` claim: the authorizer's claims
+/// when there are any, the bearer token's otherwise.
+fn identity_has_events(input: &Input) -> bool {
+    match input.authorizer_claims.as_deref() {
+        Some(claims) if !claims.is_empty() => {
+            claims.iter().any(|(name, _)| name.pick(&CLAIMS) == "events")
+        }
+        _ => matches!(&input.authorization, Some(Authorization::Identity(extra))
+            if extra.iter().any(|(i, _)| CLAIMS[usize::from(*i) % CLAIMS.len()] == "events")),
+    }
+}
+
 fuzz_target!(|input: Input| {
     let f = fixture();
     let event = event(f, &input);
@@ -505,12 +551,18 @@ fuzz_target!(|input: Input| {
                     ..User::default()
                 },
                 created_ms: NOW * 1000 - 5_000,
-                issued_at: NOW - 5,
+                issued_at: Some(NOW - 5),
                 expires_at: NOW + 300,
             };
             sessions.put_session(&session).await.unwrap();
         }
         let response = route.handle(&state, request).await;
         check(route.name(), &response);
+        let sign_in = matches!(route, Route::Token | Route::UserHash);
+        assert!(
+            !(sign_in && identity_has_events(&input) && response.status() == 200),
+            "an identity carrying `events` signed in at {}",
+            route.name()
+        );
     });
 });

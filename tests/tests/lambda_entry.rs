@@ -105,3 +105,29 @@ async fn every_function_answers_a_raw_path_or_host_no_url_can_hold() {
         );
     }
 }
+
+/// Authorities of only the bytes an authority may hold that still make no URL: lambda_http
+/// 1.3 panicked on each, as a Host header or as API Gateway's `domainName`.
+const MALFORMED_AUTHORITIES: [&str; 7] = ["a:b", "x:99999", "[", "]", ":", "a:1:2", "[::1"];
+
+#[tokio::test]
+async fn every_function_answers_a_host_or_domain_name_that_makes_no_url() {
+    for route in Route::ALL {
+        let (fixture, expected) = event(route);
+        for authority in MALFORMED_AUTHORITIES {
+            let mut in_header = fixture.clone();
+            in_header["headers"]["host"] = json!(authority);
+            let mut in_context = fixture.clone();
+            in_context["requestContext"]["domainName"] = json!(authority);
+            for (place, event) in [("Host", in_header), ("domainName", in_context)] {
+                let (status, body) = answer(route, &event).await;
+                assert_eq!(
+                    status,
+                    expected,
+                    "{} with {place} `{authority}`: {body}",
+                    route.function()
+                );
+            }
+        }
+    }
+}

@@ -24,6 +24,7 @@ mod stack;
 #[path = "rehearsal/world.rs"]
 mod world;
 
+use chatpass_service::identity::LOOPBACK_HTTP_VAR;
 use flows::Flows;
 use serde_json::json;
 use stack::{Credentials, Statement};
@@ -62,10 +63,17 @@ async fn every_flow_runs_under_the_templates_own_roles_and_touches_only_what_the
             function.reserved_concurrency, reserved,
             "{name}'s reserved concurrency"
         );
+        assert!(
+            !function.environment.contains_key(LOOPBACK_HTTP_VAR),
+            "{name}: a deployed function never fetches plain http from loopback"
+        );
     }
     let mut flows = Flows::prepare(&world).await;
     if let Err(deviation) = flows.run(&mut world) {
         panic!("under the template's roles:\n{deviation}");
+    }
+    if let Err(deviation) = flows.seams(&mut world) {
+        panic!("a seam, through the function binaries:\n{deviation}");
     }
     for route in &world.stack.routes {
         let key = format!("{} {}", route.method, route.path);

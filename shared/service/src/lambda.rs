@@ -192,12 +192,19 @@ fn encode_unsafe(text: &str, keep: &[u8]) -> String {
     out
 }
 
-/// A host name or address with an optional port: what a URL's authority may hold.
+/// A host name or address with an optional port that lambda_http can build the request's URL
+/// from: only the bytes an authority may hold, and accepted both by the URL parser lambda_http
+/// uses (a port within 0-65535, a closed IPv6 literal, a host before any `:`) and by `http::Uri`.
 fn is_authority(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(b))
+    let Ok(host) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        && reqwest::Url::parse(&format!("https://{host}/"))
+            .is_ok_and(|url| url.as_str().parse::<http::Uri>().is_ok())
 }
 
 #[cfg(test)]
@@ -217,5 +224,38 @@ mod tests {
                 .parse::<lambda_http::http::Uri>()
                 .is_ok()
         );
+    }
+
+    /// Hosts lambda_http 1.3 panicked on: each is dropped, as a Host header and as API
+    /// Gateway's domain name, and the event still becomes a request.
+    #[test]
+    fn drops_every_host_lambda_http_cannot_build_a_url_from() {
+        for host in [
+            "a:b", "x:99999", "[", "]", ":", "a:1:2", "[::1", "a b", "é", "",
+        ] {
+            assert!(!is_authority(host.as_bytes()), "{host}");
+            for in_header in [true, false] {
+                let mut event: serde_json::Value = serde_json::from_str(include_str!(
+                    "../../../functions/issue-jwt/events/token.json"
+                ))
+                .unwrap();
+                if in_header {
+                    event["headers"]["host"] = host.into();
+                } else {
+                    event["requestContext"]["domainName"] = host.into();
+                }
+                let payload: LambdaRequest = serde_json::from_value(event).unwrap();
+                let request = to_request(payload);
+                assert_ne!(request.uri().host(), Some(host), "{host}");
+            }
+        }
+        for host in [
+            "api.example.com",
+            "api.example.com:443",
+            "127.0.0.1:8080",
+            "[::1]:9000",
+        ] {
+            assert!(is_authority(host.as_bytes()), "{host}");
+        }
     }
 }

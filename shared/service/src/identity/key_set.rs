@@ -1,5 +1,6 @@
-//! A JWKS document parsed once, at load: each usable key (RS256 of 2,048 to 8,192 bits, or
-//! ES256 on P-256) made into an aws-lc public key, found later by the token header's `kid`.
+//! A JWKS document parsed once, at load: each key meant for verifying signatures (by its `use`,
+//! `key_ops` and `alg`, where given) that is RS256 of 2,048 to 8,192 bits or ES256 on P-256,
+//! made into an aws-lc public key, found later by the token header's `kid`.
 
 use super::error::JwksError;
 use aws_lc_rs::encoding::AsDer;
@@ -7,7 +8,9 @@ use aws_lc_rs::rsa::PublicKeyComponents;
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
 use jsonwebtoken::{Algorithm, Header};
 
 /// The RSA modulus sizes RS256 keys may have (RFC 7518 §3.3 asks for at least 2,048 bits).
@@ -31,11 +34,29 @@ pub(super) struct Key {
     pub(super) key: ParsedPublicKey,
 }
 
+/// True unless the JWK says it is for something else than verifying signatures with
+/// `algorithm`: `use` other than `sig`, `key_ops` without `verify`, or another `alg`
+/// (RFC 7517 §4.2-4.4).
+fn meant_for(jwk: &Jwk, algorithm: KeyAlgorithm) -> bool {
+    let common = &jwk.common;
+    let use_ok = common
+        .public_key_use
+        .as_ref()
+        .is_none_or(|u| *u == PublicKeyUse::Signature);
+    let ops_ok = common
+        .key_operations
+        .as_ref()
+        .is_none_or(|ops| ops.contains(&KeyOperations::Verify));
+    let alg_ok = common.key_algorithm.is_none_or(|alg| alg == algorithm);
+    use_ok && ops_ok && alg_ok
+}
+
 impl Key {
-    /// An RS256 key (2,048 to 8,192 bits) or an ES256 (P-256) key; any other is skipped.
+    /// An RS256 key (2,048 to 8,192 bits) or an ES256 (P-256) key meant for verifying
+    /// signatures; any other is skipped.
     fn from_jwk(jwk: &Jwk) -> Option<Key> {
         let (algorithm, key) = match &jwk.algorithm {
-            AlgorithmParameters::RSA(rsa) => {
+            AlgorithmParameters::RSA(rsa) if meant_for(jwk, KeyAlgorithm::RS256) => {
                 let n = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
                 // aws-lc checks the size when verifying; checked here so a short key is
                 // never loaded (and the JWKS with only such keys is refused at start).
@@ -50,7 +71,9 @@ impl Key {
                 let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_ref()).ok()?;
                 (Algorithm::RS256, key)
             }
-            AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            AlgorithmParameters::EllipticCurve(ec)
+                if ec.curve == EllipticCurve::P256 && meant_for(jwk, KeyAlgorithm::ES256) =>
+            {
                 let mut point = vec![0x04];
                 point.extend(URL_SAFE_NO_PAD.decode(&ec.x).ok()?);
                 point.extend(URL_SAFE_NO_PAD.decode(&ec.y).ok()?);
@@ -132,5 +155,47 @@ mod tests {
             Some(JwksError::NoUsableKey)
         );
         assert_eq!(KeySet::parse("{").err(), Some(JwksError::Invalid));
+    }
+
+    #[test]
+    fn skips_a_key_marked_for_encryption_or_another_algorithm() {
+        let idp = StandinIdp::generate("https://idp.example.com/", "chatpass");
+        let jwks: Value = serde_json::from_str(&idp.jwks()).unwrap();
+        let marked = |member: &str, value: Value| {
+            let mut key = jwks["keys"][0].clone();
+            key[member] = value;
+            json!({ "keys": [key] }).to_string()
+        };
+        for (member, value) in [
+            ("use", json!("enc")),
+            ("key_ops", json!(["encrypt", "wrapKey"])),
+            ("key_ops", json!([])),
+            ("alg", json!("RSA-OAEP")),
+            ("alg", json!("RS512")),
+            ("alg", json!("PS256")),
+            ("alg", json!("ES256")),
+        ] {
+            assert_eq!(
+                KeySet::parse(&marked(member, value.clone())).err(),
+                Some(JwksError::NoUsableKey),
+                "{member}: {value}"
+            );
+        }
+        for (member, value) in [
+            ("use", json!("sig")),
+            ("key_ops", json!(["verify"])),
+            ("alg", json!("RS256")),
+        ] {
+            assert!(
+                KeySet::parse(&marked(member, value.clone())).is_ok(),
+                "{member}: {value}"
+            );
+        }
+        // With a signing key beside it, an encryption key is skipped, not the whole set.
+        let mut enc = jwks["keys"][0].clone();
+        enc["use"] = json!("enc");
+        enc["kid"] = json!("enc-1");
+        let both = json!({"keys": [jwks["keys"][0].clone(), enc]}).to_string();
+        assert_eq!(KeySet::parse(&both).unwrap().keys.len(), 1);
     }
 }

@@ -390,3 +390,34 @@ fn ctrl_c_stops_serve_cleanly() {
     let status = serve.interrupt();
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn the_demo_is_never_served_beyond_loopback() {
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8080"] {
+        let run = cli::chatpass(["serve", "--addr", addr]);
+        assert_ne!(run.code, 0, "{addr}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("loopback"), "{lines:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_helpers_answer_a_project_id_no_path_can_hold() {
+    let serve = Serve::start(&[], &[]);
+    for helper in ["keys", "user-details"] {
+        for project in ["a b", "a/../b", "A", "x\u{0}y"] {
+            let (status, _, body) = post(
+                &format!("{}/dev/{helper}", serve.base),
+                &[("content-type", "application/json".into())],
+                json!({ "project": project }).to_string(),
+            )
+            .await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (404, Some("unknown_project")),
+                "/dev/{helper} {project:?}: {body}"
+            );
+        }
+    }
+}

@@ -11,9 +11,9 @@ use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use chatpass_service::ProjectConfig;
 use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
 use chatpass_service::pipeline::Cors;
+use chatpass_service::{ProjectConfig, ProjectId};
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
 use chatpass_signing::vendors::StarterKey;
@@ -278,16 +278,22 @@ impl Demo {
 
     /// `{"project"}` → what the vendor's server gets from the project's `jwks.json`.
     async fn keys(&self, gateway: &Gateway, body: &Value) -> (StatusCode, Value) {
-        let Some(project) = body["project"].as_str() else {
-            return (
-                StatusCode::BAD_REQUEST,
-                json!({"code": "bad_request", "detail": "project is required"}),
-            );
+        let project = match project_of(body) {
+            Ok(project) => project,
+            Err(refusal) => return refusal,
         };
-        let request = http::Request::get(format!("/v1/projects/{project}/jwks.json"))
-            .body(())
-            .expect("a valid request");
-        as_the_vendor_sees_it(gateway, Route::Jwks, project, request, Bytes::new()).await
+        let Ok(request) = http::Request::get(format!("/v1/projects/{project}/jwks.json")).body(())
+        else {
+            return unknown_project();
+        };
+        as_the_vendor_sees_it(
+            gateway,
+            Route::Jwks,
+            project.as_str(),
+            request,
+            Bytes::new(),
+        )
+        .await
     }
 
     /// `{"project", "token"}` → what the vendor's server gets from user-details for it. Without
@@ -298,11 +304,9 @@ impl Demo {
         body: &Value,
         headers: &http::HeaderMap,
     ) -> (StatusCode, Value) {
-        let Some(project) = body["project"].as_str() else {
-            return (
-                StatusCode::BAD_REQUEST,
-                json!({"code": "bad_request", "detail": "project is required"}),
-            );
+        let project = match project_of(body) {
+            Ok(project) => project,
+            Err(refusal) => return refusal,
         };
         let mut request = http::Request::post(format!("/v1/projects/{project}/user-details"))
             .header(
@@ -321,10 +325,38 @@ impl Demo {
                 String::new()
             }
         };
-        let request = request.body(()).expect("a valid request");
+        let Ok(request) = request.body(()) else {
+            return unknown_project();
+        };
         let payload = Bytes::from(payload);
-        as_the_vendor_sees_it(gateway, Route::UserDetails, project, request, payload).await
+        as_the_vendor_sees_it(
+            gateway,
+            Route::UserDetails,
+            project.as_str(),
+            request,
+            payload,
+        )
+        .await
     }
+}
+
+/// The `project` of a `/dev` request's body, checked against the id pattern before it is put
+/// in a path: anything else is refused as the API refuses it.
+fn project_of(body: &Value) -> Result<ProjectId, (StatusCode, Value)> {
+    let Some(project) = body["project"].as_str() else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            json!({"code": "bad_request", "detail": "project is required"}),
+        ));
+    };
+    ProjectId::parse(project).ok_or_else(unknown_project)
+}
+
+fn unknown_project() -> (StatusCode, Value) {
+    (
+        StatusCode::NOT_FOUND,
+        json!({"code": "unknown_project", "detail": "no such project"}),
+    )
 }
 
 /// `request` to `route` of `project` from the vendor's server (loopback), answered to the page

@@ -283,6 +283,12 @@ fi
 step "cargo fmt --all --check"
 cargo fmt --all --check
 
+# The documents: every relative link and anchor resolves, no file names a document or path
+# outside the repository or a tracker number, README.md stays short (scripts/check_docs.py).
+step "docs: links, names, README length"
+python3 -m unittest discover -s scripts/tests -q
+python3 scripts/check_docs.py
+
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 

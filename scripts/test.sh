@@ -152,7 +152,7 @@ bench_checks() {
     CPU_CGROUP=$cgroup BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" .venv/bin/python bench/run.py
 }
 
-# Security checks (SECURITY.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
+# Security checks (docs/security-testing.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
 # run with cargo test): `cargo deny` on the dependency graph, then each cargo-fuzz target built
 # and run briefly from its committed corpus, failing on any crash. cargo-fuzz and cargo-deny are
 # installed at pinned versions (skipped when present), without the fat LTO of their release
@@ -282,6 +282,12 @@ fi
 
 step "cargo fmt --all --check"
 cargo fmt --all --check
+
+# The documents: every relative link and anchor resolves, no file names a document or path
+# outside the repository or a tracker number, README.md stays short (scripts/check_docs.py).
+step "docs: links, names, README length"
+python3 -m unittest discover -s scripts/tests -q
+python3 scripts/check_docs.py
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings

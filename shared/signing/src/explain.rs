@@ -4,6 +4,7 @@
 
 use crate::keys::VendorKey;
 use crate::mac::sha256_hex;
+use crate::shapes::claim_path::ClaimPath;
 use crate::vendors::Vendor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -47,6 +48,14 @@ pub enum Problem {
     NotYetValid { nbf: u64, ahead: u64 },
     #[error("the token was issued at {iat}; the vendor refuses it {max_age} s after that")]
     TooOld { iat: u64, max_age: u64 },
+    #[error("the token lives {lifetime} s (exp − iat); the vendor refuses more than {max} s")]
+    LivesTooLong { lifetime: u64, max: u64 },
+    #[error("the token is {bytes} bytes; the vendor refuses more than {max}")]
+    TooLarge { bytes: usize, max: usize },
+    #[error(
+        "the claim `{0}` holds a value that is not a string; the vendor takes strings only there"
+    )]
+    NotAString(String),
 }
 
 /// What `explain` found.
@@ -127,7 +136,11 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     }
     let message = &token.trim()[..header_b64.len() + 1 + claims_b64.len()];
     let decoding = match (rules.algorithm, vendor.public_jwk()) {
-        (Algorithm::HS256, _) => Some(DecodingKey::from_secret(key.as_bytes())),
+        (Algorithm::HS256, _) => rules
+            .secret_encoding
+            .decode(key)
+            .ok()
+            .map(|secret| DecodingKey::from_secret(secret.as_bytes())),
         (_, Some(public)) => serde_json::from_value::<Jwk>(Value::Object(public.clone()))
             .ok()
             .and_then(|jwk| DecodingKey::from_jwk(&jwk).ok()),
@@ -140,16 +153,42 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
         out.problems.push(Problem::BadSignature);
     }
 
+    let at = |name: &str| ClaimPath::parse("claim", name).ok();
     for claim in &rules.required_claims {
-        if !claims.contains_key(claim) {
+        if at(claim)
+            .and_then(|path| path.get(&claims).cloned())
+            .is_none()
+        {
             out.problems.push(Problem::MissingClaim(claim.clone()));
         }
     }
+    let top = |name: &String| name.split('.').next().unwrap_or_default().to_owned();
+    let known: Vec<String> = rules
+        .required_claims
+        .iter()
+        .chain(&rules.optional_claims)
+        .map(top)
+        .collect();
     out.unused_claims = claims
         .keys()
-        .filter(|k| !rules.required_claims.contains(k) && !rules.optional_claims.contains(k))
+        .filter(|k| !known.contains(k))
         .cloned()
         .collect();
+    for prefix in &rules.string_only {
+        if let Some(value) = at(prefix).and_then(|path| path.get(&claims))
+            && !all_strings(value)
+        {
+            out.problems.push(Problem::NotAString(prefix.clone()));
+        }
+    }
+    if let Some(max) = rules.max_token_bytes
+        && token.trim().len() > max
+    {
+        out.problems.push(Problem::TooLarge {
+            bytes: token.trim().len(),
+            max,
+        });
+    }
 
     let iat = seconds(&claims, "iat", &mut out.problems);
     let exp = seconds(&claims, "exp", &mut out.problems);
@@ -179,6 +218,14 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     {
         out.problems.push(Problem::TooOld { iat, max_age });
     }
+    if let (Some(max), Some(iat), Some(exp)) = (rules.max_lifetime, iat, exp)
+        && exp.saturating_sub(iat) > max
+    {
+        out.problems.push(Problem::LivesTooLong {
+            lifetime: exp - iat,
+            max,
+        });
+    }
     if let Some(exp) = exp.filter(|exp| *exp <= now) {
         out.problems.push(Problem::Expired {
             at: exp,
@@ -188,6 +235,16 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     out.header = Some(header);
     out.claims = Some(claims);
     out
+}
+
+/// True when the value is a string, or an object or array of nothing but strings.
+fn all_strings(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Object(map) => map.values().all(all_strings),
+        Value::Array(items) => items.iter().all(all_strings),
+        _ => false,
+    }
 }
 
 fn json_object(part: &str) -> Option<Map<String, Value>> {

@@ -1,20 +1,21 @@
-//! Any JWT widget by configuration (`jwt`): the project declares the algorithm (HS256 with the
-//! widget's secret, RS256 or ES256 with its own private key), the claim each identity field
-//! goes in, constant claims (which may not shadow an identity or time claim), whether `iat`
-//! and `exp` are set, and the `settings` key the token goes under. Adding such a widget needs
-//! no code; identity values only ever come from the verified user.
+//! Any JWT widget by configuration (`jwt`), and the engine every JWT preset is declared over
+//! (shapes/generic_jwt.rs). The project declares: `algorithm` (HS256 with the widget's secret,
+//! whose `secret_encoding` is raw, base64, base64url or hex; RS256 or ES256 with its own private
+//! key); `claims`, identity field → claim name or path (`attributes.email`); `json_claims`, a
+//! claim whose value is the JSON text of an object of fields (`lwicontexts`); `constants` at
+//! any path, never shadowing another claim; `random_claims` (a fresh 128-bit value per token,
+//! `jti`); `key_id_claims` (claims carrying `key_id`); `iat`, `exp`, `nbf`; `max_lifetime`,
+//! which `token_ttl_seconds` may not exceed; `header` (`kid`, `typ`); `string_only` claim
+//! paths; `max_token_bytes`; the `settings_key` the token goes under, with extra `settings`
+//! (path → identity field) and `settings_constants`; and `page_input`, a browser-made value
+//! (UUID form only) that goes in one claim and is never an identity. All is checked at load,
+//! each refusal naming its field.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
-    VendorSpec, options, ttl,
+    DemoMode, Endpoint, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
 };
-use crate::jwt::{Hs256, Jws, PrivateJws};
-use crate::private_key::PrivateKey;
-use crate::shapes::IdentityClaims;
-use crate::{SignError, Signed, User, VendorConfigError};
-use jsonwebtoken::Algorithm;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use crate::VendorConfigError;
+use crate::shapes::generic_jwt;
 
 const DEMO_OPTIONS: &str = r#"{"algorithm": "HS256", "claims": {"id": "external_id", "email": "email", "name": "name"}, "constants": {"aud": "demo-widget"}, "settings_key": "token"}"#;
 
@@ -24,8 +25,8 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     scheme: Scheme::Own(build),
     starter: Starter {
         key: StarterKey::FromVendor,
-        key_id: false,
         options: r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
+        ..Starter::KEY_ONLY
     },
     demo_modes: &[DemoMode {
         suffix: "",
@@ -37,162 +38,19 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Options {
-    algorithm: SigningAlgorithm,
-    claims: Map<String, Value>,
-    #[serde(default)]
-    constants: Map<String, Value>,
-    #[serde(default = "yes")]
-    iat: bool,
-    #[serde(default = "yes")]
-    exp: bool,
-    settings_key: String,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize, Clone, Copy)]
-enum SigningAlgorithm {
-    HS256,
-    RS256,
-    ES256,
-}
-
-struct GenericJwt {
-    jws: Jws,
-    claims: IdentityClaims,
-    constants: Map<String, Value>,
-    iat: bool,
-    /// The token's lifetime when it carries `exp`.
-    lifetime: Option<u64>,
-    settings_key: String,
-    kid: Option<String>,
-}
-
 fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    let options: Options = options(config)?;
-    if options.settings_key.is_empty() {
-        return Err(VendorConfigError::bad("options.settings_key", "is empty"));
-    }
-    let mut own: Vec<&str> = Vec::new();
-    own.extend(options.iat.then_some("iat"));
-    own.extend(options.exp.then_some("exp"));
-    let claims = IdentityClaims::parse("options.claims", &options.claims, &own)?;
-    if claims.claim_of("id").is_none() {
-        return Err(VendorConfigError::bad(
-            "options.claims.id",
-            "required: the claim that names the user",
-        ));
-    }
-    if let Some(shadow) = options
-        .constants
-        .keys()
-        .find(|name| own.contains(&name.as_str()) || claims.names().any(|c| c == *name))
-    {
-        return Err(VendorConfigError::bad(
-            format!("options.constants.{shadow}"),
-            "shadows an identity or time claim",
-        ));
-    }
-    let lifetime = match (options.exp, config.token_ttl_seconds) {
-        (true, _) => Some(ttl(config)?),
-        (false, None) => None,
-        (false, Some(_)) => {
-            return Err(VendorConfigError::bad(
-                "token_ttl_seconds",
-                "the token has no exp (options.exp is false)",
-            ));
-        }
-    };
-    let kid = config.key_id.as_deref().filter(|k| !k.is_empty());
-    let jws = match options.algorithm {
-        SigningAlgorithm::HS256 => Jws::Hs256(Hs256::new(&config.key, kid)),
-        SigningAlgorithm::RS256 | SigningAlgorithm::ES256 => {
-            let algorithm = match options.algorithm {
-                SigningAlgorithm::ES256 => Algorithm::ES256,
-                _ => Algorithm::RS256,
-            };
-            // Without a key_id, the published JWK is named by its thumbprint.
-            let key = PrivateKey::from_pem(config.key.as_str(), algorithm, kid)
-                .map_err(|e| VendorConfigError::bad("key", e.to_string()))?;
-            Jws::Private(PrivateJws::new(key, kid, true))
-        }
-    };
-    Ok(Box::new(GenericJwt {
-        jws,
-        claims,
-        constants: options.constants,
-        iat: options.iat,
-        lifetime,
-        settings_key: options.settings_key,
-        kid: kid.map(str::to_owned),
-    }))
-}
-
-impl Vendor for GenericJwt {
-    fn spec(&self) -> &'static VendorSpec {
-        &SPEC
-    }
-
-    /// A widget handed the email may identify the user by it: an unverified one is refused.
-    fn identifies_by_email(&self) -> bool {
-        self.claims.carries_email()
-    }
-
-    fn sign(&self, user: &User, now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
-        let mut claims = Map::new();
-        self.claims.fill(user, &mut claims);
-        claims.extend(self.constants.clone());
-        if self.iat {
-            claims.insert("iat".into(), now.into());
-        }
-        let expires_at = self.lifetime.map(|lifetime| now.saturating_add(lifetime));
-        if let Some(exp) = expires_at {
-            claims.insert("exp".into(), exp.into());
-        }
-        let mut settings = Map::new();
-        settings.insert(self.settings_key.clone(), self.jws.sign(&claims)?.into());
-        Ok(Signed {
-            vendor: SPEC.id,
-            settings: Value::Object(settings),
-            expires_at,
-        })
-    }
-
-    fn jwt_rules(&self) -> Option<JwtRules> {
-        let id = self.claims.claim_of("id").unwrap_or("sub");
-        let mut required: Vec<String> = vec![id.to_owned()];
-        required.extend(self.iat.then(|| "iat".to_owned()));
-        required.extend(self.lifetime.map(|_| "exp".to_owned()));
-        required.extend(self.constants.keys().cloned());
-        Some(JwtRules {
-            algorithm: self.jws.algorithm(),
-            kid: self.kid.clone(),
-            required_claims: required,
-            optional_claims: self
-                .claims
-                .names()
-                .filter(|c| *c != id)
-                .map(str::to_owned)
-                .collect(),
-            max_age_from_iat: None,
-        })
-    }
-
-    fn public_jwk(&self) -> Option<&Map<String, Value>> {
-        self.jws.public_jwk()
-    }
+    generic_jwt::build_from_config(config, &SPEC)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::User;
+    use crate::page_input::PageInputSpec;
+    use jsonwebtoken::Algorithm;
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{DecodingKey, Validation, decode};
+    use serde_json::Value;
     use serde_json::json;
 
     const EC_P256: &str = include_str!("../../tests/keys/ec-p256.pem");

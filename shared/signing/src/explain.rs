@@ -274,7 +274,7 @@ mod tests {
     use super::*;
     use crate::VendorConfig;
     use jsonwebtoken::{EncodingKey, Header, encode};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const NOW: u64 = 1_700_000_000;
     const KEY: &str = "a-jsm-chat-key-of-some-length";
@@ -310,5 +310,69 @@ mod tests {
         let mut past = base;
         past["nbf"] = json!(NOW);
         assert!(jsm(past).accepted());
+    }
+
+    fn explained(project: Value, claims: Value, key: &[u8], now: u64) -> Explanation {
+        let config: VendorConfig = serde_json::from_value(project.clone()).unwrap();
+        let vendor = crate::vendors::build(&config).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(key),
+        )
+        .unwrap();
+        let key = VendorKey::new(project["key"].as_str().unwrap()).unwrap();
+        explain(&*vendor, &key, &token, now)
+    }
+
+    #[test]
+    fn names_the_amazon_connect_rules_a_token_breaks() {
+        let key = "c2VjdXJpdHkta2V5LWZyb20tYW1hem9uLWNvbm5lY3Q=";
+        let project =
+            json!({"vendor": "amazon-connect", "key": key, "options": {"widget_id": "w"}});
+        let good =
+            json!({"attributes": {"customerId": "u"}, "sub": "w", "iat": NOW, "exp": NOW + 600});
+        assert!(explained(project.clone(), good, key.as_bytes(), NOW).accepted());
+        let long =
+            json!({"attributes": {"customerId": "u"}, "sub": "w", "iat": NOW, "exp": NOW + 601});
+        assert_eq!(
+            explained(project.clone(), long, key.as_bytes(), NOW).problems,
+            [Problem::LivesTooLong {
+                lifetime: 601,
+                max: 600
+            }]
+        );
+        let number =
+            json!({"attributes": {"customerId": 7}, "sub": "w", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project.clone(), number, key.as_bytes(), NOW).problems,
+            [Problem::NotAString("attributes".into())]
+        );
+        let big = json!({"attributes": {"customerId": "u", "x": "y".repeat(7000)}, "sub": "w", "iat": NOW, "exp": NOW + 60});
+        assert!(matches!(
+            explained(project, big, key.as_bytes(), NOW).problems[..],
+            [Problem::TooLarge { max: 6144, .. }]
+        ));
+    }
+
+    #[test]
+    fn checks_an_infobip_token_with_the_decoded_key_and_its_required_claims() {
+        let raw = b"infobip-widget-secret-key-bytes!";
+        let key = base64::engine::general_purpose::STANDARD.encode(raw);
+        let project =
+            json!({"vendor": "infobip", "key": key, "key_id": "k1", "options": {"widget_id": "w"}});
+        let claims = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "iat": NOW, "exp": NOW + 60});
+        let ok = explained(project.clone(), claims, raw, NOW);
+        assert!(ok.accepted(), "{:?}", ok.problems);
+        let no_jti = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project.clone(), no_jti, raw, NOW).problems,
+            [Problem::MissingClaim("jti".into())]
+        );
+        let raw_key = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project, raw_key, key.as_bytes(), NOW).problems,
+            [Problem::BadSignature]
+        );
     }
 }

@@ -125,3 +125,59 @@ impl Preset {
         error
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::VendorConfig;
+    use crate::vendors::build;
+    use serde_json::json;
+
+    fn refusal(project: serde_json::Value) -> String {
+        let config: VendorConfig = serde_json::from_value(project).unwrap();
+        build(&config).err().expect("refused").field().to_owned()
+    }
+
+    #[test]
+    fn a_preset_takes_only_its_own_options_and_names_them_as_the_brand_wrote_them() {
+        let key = "c2VjdXJpdHkta2V5LWZyb20tYW1hem9uLWNvbm5lY3Q=";
+        assert_eq!(
+            refusal(json!({"vendor": "amazon-connect", "key": key})),
+            "options.widget_id"
+        );
+        assert_eq!(
+            refusal(
+                json!({"vendor": "amazon-connect", "key": key, "options": {"widget_id": "w", "claims": {}}})
+            ),
+            "options.claims"
+        );
+        assert_eq!(
+            refusal(json!({"vendor": "amazon-connect", "key": key, "options": {"widget_id": ""}})),
+            "options.widget_id"
+        );
+        assert_eq!(
+            refusal(
+                json!({"vendor": "amazon-connect", "key": key, "options": {"widget_id": "w"}, "token_ttl_seconds": 601})
+            ),
+            "token_ttl_seconds"
+        );
+        let pem = include_str!("../../tests/keys/rsa-2048.pem");
+        assert_eq!(
+            refusal(
+                json!({"vendor": "dynamics365", "key": pem, "key_id": "k", "options": {"issuer": "i", "context": {"c": "email_verified"}}})
+            ),
+            "options.context.c"
+        );
+        assert_eq!(
+            refusal(json!({"vendor": "dynamics365", "key": pem, "options": {"issuer": "i"}})),
+            "key_id"
+        );
+        assert_eq!(
+            refusal(
+                json!({"vendor": "infobip", "key": "not base64!", "key_id": "k", "options": {"widget_id": "w"}})
+            ),
+            "key"
+        );
+        assert_eq!(refusal(json!({"vendor": "pylon", "key": "not hex"})), "key");
+        assert_eq!(refusal(json!({"vendor": "sunshine", "key": "s"})), "key_id");
+    }
+}

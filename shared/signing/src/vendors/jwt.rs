@@ -151,4 +151,217 @@ mod tests {
         with_ttl.token_ttl_seconds = Some(60);
         assert_eq!(build(&with_ttl).err().unwrap().field(), "token_ttl_seconds");
     }
+
+    fn refused(
+        key: &str,
+        key_id: Option<&str>,
+        ttl: Option<u64>,
+        options: Value,
+    ) -> (String, String) {
+        let mut project = json!({"vendor": "jwt", "key": key, "options": options});
+        if let Some(kid) = key_id {
+            project["key_id"] = json!(kid);
+        }
+        if let Some(ttl) = ttl {
+            project["token_ttl_seconds"] = json!(ttl);
+        }
+        let config: VendorConfig = serde_json::from_value(project).unwrap();
+        let error = build(&config).err().expect("refused");
+        (error.field().to_owned(), error.reason())
+    }
+
+    fn hs(extra: Value) -> Value {
+        let mut options =
+            json!({"algorithm": "HS256", "claims": {"id": "sub"}, "settings_key": "token"});
+        for (k, v) in extra.as_object().unwrap() {
+            options[k] = v.clone();
+        }
+        options
+    }
+
+    #[test]
+    fn refuses_a_constant_that_shadows_an_identity_claim_at_any_path() {
+        let nested = hs(
+            json!({"claims": {"id": "sub", "email": "attributes.email"}, "constants": {"attributes": {"x": "y"}}}),
+        );
+        assert_eq!(
+            refused("k", None, None, nested).0,
+            "options.constants.attributes"
+        );
+        let sub = hs(json!({"constants": {"sub": "widget"}}));
+        assert_eq!(
+            refused("k", None, None, sub),
+            (
+                "options.constants.sub".into(),
+                "shadows an identity claim".into()
+            )
+        );
+        // A constant `sub` is the widget's own when the user id goes elsewhere (Amazon Connect).
+        let elsewhere =
+            hs(json!({"claims": {"id": "attributes.id"}, "constants": {"sub": "widget"}}));
+        assert!(build(&config("k", elsewhere)).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_lifetime_over_the_cap_and_a_cap_without_exp() {
+        let capped = hs(json!({"max_lifetime": 600}));
+        let (field, reason) = refused("k", None, Some(601), capped.clone());
+        assert_eq!(field, "token_ttl_seconds");
+        assert!(reason.contains("600"), "{reason}");
+        let mut ok = config("k", capped);
+        ok.token_ttl_seconds = Some(600);
+        assert!(build(&ok).is_ok());
+        assert_eq!(
+            refused(
+                "k",
+                None,
+                None,
+                hs(json!({"max_lifetime": 60, "exp": false}))
+            )
+            .0,
+            "options.max_lifetime"
+        );
+    }
+
+    #[test]
+    fn refuses_an_undecodable_secret_naming_the_key_never_showing_it() {
+        for (encoding, secret) in [
+            ("hex", "not-hex-secret"),
+            ("base64", "not base64 secret!"),
+            ("base64url", "a+b/c"),
+        ] {
+            let (field, reason) =
+                refused(secret, None, None, hs(json!({"secret_encoding": encoding})));
+            assert_eq!(field, "key", "{encoding}");
+            assert!(!reason.contains(secret), "{reason}");
+        }
+        assert_eq!(
+            refused(EC_P256, None, None, json!({"algorithm": "ES256", "secret_encoding": "hex", "claims": {"id": "sub"}, "settings_key": "t"})).0,
+            "options.secret_encoding"
+        );
+    }
+
+    #[test]
+    fn refuses_a_page_supplied_value_mapped_to_an_identity_field_or_claim() {
+        let input = json!({"name": "freshchat_uuid", "form": "uuid", "claim": "freshchat_uuid"});
+        let as_field =
+            hs(json!({"page_input": input, "claims": {"id": "sub", "freshchat_uuid": "x"}}));
+        assert_eq!(
+            refused("k", None, None, as_field).0,
+            "options.claims.freshchat_uuid"
+        );
+        let into_id = hs(
+            json!({"page_input": {"name": "u", "form": "uuid", "claim": "external_id"},
+                                "claims": {"id": "external_id"}}),
+        );
+        assert_eq!(
+            refused("k", None, None, into_id).0,
+            "options.page_input.claim"
+        );
+        let into_sub = hs(
+            json!({"page_input": {"name": "u", "form": "uuid", "claim": "sub"}, "claims": {"id": "uid"}}),
+        );
+        assert_eq!(
+            refused("k", None, None, into_sub).0,
+            "options.page_input.claim"
+        );
+        let into_settings =
+            hs(json!({"page_input": input, "settings": {"uuid": "freshchat_uuid"}}));
+        assert_eq!(
+            refused("k", None, None, into_settings).0,
+            "options.settings.uuid"
+        );
+        let other_form = hs(json!({"page_input": {"name": "u", "form": "email", "claim": "u"}}));
+        assert_eq!(refused("k", None, None, other_form).0, "options");
+    }
+
+    #[test]
+    fn refuses_the_other_rules_by_name() {
+        for (options, key_id, field) in [
+            (
+                hs(
+                    json!({"string_only": ["attributes"], "claims": {"id": "sub", "email_verified": "attributes.v"}}),
+                ),
+                None,
+                "options.claims.email_verified",
+            ),
+            (
+                hs(json!({"string_only": ["attributes"], "constants": {"attributes.n": 1}})),
+                None,
+                "options.constants.attributes.n",
+            ),
+            (
+                hs(json!({"max_token_bytes": 0})),
+                None,
+                "options.max_token_bytes",
+            ),
+            (hs(json!({"header": {"kid": true}})), None, "key_id"),
+            (hs(json!({"key_id_claims": ["ski"]})), None, "key_id"),
+            (
+                hs(json!({"random_claims": ["sub"]})),
+                None,
+                "options.random_claims.sub",
+            ),
+            (
+                hs(json!({"json_claims": {"ctx": {"e": "email_verified"}}})),
+                None,
+                "options.json_claims.ctx.e",
+            ),
+            (
+                hs(json!({"json_claims": {"sub": {"e": "email"}}})),
+                None,
+                "options.json_claims.sub",
+            ),
+            (
+                hs(json!({"settings": {"token": "id"}})),
+                None,
+                "options.settings.token",
+            ),
+            (
+                hs(json!({"claims": {"id": "a..b"}})),
+                Some("k1"),
+                "options.claims.id",
+            ),
+        ] {
+            assert_eq!(
+                refused("k", key_id, None, options.clone()).0,
+                field,
+                "{options}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_too_large_token_is_refused_when_signed_and_string_rules_hold() {
+        let options = hs(
+            json!({"max_token_bytes": 120, "claims": {"id": "sub", "name": "attributes.name"}, "string_only": ["attributes"]}),
+        );
+        let vendor = build(&config("k", options)).unwrap();
+        let short = User {
+            id: "u".into(),
+            ..User::default()
+        };
+        assert!(vendor.sign(&short, 1, None).is_ok());
+        let long = User {
+            id: "u".into(),
+            name: Some("x".repeat(200)),
+            ..User::default()
+        };
+        assert_eq!(
+            vendor.sign(&long, 1, None).unwrap_err().code(),
+            "field_too_long"
+        );
+    }
+
+    #[test]
+    fn each_token_carries_a_new_jti_and_the_settings_carry_extra_identity_fields() {
+        let options = hs(
+            json!({"random_claims": ["jti"], "settings": {"userId": "id"}, "settings_key": "jwt"}),
+        );
+        let vendor = build(&config("k", options)).unwrap();
+        let one = vendor.sign(&User::alice(), 1, None).unwrap();
+        let two = vendor.sign(&User::alice(), 1, None).unwrap();
+        assert_ne!(one.settings["jwt"], two.settings["jwt"]);
+        assert_eq!(one.settings["userId"], "u-1");
+    }
 }

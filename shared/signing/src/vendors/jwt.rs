@@ -46,7 +46,6 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
 mod tests {
     use super::*;
     use crate::User;
-    use crate::page_input::PageInputSpec;
     use jsonwebtoken::Algorithm;
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{DecodingKey, Validation, decode};

@@ -361,15 +361,15 @@ mod tests {
         let key = base64::engine::general_purpose::STANDARD.encode(raw);
         let project =
             json!({"vendor": "infobip", "key": key, "key_id": "k1", "options": {"widget_id": "w"}});
-        let claims = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "iat": NOW, "exp": NOW + 60});
+        let claims = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "sid": "s", "iat": NOW, "exp": NOW + 60});
         let ok = explained(project.clone(), claims, raw, NOW);
         assert!(ok.accepted(), "{:?}", ok.problems);
-        let no_jti = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "iat": NOW, "exp": NOW + 60});
+        let no_jti = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "sid": "s", "iat": NOW, "exp": NOW + 60});
         assert_eq!(
             explained(project.clone(), no_jti, raw, NOW).problems,
             [Problem::MissingClaim("jti".into())]
         );
-        let raw_key = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "iat": NOW, "exp": NOW + 60});
+        let raw_key = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "sid": "s", "iat": NOW, "exp": NOW + 60});
         assert_eq!(
             explained(project, raw_key, key.as_bytes(), NOW).problems,
             [Problem::BadSignature]

@@ -177,7 +177,7 @@ fn every_new_hs256_vendors_token_verifies_with_pyjwt_under_the_vendors_rules() {
     let (token, _) = sign(&infobip);
     let raw = base64_decode(infobip["key"].as_str().unwrap());
     cases.push(case("infobip with the decoded key", &token, json!({"secret_hex": hex::encode(&raw), "algorithms": ["HS256"],
-        "issuer": infobip["options"]["widget_id"], "require": ["jti", "sub", "stp", "iss", "ski", "iat", "exp"]}), "valid"));
+        "issuer": infobip["options"]["widget_id"], "require": ["jti", "sub", "stp", "iss", "ski", "sid", "iat", "exp"]}), "valid"));
     cases.push(case(
         "infobip with the key's text",
         &token,

@@ -32,6 +32,8 @@ pub(crate) struct Options {
     #[serde(default)]
     random_claims: Vec<String>,
     #[serde(default)]
+    session_claims: Vec<String>,
+    #[serde(default)]
     key_id_claims: Vec<String>,
     #[serde(default = "yes")]
     iat: bool,
@@ -110,6 +112,8 @@ pub(crate) struct GenericJwt {
     json_claims: Vec<JsonClaim>,
     constants: Vec<(ClaimPath, Value)>,
     random_claims: Vec<ClaimPath>,
+    /// Claims naming the sign-in session: the reference the service passes, else fresh.
+    session_claims: Vec<ClaimPath>,
     key_id_claims: Vec<(ClaimPath, String)>,
     iat: bool,
     nbf: bool,
@@ -221,6 +225,15 @@ pub(crate) fn build(
             at.clone(),
             ClaimPath::parse(&at, &name)?,
             "a random claim",
+        )?);
+    }
+    let mut session_claims = Vec::new();
+    for name in options.session_claims {
+        let at = format!("options.session_claims.{name}");
+        session_claims.push(claim_in(
+            at.clone(),
+            ClaimPath::parse(&at, &name)?,
+            "a session claim",
         )?);
     }
     let key_id = config.key_id.as_deref().filter(|k| !k.is_empty());
@@ -371,6 +384,7 @@ pub(crate) fn build(
         json_claims,
         constants,
         random_claims,
+        session_claims,
         key_id_claims,
         iat: options.iat,
         nbf: options.nbf,
@@ -405,6 +419,7 @@ impl GenericJwt {
         &self,
         user: &User,
         now: u64,
+        session: Option<&str>,
         input: Option<&PageInput>,
     ) -> Result<Map<String, Value>, SignError> {
         let mut claims = Map::new();
@@ -429,6 +444,13 @@ impl GenericJwt {
         }
         for path in &self.random_claims {
             path.insert(&mut claims, fresh_id()?.into());
+        }
+        for path in &self.session_claims {
+            let id = match session {
+                Some(reference) => reference.to_owned(),
+                None => fresh_id()?,
+            };
+            path.insert(&mut claims, id.into());
         }
         if let Some((spec, path)) = &self.page_input {
             match input {
@@ -484,10 +506,12 @@ impl Vendor for GenericJwt {
         &self,
         user: &User,
         now: u64,
-        _session: Option<&str>,
+        session: Option<&str>,
         input: Option<&PageInput>,
     ) -> Result<Signed, SignError> {
-        let token = self.jws.sign(&self.claims_for(user, now, input)?)?;
+        let token = self
+            .jws
+            .sign(&self.claims_for(user, now, session, input)?)?;
         if let Some(max) = self.max_token_bytes
             && token.len() > max
         {
@@ -522,6 +546,7 @@ impl Vendor for GenericJwt {
         required.extend(self.lifetime.map(|_| "exp".to_owned()));
         required.extend(self.constants.iter().map(|(p, _)| p.as_str().to_owned()));
         required.extend(self.random_claims.iter().map(|p| p.as_str().to_owned()));
+        required.extend(self.session_claims.iter().map(|p| p.as_str().to_owned()));
         required.extend(
             self.key_id_claims
                 .iter()

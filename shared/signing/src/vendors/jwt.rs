@@ -4,7 +4,8 @@
 //! key); `claims`, identity field → claim name or path (`attributes.email`); `json_claims`, a
 //! claim whose value is the JSON text of an object of fields (`lwicontexts`); `constants` at
 //! any path, never shadowing another claim; `random_claims` (a fresh 128-bit value per token,
-//! `jti`); `key_id_claims` (claims carrying `key_id`); `iat`, `exp`, `nbf`; `max_lifetime`,
+//! `jti`); `session_claims` (the sign-in session's reference when the service passes one,
+//! else fresh: Infobip's `sid`); `key_id_claims` (claims carrying `key_id`); `iat`, `exp`, `nbf`; `max_lifetime`,
 //! which `token_ttl_seconds` may not exceed; `header` (`kid`, `typ`); `string_only` claim
 //! paths; `max_token_bytes`; the `settings_key` the token goes under, with extra `settings`
 //! (path → identity field) and `settings_constants`; and `page_input`, a browser-made value
@@ -362,5 +363,23 @@ mod tests {
         let two = vendor.sign(&User::alice(), 1, None).unwrap();
         assert_ne!(one.settings["jwt"], two.settings["jwt"]);
         assert_eq!(one.settings["userId"], "u-1");
+    }
+
+    #[test]
+    fn a_session_claim_carries_the_sign_in_session_when_the_service_gives_one() {
+        let options = hs(json!({"session_claims": ["sid"]}));
+        let vendor = build(&config("k", options)).unwrap();
+        let claims = |signed: crate::Signed| {
+            let token = signed.settings["token"].as_str().unwrap().to_owned();
+            let payload = token.split('.').nth(1).unwrap().to_owned();
+            let bytes =
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                    .unwrap();
+            serde_json::from_slice::<Value>(&bytes).unwrap()
+        };
+        let given = claims(vendor.sign(&User::alice(), 1, Some("session-7")).unwrap());
+        assert_eq!(given["sid"], "session-7");
+        let fresh = claims(vendor.sign(&User::alice(), 1, None).unwrap());
+        assert_eq!(fresh["sid"].as_str().unwrap().len(), 32);
     }
 }

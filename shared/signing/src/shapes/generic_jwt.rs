@@ -581,6 +581,12 @@ impl Vendor for GenericJwt {
                 .map(|p| p.as_str().to_owned())
                 .collect(),
             secret_encoding: self.secret_encoding,
+            fresh_claims: self
+                .random_claims
+                .iter()
+                .chain(&self.session_claims)
+                .map(|p| p.as_str().to_owned())
+                .collect(),
         })
     }
 

@@ -87,6 +87,8 @@ pub struct JwtRules {
     pub string_only: Vec<String>,
     /// How the HS256 secret is decoded before use.
     pub secret_encoding: crate::keys::SecretEncoding,
+    /// Claims new on every token (`jti`): two tokens for the same user and time differ there.
+    pub fresh_claims: Vec<String>,
 }
 
 impl JwtRules {
@@ -104,6 +106,7 @@ impl JwtRules {
             max_token_bytes: None,
             string_only: Vec::new(),
             secret_encoding: crate::keys::SecretEncoding::Raw,
+            fresh_claims: Vec::new(),
         }
     }
 }

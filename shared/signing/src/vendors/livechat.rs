@@ -2,10 +2,11 @@
 //! Accounts API's `POST /v2/customer/token` with the agent token grant, the project's agent
 //! access token (`key`) as a bearer, for the user's customer token, sending the `entity_id`
 //! kept from the user's first answer so the same user stays the same customer; the answer's
-//! `{access_token, entity_id, expires_in, token_type}` becomes what the widget's
-//! `custom_identity_provider` hands back (milliseconds, as the widget's own Token is).
+//! `{access_token, entity_id, expires_in, token_type}` becomes the Token the widget's
+//! `custom_identity_provider` hands back, as LiveChat's customer-auth library builds it
+//! (`expiresIn` in milliseconds, `creationDate` the time in milliseconds, `organizationId`).
 //! https://platform.text.com/docs/authorization/customer-authorization/
-//! https://platform.text.com/extending-chat-widget/custom-identity-provider
+//! https://platform.text.com/docs/extending-chat-widget/custom-identity-provider
 
 use super::{
     DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
@@ -165,6 +166,7 @@ impl MintedByVendor for LiveChat {
                 "expiresIn": expires_in.saturating_mul(1000),
                 "tokenType": text("token_type").unwrap_or_else(|| "Bearer".into()),
                 "creationDate": now.saturating_mul(1000),
+                "organizationId": self.organization_id,
             }),
             expires_at: Some(now.saturating_add(expires_in)),
         })

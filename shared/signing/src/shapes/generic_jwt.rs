@@ -17,7 +17,7 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The generic `jwt` vendor's options (README, "Vendors").
+/// The generic `jwt` vendor's options (each described in vendors/jwt.rs).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Options {
@@ -122,7 +122,7 @@ pub(crate) struct GenericJwt {
     max_lifetime: Option<u64>,
     string_only: Vec<ClaimPath>,
     max_token_bytes: Option<usize>,
-    settings_key: String,
+    settings_key: ClaimPath,
     settings: Vec<(ClaimPath, Field)>,
     settings_constants: Vec<(ClaimPath, Value)>,
     page_input: Option<(PageInputSpec, ClaimPath)>,
@@ -339,7 +339,7 @@ pub(crate) fn build(
         settings_constants.push((ClaimPath::parse(&at, &name)?, value));
     }
     let settings_key = ClaimPath::parse("options.settings_key", &options.settings_key)?;
-    let mut written: Vec<ClaimPath> = vec![settings_key];
+    let mut written: Vec<ClaimPath> = vec![settings_key.clone()];
     written.extend(settings.iter().map(|(p, _)| p.clone()));
     written.extend(settings_constants.iter().map(|(p, _)| p.clone()));
     distinct("options.settings", &written)?;
@@ -392,7 +392,7 @@ pub(crate) fn build(
         max_lifetime: options.max_lifetime,
         string_only,
         max_token_bytes: options.max_token_bytes,
-        settings_key: options.settings_key,
+        settings_key,
         settings,
         settings_constants,
         page_input,
@@ -522,9 +522,7 @@ impl Vendor for GenericJwt {
         }
         let mut settings = Map::new();
         // Paths were checked distinct at load, so each lands.
-        ClaimPath::parse("options.settings_key", &self.settings_key)
-            .map_err(|_| SignError::Crypto)?
-            .insert(&mut settings, token.into());
+        self.settings_key.insert(&mut settings, token.into());
         for (path, field) in &self.settings {
             path.insert(&mut settings, user.require(*field)?.into());
         }

@@ -1,4 +1,4 @@
-//! The canonical user every scheme signs parts of (DESIGN.md "The user").
+//! The canonical user every scheme signs parts of: only verified identity claims fill it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -166,7 +166,7 @@ pub trait Vendor: Send + Sync {
     }
 }
 
-/// The vendor part of a project config (DESIGN.md "Project config").
+/// The vendor part of a project config.
 #[derive(Debug, Clone, Deserialize)]
 pub struct VendorConfig {
     pub vendor: String,

@@ -50,6 +50,8 @@ pub trait MintedByVendor: Send + Sync {
     /// The call for `user` when the state table keeps a value for them from an earlier answer
     /// ([`MintedByVendor::kept`]: LiveChat's `entity_id`, so the same user stays the same
     /// customer). The service calls this one; vendors that keep nothing need not override it.
+    /// A call with no kept value may name no user (LiveChat's first call): the service's token
+    /// cache must be keyed by the user as well as by the call.
     fn call_with(&self, user: &User, _kept: Option<&str>) -> Result<VendorCall<'_>, SignError> {
         self.call(user)
     }

@@ -98,8 +98,14 @@ impl Vendor for LiveChat {
 }
 
 impl MintedByVendor for LiveChat {
-    fn call(&self, user: &User) -> Result<VendorCall<'_>, SignError> {
-        self.call_with(user, None)
+    /// Refused: without the user's kept `entity_id` the call names no user, so a token cache
+    /// keyed by the call alone would hand one user's customer token to the next. The service
+    /// asks through [`MintedByVendor::call_with`], keying its cache by the user too.
+    fn call(&self, _user: &User) -> Result<VendorCall<'_>, SignError> {
+        Err(SignError::BadField {
+            field: "entity_id".into(),
+            reason: "LiveChat's customer token needs the service to keep each user's entity_id",
+        })
     }
 
     fn call_with(&self, _user: &User, kept: Option<&str>) -> Result<VendorCall<'_>, SignError> {
@@ -216,6 +222,13 @@ mod tests {
             serde_json::from_str(&minted.call_with(&User::alice(), Some("e-1")).unwrap().body)
                 .unwrap();
         assert_eq!(again["entity_id"], "e-1");
+    }
+
+    #[test]
+    fn the_call_without_the_users_kept_state_is_refused() {
+        let vendor = livechat();
+        let refused = vendor.minted().unwrap().call(&User::alice()).err().unwrap();
+        assert_eq!(refused.code(), "bad_field");
     }
 
     #[test]

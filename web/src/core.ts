@@ -5,7 +5,7 @@
 
 import type { Answer, Chat, ChatEvent, ChatState, Options, Settings } from "./types";
 import { HASH_VENDORS, VENDORS, type Ctx, type VendorAdapter } from "./vendors";
-import { load, w } from "./page";
+import { load, w, when } from "./page";
 import { onLogout, tellOtherTabs } from "./tabs";
 
 /** A refusal or a failure: the HTTP status (0 without one) and the problem's `code`. */
@@ -98,9 +98,11 @@ export function start(options: Options): Chat {
     } catch {}
     if (!token) return { status: 0, code: "no_identity" };
     let body: string | undefined;
-    if (vendor == "freshchat" && w.fcWidget?.user?.getUUID) {
+    if (vendor == "freshchat") {
+      // Freshchat's token names the widget's user: the page sends its uuid (CONTRACT.md).
       try {
-        const uuid = await w.fcWidget.user.getUUID();
+        const fc: any = await new Promise((r) => when("fcWidget.user.getUUID", () => state != "logged-out", r));
+        const uuid = await fc.call(w.fcWidget.user);
         body = JSON.stringify({ freshchat_uuid: uuid?.data?.uuid ?? uuid });
       } catch {}
     }

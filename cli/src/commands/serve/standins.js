@@ -15,7 +15,9 @@
     }));
   }
   function record(call, args) {
-    S.calls.push({ call: call, args: copy(Array.prototype.slice.call(args)), at: Date.now() });
+    var entry = { call: call, args: copy(Array.prototype.slice.call(args)), at: Date.now() };
+    if (S.ready !== undefined) entry.ready = S.ready;
+    S.calls.push(entry);
     render();
   }
   function claims(jwt) {
@@ -28,7 +30,7 @@
   }
   function whoIn(jwt) {
     var c = claims(jwt);
-    return c.email || c.external_id || c.sub || c.user_id || null;
+    return c.email || c.external_id || c.externalId || c.sub || c.user_id || null;
   }
   // The widget believes it talks to `who` when what it was given carries proof (a token or a hash).
   function verified(who, proof) {
@@ -59,6 +61,15 @@
     box.append(title, line);
   }
   document.readyState == "loading" ? document.addEventListener("DOMContentLoaded", render) : render();
+
+  // A widget's ready event, fired once it has loaded; calls record whether it had fired.
+  function fire(event) {
+    S.ready = false;
+    setTimeout(function () {
+      S.ready = true;
+      w.dispatchEvent(new Event(event));
+    });
+  }
 
   // A widget that asks the page for a token: it keeps the callback and asks again on expiry.
   function asksFor(getToken) {
@@ -208,7 +219,7 @@
         setUser: function (identifier, user) { record("$chatwoot.setUser", arguments); verified(user.email || identifier, user.identifier_hash); },
         reset: function () { record("$chatwoot.reset", arguments); anonymous(); },
       };
-      setTimeout(function () { w.dispatchEvent(new Event("chatwoot:ready")); });
+      fire("chatwoot:ready");
     },
     // https://developer.tawk.to/jsapi/: Tawk_API.visitor = {name, email, hash} before the embed
     // script loads (read then); setAttributes(attributes, callback) and logout(callback) after.
@@ -238,7 +249,7 @@
         },
       };
       S.expire = function () { S.asks++; w.dispatchEvent(new Event("onEmbeddedMessagingIdentityTokenExpired")); };
-      setTimeout(function () { w.dispatchEvent(new Event("onEmbeddedMessagingReady")); });
+      fire("onEmbeddedMessagingReady");
     },
     // https://developers.hubspot.com/docs/api/conversation/visitor-identification:
     // hsConversationsSettings {loadImmediately: false, identificationEmail, identificationToken}
@@ -287,7 +298,7 @@
         getAuthTokenProvider: function () { return provider; },
         removeAuthTokenProvider: function () { record("SDK.removeAuthTokenProvider", arguments); provider = null; anonymous(); },
       } } } };
-      setTimeout(function () { w.dispatchEvent(new Event("lcw:ready")); });
+      fire("lcw:ready");
     },
     // https://developers.liveperson.com/web-messaging-authenticated-web-messaging.html: the
     // page's lpGetAuthenticationToken(callback) (its name set in the console) and the
@@ -376,8 +387,10 @@
       w.GenericWidget = {
         login: function (settings) {
           record("GenericWidget.login", arguments);
-          var token = Object.keys(settings).map(function (k) { return settings[k]; }).filter(function (v) { return typeof v == "string"; })[0];
-          verified(whoIn(token) || settings.email || settings.user_id, token);
+          var proof = Object.keys(settings).map(function (k) { return settings[k]; }).filter(function (v) {
+            return /^[\w-]+\.[\w-]+\.[\w-]+$|^[0-9a-f]{32,}$/.test(v);
+          })[0];
+          verified(whoIn(proof) || settings.email || settings.user_id, proof);
         },
         logout: function () { record("GenericWidget.logout", arguments); anonymous(); },
       };

@@ -1,0 +1,133 @@
+// Every vendor of README's table (and CONTRACT.md's), what its widget must receive from
+// chatpass.js, and when, as the vendor's documentation says (the page beside each entry; the
+// stand-in widgets in cli/src/commands/serve/standins.js follow the same pages):
+// - `calls`: calls the widget receives, each `[name, args(settings, config)]`, matched exactly
+//   against the first call of that name the stand-in recorded;
+// - `atLoad`: what the widget reads when its script loads (chatpass.js must have put it there
+//   before: the test page loads the widget through chatpass.js's `load`);
+// - `ready`: the calls come after the widget's ready event;
+// - `logout`: the call the widget receives on `chat.logout()`.
+// `answer(email)` is a stand-in answer shaped as in CONTRACT.md, used while `chatpass serve`
+// has no demo project for the vendor (the vendors added on another branch): the test asks
+// serve's /dev/projects, so once `demo-<vendor>` exists its real answer is used, and deleting
+// a vendor's `answer` line makes its test require serve's.
+
+const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+/** A JWT-shaped stand-in token (unsigned: these tests check the hand-over, not signatures). */
+export const jwt = (claims) => `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ iat: 1, ...claims })}.c3RhbmQtaW4`;
+const hex = (n) => "ab12".repeat(n / 4);
+
+const fn = "[function]";
+
+export const VENDORS = [
+  // README's vendor table.
+  { vendor: "jsm-chat", calls: [["chatWidget.loginWithToken", (s) => [s.token]]], logout: "chatWidget.logout" },
+  // https://developer.kustomer.com/chat-sdk/docs/kustomer-login
+  { vendor: "kustomer", calls: [["Kustomer.login", (s) => [{ jwtToken: s.jwtToken }, fn]]], logout: "Kustomer.logout" },
+  // Sprinklr: sprChatSettings before the chat script (README's vendor table).
+  { vendor: "sprinklr", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
+  { vendor: "sprinklr", project: "demo-sprinklr-custom-user", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
+  { vendor: "sprinklr", project: "demo-sprinklr-pre-created", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
+  { vendor: "useresponse", calls: [["UR.userConfig", (s) => [s]]], logout: "UR.clearChatStorage" },
+  // https://developer.zendesk.com/api-reference/widget-messaging/web/authentication/
+  { vendor: "zendesk", calls: [["zE", () => ["messenger", "loginUser", fn]], ["jwtCallback", (s) => [s.jwt]]], logout: "zE" },
+  // https://developers.intercom.com/installing-intercom/web/methods
+  { vendor: "intercom", config: { app_id: "abc123" }, calls: [["Intercom", (s, c) => ["boot", { ...c, ...s }]]], logout: "Intercom" },
+  { vendor: "intercom-jwt", config: { app_id: "abc123" }, calls: [["Intercom", (s, c) => ["boot", { ...c, ...s }]]], logout: "Intercom" },
+  // https://docs.crisp.chat/guides/chatbox-sdks/web-sdk/dollar-crisp/
+  { vendor: "crisp", calls: [["$crisp.push", (s) => [["set", "user:email", [s.email, s.signature]]]]], logout: "$crisp.push" },
+  // https://developer.helpscout.com/beacon-2/web/javascript-api/
+  { vendor: "helpscout", calls: [["Beacon", (s) => ["identify", s]]], logout: "Beacon" },
+  // https://dev.frontapp.com/docs/chat-sdk-reference
+  { vendor: "front", config: { chatId: "chat-1" }, calls: [["FrontChat", (s, c) => ["init", { ...c, ...s }]]], logout: "FrontChat" },
+  // https://www.chatwoot.com/docs/product/channels/live-chat/sdk/setup
+  {
+    vendor: "chatwoot", ready: true, logout: "$chatwoot.reset",
+    calls: [["$chatwoot.setUser", ({ identifier, ...user }) => [identifier, user]]],
+  },
+  // https://developer.tawk.to/jsapi/
+  { vendor: "tawkto", atLoad: (s) => s, logout: "Tawk_API.logout" },
+  // https://devdocs.drift.com/docs/securing-drift-on-your-site-with-an-identity-jwt
+  {
+    vendor: "drift", logout: "drift.reset",
+    calls: [["drift.identify", (s) => [JSON.parse(Buffer.from(s.userJwt.split(".")[1], "base64url")).sub, {}, { userJwt: s.userJwt }]]],
+  },
+  // https://developer.salesforce.com/docs/service/messaging-web/guide/user-verification.html
+  {
+    vendor: "salesforce-miaw", ready: true, logout: "userVerificationAPI.clearSession",
+    calls: [["userVerificationAPI.setIdentityToken", (s) => [{ identityTokenType: "JWT", identityToken: s.identityToken }]]],
+  },
+  // https://developers.hubspot.com/docs/api/conversation/visitor-identification
+  {
+    vendor: "hubspot", atLoad: (s) => ({ loadImmediately: false, ...s }), logout: "HubSpotConversations.clear",
+    calls: [["HubSpotConversations.widget.load", () => []]],
+  },
+  // The generic JWT vendor: the page's own adapter makes the widget's call.
+  { vendor: "jwt", generic: true, calls: [["GenericWidget.login", (s) => [s]]], logout: "GenericWidget.logout" },
+
+  // CONTRACT.md's vendors.
+  // https://docs.aws.amazon.com/connect/latest/adminguide/optional-widget-steps.html
+  {
+    vendor: "amazon-connect", atLoad: () => [["authenticate", fn]],
+    calls: [["authenticate callback", (s) => [s.token]]],
+    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
+  },
+  // https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
+  {
+    vendor: "dynamics365", ready: true, logout: "SDK.removeAuthTokenProvider",
+    calls: [["SDK.setAuthTokenProvider", () => [fn]], ["provider callback", (s) => [s.token]]],
+    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
+  },
+  // https://developers.liveperson.com/web-messaging-authenticated-web-messaging.html
+  {
+    vendor: "liveperson", logout: "lpUnifiedWindow.logout",
+    calls: [["identity callback", (s) => [s.identity]], ["lpGetAuthenticationToken callback", (s) => [s.token]]],
+    answer: (email) => ({ token: jwt({ sub: "user-1", email }), identity: { iss: "https://www.example.com", acr: "loa1", sub: "user-1" } }),
+  },
+  // https://developers.freshchat.com/web-sdk/ (the page names its vendor: the uuid goes in the body)
+  {
+    vendor: "freshchat", named: true, logout: "fcWidget.user.clear", body: { freshchat_uuid: "0b7ad2a4-5c1e-4c1f-9d6a-2f1a3c4d5e6f" },
+    calls: [["fcWidget.authenticate", (s) => [s.token]]],
+    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
+  },
+  // https://developer.zendesk.com/api-reference/widget/settings/#authenticate
+  {
+    vendor: "zendesk-classic", logout: "zE",
+    atLoad: () => ({ webWidget: { authenticate: { chat: { jwtFn: fn } } } }),
+    calls: [["jwtFn callback", (s) => [s.jwt]]],
+    answer: (email) => ({ jwt: jwt({ external_id: "user-1", email, name: "Sam" }) }),
+  },
+  // https://developer.zendesk.com/documentation/zendesk-web-widget-sdks/sdks/web/enabling_auth_visitors/
+  {
+    vendor: "sunshine", logout: "Smooch.logout",
+    calls: [["Smooch.login", (s) => [s.userId, s.jwt]]],
+    answer: (email) => ({ userId: "user-1", jwt: jwt({ external_id: "user-1", scope: "appUser", email }) }),
+  },
+  // https://www.infobip.com/docs/live-chat/javascript-sdk-in-live-chat
+  {
+    vendor: "infobip", logout: "liveChat",
+    calls: [["liveChat", (s) => ["send_personalization_token", s.token, fn]]],
+    answer: (email) => ({ token: jwt({ sub: email, jti: "j-1", stp: "email", sid: "s-1" }) }),
+  },
+  // https://docs.usepylon.com/pylon-docs/chat-widget/identity-verification
+  {
+    vendor: "pylon", config: { app_id: "pylon-app" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "Pylon", hash: true,
+    answer: (email) => ({ email, name: "Sam", email_hash: hex(64) }),
+  },
+  // https://www.plain.com/docs/chat/authentication
+  {
+    vendor: "plain", config: { appId: "plain-app" }, calls: [["Plain.init", (s, c) => [{ ...c, ...s }]]], logout: "Plain.logout", hash: true,
+    answer: (email) => ({ customerDetails: { email, emailHash: hex(64), fullName: "Sam" } }),
+  },
+  // https://platform.text.com/docs/extending-chat-widget/custom-identity-provider
+  {
+    vendor: "livechat", atLoad: () => "custom_identity_provider", logout: "LiveChatWidget.call",
+    calls: [["getToken", (s) => [s]]],
+    answer: () => ({ accessToken: "dal:stand-in-access-token", entityId: "entity-1", expiresIn: 3600000, tokenType: "Bearer", creationDate: 1 }),
+  },
+  // The generic hash vendor: the project's declared field names; the page's adapter calls the widget.
+  {
+    vendor: "hmac", generic: true, calls: [["GenericWidget.login", (s) => [s]]], logout: "GenericWidget.logout", hash: true,
+    answer: (email) => ({ user_id: "user-1", email, user_hash: hex(64) }),
+  },
+];

@@ -98,8 +98,8 @@ const pylonSettings = preload(
 );
 
 export const VENDORS: Record<string, A> = {
-  // https://confluence.atlassian.com/... is not public: the widget's `onload` hands `chatWidget`,
-  // whose loginWithToken takes the token (README's vendor table).
+  // README's vendor table (no public page found to confirm it): the widget's onload hands
+  // `chatWidget`, whose loginWithToken takes the token.
   "jsm-chat": {
     in: (x) => when("chatWidget.loginWithToken", x.alive, () => w.chatWidget.loginWithToken(x.s.token)),
     out: () => at("chatWidget")?.logout?.(),
@@ -111,8 +111,8 @@ export const VENDORS: Record<string, A> = {
     out: () => at("Kustomer")?.logout?.(),
   },
 
-  // https://dev.sprinklr.com/live-chat-sdk: window.sprChatSettings before the chat script;
-  // once loaded, sprChat('updateUserSettings', …).
+  // README's vendor table: window.sprChatSettings before the chat script; once loaded,
+  // sprChat('updateUserSettings', …).
   sprinklr: {
     pre: 1,
     in: (x) =>
@@ -123,7 +123,7 @@ export const VENDORS: Record<string, A> = {
     },
   },
 
-  // https://help.useresponse.com/knowledge-base/article/chat-widget-javascript-api
+  // README's vendor table: UR.userConfig(settings); UR.clearChatStorage().
   useresponse: {
     in: (x) => when("UR.userConfig", x.alive, () => w.UR.userConfig({ ...x.s })),
     out: () => at("UR")?.clearChatStorage?.(),
@@ -137,9 +137,9 @@ export const VENDORS: Record<string, A> = {
     out: () => at("zE")?.("messenger", "logoutUser"),
   },
 
-  // https://developer.zendesk.com/api-reference/widget/settings/#authenticate (zESettings before
-  // the snippet; jwtFn is called again when the JWT expires) and
-  // https://developer.zendesk.com/api-reference/widget/core/#logout
+  // https://support.zendesk.com/hc/en-us/articles/4408838925082-Enabling-authenticated-visitors-in-Web-Widget-Classic-
+  // (zESettings before the snippet; jwtFn is called again when the JWT expires; logout) and
+  // https://developer.zendesk.com/api-reference/widget/settings/#authenticate
   "zendesk-classic": {
     pre: 1,
     hook: (x) => {
@@ -274,8 +274,9 @@ export const VENDORS: Record<string, A> = {
     out: () => at("Microsoft.Omnichannel.LiveChatWidget.SDK")?.removeAuthTokenProvider?.(),
   },
 
-  // https://developers.liveperson.com/web-messaging-authenticated-web-messaging.html
-  // (lpGetAuthenticationToken, the console's "JS method name", and lpTag.identities)
+  // https://developers.liveperson.com/consumer-authentication-authenticate-in-web-and-mobile-messaging-implementation-guide.html
+  // lpGetAuthenticationToken (the console's "JS method name") and lpTag.identities; logout
+  // empties the identities and starts a new page: lpTag.newPage(location).
   liveperson: {
     hook: (x) => {
       w.lpGetAuthenticationToken = (cb: (t: string) => void) => pull(x, "token").then(cb, () => {});
@@ -284,45 +285,47 @@ export const VENDORS: Record<string, A> = {
     },
     out: () => {
       delete w.lpGetAuthenticationToken;
-      if (w.lpTag) w.lpTag.identities = [];
-      at("lpTag.taglets.lpUnifiedWindow")?.logout?.();
+      const lp = w.lpTag;
+      if (lp?.identities) lp.identities.length = 0;
+      lp?.newPage?.(location.href);
     },
   },
 
-  // https://developers.freshchat.com/web-sdk/ (fcWidget.authenticate; user.clear on logout)
+  // https://developers.freshchat.com/web-sdk/v1/ (fcWidget.authenticate; user.clear on logout)
   freshchat: {
     in: (x) => when("fcWidget.authenticate", x.alive, () => w.fcWidget.authenticate(x.s.token)),
     out: () => at("fcWidget.user")?.clear?.(),
   },
 
-  // https://developer.zendesk.com/documentation/zendesk-web-widget-sdks/sdks/web/enabling_auth_visitors/
+  // https://developer.zendesk.com/documentation/conversations/getting-started/api-authentication
   // Smooch.login(userId, jwt) once the widget is initialised; Smooch.logout().
   sunshine: {
     in: (x) => when("Smooch.login", x.alive, () => w.Smooch.login(x.s.userId, x.s.jwt)),
     out: () => at("Smooch")?.logout?.(),
   },
 
-  // https://www.infobip.com/docs/live-chat/javascript-sdk-in-live-chat (liveChat(command, arg, cb))
+  // https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication
+  // liveChat('auth', token, cb); liveChat('logout', null, cb) (the SDK's command form:
+  // https://www.infobip.com/docs/live-chat/javascript-sdk-in-live-chat).
   infobip: {
-    in: (x) => when("liveChat", x.alive, (lc) => lc("send_personalization_token", x.s.token, () => {})),
+    in: (x) => when("liveChat", x.alive, (lc) => lc("auth", x.s.token, () => {})),
     out: () => at("liveChat")?.("logout", null, () => {}),
   },
 
   // https://docs.usepylon.com/pylon-docs/chat-widget/identity-verification
-  // window.pylon.chat_settings before the widget script.
+  // window.pylon.chat_settings before the widget script; Pylon has no sign-out call: the
+  // identity goes from chat_settings, and the next load is anonymous.
   pylon: {
     pre: 1,
     in: (x) => pylonSettings.set(x),
-    out: () => {
-      pylonSettings.clear();
-      at("Pylon")?.("shutdown");
-    },
+    out: () => pylonSettings.clear(),
   },
 
-  // https://www.plain.com/docs/chat/authentication (Plain.init with customerDetails)
+  // https://www.plain.com/docs/chat/authentication (Plain.init with customerDetails, in the
+  // script's onload); Plain has no sign-out call: init again without customerDetails.
   plain: {
     in: (x) => when("Plain.init", x.alive, () => w.Plain.init({ ...x.c, ...x.s })),
-    out: () => at("Plain")?.logout?.(),
+    out: (x) => at("Plain")?.init({ ...x.c }),
   },
 
   // https://platform.text.com/docs/extending-chat-widget/custom-identity-provider

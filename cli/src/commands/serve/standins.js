@@ -144,8 +144,8 @@
         if (command == "logoutUser") anonymous();
       };
     },
-    // https://developer.zendesk.com/api-reference/widget/settings/#authenticate: zESettings'
-    // jwtFn is read when the snippet loads and called again when the JWT expires.
+    // https://support.zendesk.com/hc/en-us/articles/4408838925082-Enabling-authenticated-visitors-in-Web-Widget-Classic-:
+    // zESettings' jwtFn is read when the snippet loads and called again when the JWT expires.
     "zendesk-classic": function () {
       var chat = ((((w.zESettings || {}).webWidget || {}).authenticate || {}).chat || {});
       S.atLoad = copy(w.zESettings || {});
@@ -300,9 +300,9 @@
       } } } };
       fire("lcw:ready");
     },
-    // https://developers.liveperson.com/web-messaging-authenticated-web-messaging.html: the
-    // page's lpGetAuthenticationToken(callback) (its name set in the console) and the
-    // lpTag.identities functions are called when lpTag loads.
+    // https://developers.liveperson.com/consumer-authentication-authenticate-in-web-and-mobile-messaging-implementation-guide.html:
+    // the page's lpGetAuthenticationToken(callback) (its name set in the console) and the
+    // lpTag.identities functions are called when lpTag loads; lpTag.newPage(url) starts over.
     liveperson: function () {
       var lpTag = (w.lpTag = w.lpTag || {});
       var who = null;
@@ -313,9 +313,12 @@
         asksFor(function () {
           w.lpGetAuthenticationToken(function (token) { record("lpGetAuthenticationToken callback", [token]); verified(who || whoIn(token), token); });
         });
-      lpTag.taglets = { lpUnifiedWindow: { logout: function () { record("lpUnifiedWindow.logout", arguments); anonymous(); } } };
+      lpTag.newPage = function () {
+        record("lpTag.newPage", arguments);
+        if (!(lpTag.identities || []).length) anonymous();
+      };
     },
-    // https://developers.freshchat.com/web-sdk/: fcWidget.user.getUUID() (sent to chatpass),
+    // https://developers.freshchat.com/web-sdk/v1/: fcWidget.user.getUUID() (sent to chatpass),
     // fcWidget.authenticate(jwt); fcWidget.user.clear() on logout.
     freshchat: function () {
       w.fcWidget = {
@@ -326,7 +329,7 @@
         },
       };
     },
-    // https://developer.zendesk.com/documentation/zendesk-web-widget-sdks/sdks/web/enabling_auth_visitors/:
+    // https://developer.zendesk.com/documentation/conversations/getting-started/api-authentication:
     // Smooch.login(externalId, jwt); Smooch.logout().
     sunshine: function () {
       w.Smooch = {
@@ -334,25 +337,32 @@
         logout: function () { record("Smooch.logout", arguments); anonymous(); return Promise.resolve(); },
       };
     },
-    // https://www.infobip.com/docs/live-chat/javascript-sdk-in-live-chat: liveChat(command, arg, callback).
+    // https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication:
+    // liveChat('auth', token, callback); liveChat('logout', null, callback).
     infobip: function () {
       w.liveChat = function (command, arg, cb) {
         record("liveChat", arguments);
-        if (command == "send_personalization_token") verified(whoIn(arg), arg);
+        if (command == "auth") verified(whoIn(arg), arg);
         if (command == "logout") anonymous();
         cb && cb(null, {});
       };
     },
     // https://docs.usepylon.com/pylon-docs/chat-widget/identity-verification:
-    // window.pylon.chat_settings {app_id, email, name, email_hash} is read when the script loads.
+    // window.pylon.chat_settings {app_id, email, name, email_hash} is read when the script
+    // loads (and, here, on every page load: without the identity the visitor is anonymous).
     pylon: function () {
       var settings = copy(((w.pylon || {}).chat_settings) || {});
       S.atLoad = settings;
       verified(settings.email, settings.email_hash);
-      w.Pylon = function (command) { record("Pylon", arguments); if (command == "shutdown") anonymous(); };
+      S.reload = function () {
+        var now = copy(((w.pylon || {}).chat_settings) || {});
+        record("reload", [now]);
+        verified(now.email, now.email_hash);
+      };
     },
     // https://www.plain.com/docs/chat/authentication: Plain.init({appId, customerDetails:
-    // {email, emailHash, fullName}}) once the script loaded.
+    // {email, emailHash, fullName}}) once the script loaded; init again without customerDetails
+    // makes the visitor anonymous.
     plain: function () {
       w.Plain = {
         init: function (options) {
@@ -360,7 +370,6 @@
           var c = options.customerDetails || {};
           verified(c.email, c.emailHash);
         },
-        logout: function () { record("Plain.logout", arguments); anonymous(); },
       };
     },
     // https://platform.text.com/docs/extending-chat-widget/custom-identity-provider:
@@ -387,10 +396,10 @@
       w.GenericWidget = {
         login: function (settings) {
           record("GenericWidget.login", arguments);
-          var proof = Object.keys(settings).map(function (k) { return settings[k]; }).filter(function (v) {
-            return /^[\w-]+\.[\w-]+\.[\w-]+$|^[0-9a-f]{32,}$/.test(v);
-          })[0];
-          verified(whoIn(proof) || settings.email || settings.user_id, proof);
+          var text = JSON.stringify(settings);
+          var proof = (text.match(/"([\w-]+\.[\w-]+\.[\w-]+|[0-9a-f]{32,})"/) || [])[1];
+          var email = (text.match(/"([^"@]+@[^"]+)"/) || [])[1];
+          verified(whoIn(proof) || email, proof);
         },
         logout: function () { record("GenericWidget.logout", arguments); anonymous(); },
       };

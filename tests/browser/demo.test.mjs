@@ -1,7 +1,7 @@
 // The demo brand page in headless Chromium against `chatpass serve` (its embedded default):
 // sign in at the site, and chatpass.js signs the stand-in widget of a JWT vendor, a hash vendor
 // and a session vendor in; log out and see it take effect (the old sign-in refused, the
-// vendor's callback answered 410); sign in to Salesforce with a token the browser verifies
+// vendor's callback answered 410), and in a second tab too; sign in to Salesforce with a token the browser verifies
 // against the project's published keys, and to HubSpot through its stand-in; and a page from
 // an origin not in allowed_origins is refused by CORS.
 import { test, before, after } from "node:test";
@@ -110,6 +110,30 @@ test("a person signs in to Salesforce with a token the published keys verify, an
   assert.ok(atLoad.identificationToken);
   assert.equal(calls[0].call, "HubSpotConversations.widget.load");
   await tab.context().close();
+});
+
+test("with the demo page open in two tabs, logging out in one turns both widgets anonymous within a second, and a reload stays anonymous", async () => {
+  const one = await signedInTab("dave@example.com", "Dave Brown", "demo-intercom");
+  const two = await one.context().newPage();
+  await two.goto(`${page}/?project=demo-intercom`);
+  await widgetSignedIn(two);
+  assert.equal(await widget(two).getAttribute("data-who"), "dave@example.com");
+
+  const started = Date.now();
+  await one.click("#logout");
+  await two.waitForSelector('#standin-widget[data-state="anonymous"]');
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 1000, `the other tab's widget signed out in ${elapsed} ms`);
+  await two.waitForFunction(() => /^Logged out in another tab/.test(document.querySelector("#status").textContent));
+  assert.equal(await text(two, "who"), "Not signed in.");
+  assert.equal(await text(two, "received"), "(cleared at logout)", "nothing of the previous user stays on the page");
+  await two.screenshot({ path: path.join(artifacts, "demo-other-tab-logged-out.png"), fullPage: true });
+
+  await two.reload();
+  await two.waitForFunction(() => /no_identity/.test(document.querySelector("#status").textContent));
+  assert.match(await text(two, "status"), /^0 no_identity: the widget stays anonymous/);
+  assert.equal(await widget(two).getAttribute("data-state"), "anonymous");
+  await one.context().close();
 });
 
 test("a page on an origin not in allowed_origins is refused by the browser's CORS check", async () => {

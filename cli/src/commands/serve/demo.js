@@ -94,9 +94,12 @@ async function verifyWithPublishedKeys(token) {
     : "the signature does NOT verify with the published key";
 }
 
+// Nothing of the previous user stays on the page: the widget was signed out, and what it had
+// received is cleared too.
 function signedOut() {
   show("who", "Not signed in.", "muted");
   $("logout").disabled = true;
+  for (const id of ["received", "keys"]) show(id, "(cleared at logout)");
 }
 
 $("signin").onclick = async () => {

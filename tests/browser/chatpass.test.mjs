@@ -141,6 +141,14 @@ describe("every vendor's widget receives its documented call with what chatpass 
   }
 });
 
+test("every demo project serve runs has its vendor's page-side test", () => {
+  const tested = new Set(VENDORS.map((v) => v.project || `demo-${v.vendor}`));
+  // Sprinklr's cookie mode hands the page no identity (settings {}): its user reaches Sprinklr
+  // through the HttpOnly cookie and the vendor's user-details call (tests/tests/flows_sessions.rs).
+  const untested = serve.projects.map((p) => p.project).filter((p) => !tested.has(p) && p !== "demo-sprinklr-cookie");
+  assert.deepEqual(untested, []);
+});
+
 // The controlled clock: Playwright's page.clock drives the page's Date and timers. The first
 // answer (serve's real token) is made to expire 120 s after it arrives, so chatpass renews 60 s
 // before; that renewal meets a 503 with Retry-After: 7, and the next one gets a fresh token.

@@ -7,10 +7,9 @@
 //   before: the test page loads the widget through chatpass.js's `load`);
 // - `ready`: the calls come after the widget's ready event;
 // - `logout`: the call the widget receives on `chat.logout()`.
-// `answer(email)` is a stand-in answer shaped as in CONTRACT.md, used while `chatpass serve`
-// has no demo project for the vendor (the vendors added on another branch): the test asks
-// serve's /dev/projects, so once `demo-<vendor>` exists its real answer is used, and deleting
-// a vendor's `answer` line makes its test require serve's.
+// `answer(email)` is a stand-in answer shaped as in CONTRACT.md, for the vendors whose demo
+// project `chatpass serve` does not run yet (they are added on another branch): deleting a
+// vendor's `answer` line makes its tests use serve's real `demo-<vendor>` answer instead.
 
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
 /** A JWT-shaped stand-in token (unsigned: these tests check the hand-over, not signatures). */

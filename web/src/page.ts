@@ -13,9 +13,12 @@ const READY = ["onEmbeddedMessagingReady", "lcw:ready", "chatwoot:ready"];
 const fired: Record<string, 1> = {};
 if (w.addEventListener) for (const e of READY) w.addEventListener(e, () => (fired[e] = 1));
 
-/** Calls `fn` once `event` has fired (at once if it already did) while `alive()`. */
-export function ready(event: string, alive: () => boolean, fn: () => void) {
-  if (fired[event]) return fn();
+/**
+ * Calls `fn` once `event` has fired (at once if it already did, or if `already()` says the
+ * widget was ready before chatpass.js ran) while `alive()`.
+ */
+export function ready(event: string, alive: () => boolean, fn: () => void, already?: () => any) {
+  if (fired[event] || already?.()) return fn();
   const go = () => {
     w.removeEventListener(event, go);
     if (alive()) fn();

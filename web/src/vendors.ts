@@ -179,13 +179,19 @@ export const VENDORS: Record<string, A> = {
     out: () => at("FrontChat")?.("shutdown", { clearSession: true }),
   },
 
-  // https://www.chatwoot.com/docs/product/channels/live-chat/sdk/setup (after chatwoot:ready)
+  // https://www.chatwoot.com/docs/product/channels/live-chat/sdk/setup (after chatwoot:ready;
+  // $chatwoot.hasLoaded when it fired before chatpass.js ran)
   chatwoot: {
     in: (x) =>
-      ready("chatwoot:ready", x.alive, () => {
-        const { identifier, ...user } = x.s;
-        w.$chatwoot.setUser(identifier, user);
-      }),
+      ready(
+        "chatwoot:ready",
+        x.alive,
+        () => {
+          const { identifier, ...user } = x.s;
+          w.$chatwoot.setUser(identifier, user);
+        },
+        () => w.$chatwoot?.hasLoaded,
+      ),
     out: () => at("$chatwoot")?.reset?.(),
   },
 

@@ -63,10 +63,11 @@
   document.readyState == "loading" ? document.addEventListener("DOMContentLoaded", render) : render();
 
   // A widget's ready event, fired once it has loaded; calls record whether it had fired.
-  function fire(event) {
+  function fire(event, loaded) {
     S.ready = false;
     setTimeout(function () {
       S.ready = true;
+      if (loaded) loaded();
       w.dispatchEvent(new Event(event));
     });
   }
@@ -215,11 +216,11 @@
     // chatwoot:ready fires once the SDK loaded; setUser(identifier, {identifier_hash, email, name}); reset().
     chatwoot: function () {
       w.$chatwoot = {
-        hasLoaded: true,
+        hasLoaded: false,
         setUser: function (identifier, user) { record("$chatwoot.setUser", arguments); verified(user.email || identifier, user.identifier_hash); },
         reset: function () { record("$chatwoot.reset", arguments); anonymous(); },
       };
-      fire("chatwoot:ready");
+      fire("chatwoot:ready", function () { w.$chatwoot.hasLoaded = true; });
     },
     // https://developer.tawk.to/jsapi/: Tawk_API.visitor = {name, email, hash} before the embed
     // script loads (read then); setAttributes(attributes, callback) and logout(callback) after.

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { root, servePages, startServe } from "./harness.mjs";
+import { problem, root, servePages, standInAnswers, startServe } from "./harness.mjs";
 import { VENDORS } from "./vendors.mjs";
 
 let serve;
@@ -45,26 +45,6 @@ window.chat.on((event) => window.events.push(event));
 `;
 }
 
-const cors = () => ({ "access-control-allow-origin": serve.page, "access-control-allow-credentials": "true", vary: "Origin" });
-const problem = (status, code, headers = {}) => ({
-  status, contentType: "application/problem+json", headers: { ...cors(), ...headers },
-  body: JSON.stringify({ type: "about:blank", title: "refused", status, code, detail: code }),
-});
-
-/** Answers the project's sign-in routes with `entry.answer`, shaped as CONTRACT.md says (the vendors serve does not have yet). */
-async function standInAnswers(context, entry, project, email) {
-  await context.route(`${serve.api}/v1/projects/${project}/*`, (route) => {
-    const request = route.request();
-    if (request.method() === "OPTIONS") {
-      return route.fulfill({ status: 204, headers: { ...cors(), "access-control-allow-methods": "POST, OPTIONS", "access-control-allow-headers": "authorization, content-type" } });
-    }
-    if (request.url().endsWith("/user-hash") !== Boolean(entry.hash)) return route.fulfill(problem(409, "wrong_endpoint"));
-    const expires = entry.hash ? null : Math.floor(Date.now() / 1000) + 300;
-    const body = { vendor: entry.vendor, settings: entry.answer(email), expires_at: expires };
-    return route.fulfill({ status: 200, contentType: "application/json", headers: cors(), body: JSON.stringify(body) });
-  });
-}
-
 /**
  * A fresh browser context signed in at the demo site as `email`, on a test page for `entry`:
  * `{context, page, answers, errors}`, `answers` holding every answer chatpass gave the page.
@@ -80,7 +60,7 @@ async function open(entry, { email = `${entry.vendor}@example.com`, clock = fals
     [`/t/${id}.html`]: ["text/html", `<!doctype html><meta charset="utf-8"><title>${id}</title><script src="/chatpass.js"></script><script src="/t/${id}.js"></script><body><h1>${id}</h1>`],
     [`/t/${id}.js`]: ["text/javascript", bootScript(entry, project, idToken)],
   });
-  if (entry.answer) await standInAnswers(context, entry, project, email);
+  if (entry.answer) await standInAnswers(context, serve, entry, project, email);
   if (signedIn) await context.request.post(`${serve.page}/site/login`, { data: { email, name: "Sam Example" } });
   const page = await context.newPage();
   const answers = [];
@@ -162,7 +142,7 @@ test("renewal: a fresh token is fetched and handed over before expiry, a 503 is 
     if (request.method() !== "POST") return route.fallback();
     const pageNow = await page.evaluate(() => Date.now());
     requests.push(pageNow);
-    if (requests.length === 2) return route.fulfill(problem(503, "store_unavailable", { "retry-after": "7", "access-control-expose-headers": "retry-after" }));
+    if (requests.length === 2) return route.fulfill(problem(serve, 503, "store_unavailable", { "retry-after": "7" }));
     const response = await route.fetch();
     const body = await response.json();
     body.expires_at = Math.floor(pageNow / 1000) + 120;
@@ -225,7 +205,7 @@ describe("errors never break the page", { concurrency: 3 }, () => {
     test(`a ${status} ${code} leaves the widget anonymous and emits the problem's code`, async () => {
       const context = await serve.browser.newContext();
       await context.route(`${serve.api}/v1/projects/demo-crisp/*`, (route) =>
-        route.request().method() === "POST" ? route.fulfill(problem(status, code)) : route.fallback());
+        route.request().method() === "POST" ? route.fulfill(problem(serve, status, code)) : route.fallback());
       const { page, errors } = await open(crisp, { context });
       await page.waitForFunction(() => window.events.length > 0);
       assert.deepEqual(await page.evaluate(() => window.events), [{ type: "refused", status, code }]);
@@ -252,7 +232,7 @@ describe("errors never break the page", { concurrency: 3 }, () => {
     let calls = 0;
     await context.route(`${serve.api}/v1/projects/demo-crisp/*`, (route) =>
       route.request().method() === "POST" && calls++ === 0
-        ? route.fulfill(problem(503, "config_unavailable", { "retry-after": "1", "access-control-expose-headers": "retry-after" }))
+        ? route.fulfill(problem(serve, 503, "config_unavailable", { "retry-after": "1" }))
         : route.fallback());
     const { page, errors } = await open(crisp, { context });
     await signedIn(page);

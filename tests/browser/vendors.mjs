@@ -19,14 +19,15 @@ const hex = (n) => "ab12".repeat(n / 4);
 const fn = "[function]";
 
 export const VENDORS = [
-  // README's vendor table.
+  // README's vendor table (no public page of the widget's API was found to cite).
   { vendor: "jsm-chat", calls: [["chatWidget.loginWithToken", (s) => [s.token]]], logout: "chatWidget.logout" },
   // https://developer.kustomer.com/chat-sdk/docs/kustomer-login
   { vendor: "kustomer", calls: [["Kustomer.login", (s) => [{ jwtToken: s.jwtToken }, fn]]], logout: "Kustomer.logout" },
-  // Sprinklr: sprChatSettings before the chat script (README's vendor table).
+  // Sprinklr: sprChatSettings before the chat script (README's vendor table; no public page found to cite).
   { vendor: "sprinklr", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
   { vendor: "sprinklr", project: "demo-sprinklr-custom-user", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
   { vendor: "sprinklr", project: "demo-sprinklr-pre-created", config: { appId: "app-1" }, atLoad: (s, c) => ({ ...c, ...s }), logout: "sprChat" },
+  // UseResponse: UR.userConfig, UR.clearChatStorage (README's vendor table; no public page found to cite).
   { vendor: "useresponse", calls: [["UR.userConfig", (s) => [s]]], logout: "UR.clearChatStorage" },
   // https://developer.zendesk.com/api-reference/widget-messaging/web/authentication/
   { vendor: "zendesk", calls: [["zE", () => ["messenger", "loginUser", fn]], ["jwtCallback", (s) => [s.jwt]]], logout: "zE" },

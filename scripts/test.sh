@@ -46,7 +46,7 @@ install_python_tools() {
 
 install_node_tools() {
   local suite cmd
-  for suite in tests/browser tests/interop; do
+  for suite in web tests/browser tests/interop; do
     [[ -f $suite/package.json ]] || continue
     cmd=install
     [[ -f $suite/package-lock.json ]] && cmd=ci
@@ -57,7 +57,8 @@ install_node_tools() {
 
 # --- checks ------------------------------------------------------------------------------
 
-# Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`; the
+# Checks beyond cargo test: chatpass.js rebuilt and type-checked (web/), then it, the vendors'
+# SDKs and the demo page in headless Chromium against `chatpass serve`; the
 # interop suite (tests/interop: serve against a real OpenID Provider, relying party library and
 # Standard Webhooks library, about 20 s); then the deploy path: the SAM template linted,
 # validated and statically checked, and `sam build` making an arm64 bootstrap for each of the
@@ -72,7 +73,10 @@ install_node_tools() {
 # cargo-lambda builder builds every function into the one CARGO_TARGET_DIR, so dependencies
 # compile once, not once per function.
 extra_checks() {
-  step "browser test: the demo page in headless Chromium against chatpass serve"
+  step "chatpass.js: web/dist is what web/src builds; tsc over the source and the typed example"
+  (cd web && npm run --silent check)
+
+  step "browser tests: chatpass.js for every vendor, the vendors' SDKs and the demo page in headless Chromium against chatpass serve"
   cargo build --quiet -p chatpass
   CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
 

@@ -421,3 +421,40 @@ async fn the_demo_helpers_answer_a_project_id_no_path_can_hold() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_hands_pages_chatpass_js_and_its_demo_page_runs_under_a_strict_csp() {
+    let serve = Serve::start(&[], &[]);
+    let port: u16 = serve.base.rsplit(':').next().unwrap().parse().unwrap();
+    let page = format!("http://127.0.0.1:{}", port + 1);
+    let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/dist/");
+    for base in [&serve.base, &page] {
+        for (path, file) in [
+            ("/chatpass.js", "chatpass.js"),
+            ("/chatpass.mjs", "chatpass.mjs"),
+        ] {
+            let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+            assert_eq!(response.status(), 200, "{base}{path}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/javascript; charset=utf-8"
+            );
+            let committed = std::fs::read_to_string(format!("{dist}{file}")).unwrap();
+            assert_eq!(response.text().await.unwrap(), committed, "{base}{path}");
+        }
+    }
+    let response = reqwest::get(format!("{page}/")).await.unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.starts_with("script-src 'self';"), "{csp}");
+    let html = response.text().await.unwrap();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty());
+    assert!(
+        scripts
+            .iter()
+            .all(|s| s.trim_start().starts_with("src=\"/")),
+        "every script of the page is a same-origin file"
+    );
+}

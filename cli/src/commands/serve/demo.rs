@@ -1,8 +1,9 @@
 //! The embedded default of `chatpass serve`: a demo project per vendor with keys made at
 //! start, a stand-in identity provider (`/dev/login`, `/dev/jwks.json`), and the helpers the
-//! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
-//! (`/dev/user-details`, `/dev/keys`: the project's published keys, which the page cannot read
-//! cross-origin itself). None of this exists outside the demo.
+//! demo page uses to play the brand's backend (`/dev/logout`, and the site's own sign-in on the
+//! page's origin, `/site/...`) and the vendor's server (`/dev/user-details`, `/dev/keys`: the
+//! project's published keys, which the page cannot read cross-origin itself). None of this
+//! exists outside the demo.
 
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
@@ -26,6 +27,12 @@ use std::sync::Arc;
 
 const AUDIENCE: &str = "chatpass-demo";
 const PAGE: &str = include_str!("page.html");
+/// The demo site's session cookie (HttpOnly: the page's scripts never see it): the stand-in
+/// identity provider's ID token, from which `/site/token` mints fresh ones.
+const SITE_COOKIE: &str = "demo_site";
+/// The demo page runs under a strict CSP: its scripts are its own origin's files only.
+const PAGE_CSP: &str =
+    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// One demo project as the page lists it, with the widget's calls the page shows.
 #[derive(Clone, serde::Serialize)]
@@ -153,10 +160,93 @@ impl Demo {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
         response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+
+    /// The brand site's own sign-in, on the page's origin: `/site/login` (`{"email","name"}`)
+    /// starts a session in an HttpOnly cookie, `/site/token` answers a fresh ID token for it
+    /// (what a site's `auth.getIdToken()` does), `/site/logout` ends it and tells chatpass, as
+    /// the brand's backend would (`/dev/logout`).
+    pub async fn site(
+        &self,
+        gateway: &Gateway,
+        parts: &http::request::Parts,
+        body: &Bytes,
+    ) -> HttpResponse {
+        let now = gateway.verifying.clock.now();
+        let session = self.site_session(&parts.headers, now).await;
+        let (status, answer, cookie) = match (parts.uri.path(), session) {
+            ("/site/login", _) => {
+                let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let (status, answer) = self.login(now, &body);
+                let cookie = answer["id_token"].as_str().map(|token| {
+                    format!("{SITE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict")
+                });
+                let shown =
+                    json!({ "sub": answer["sub"], "email": body["email"], "code": answer["code"] });
+                (status, shown, cookie)
+            }
+            ("/site/token", Some(claims)) => {
+                let mut profile = json!({"email_verified": true});
+                for field in ["email", "name", "given_name", "family_name"] {
+                    if let Some(value) = claims.get(field) {
+                        profile[field] = value.clone();
+                    }
+                }
+                let subject = claims["sub"].as_str().unwrap_or_default();
+                let token = self.idp.id_token(subject, now, profile);
+                let who =
+                    json!({ "id_token": token, "email": claims["email"], "sub": claims["sub"] });
+                (StatusCode::OK, who, None)
+            }
+            ("/site/logout", Some(claims)) => {
+                let token =
+                    self.idp
+                        .id_token(claims["sub"].as_str().unwrap_or_default(), now, json!({}));
+                let (status, answer) = self
+                    .logout(gateway, now, &json!({ "id_token": token }))
+                    .await;
+                let cleared =
+                    format!("{SITE_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                (status, answer, Some(cleared))
+            }
+            (_, None) => (
+                StatusCode::UNAUTHORIZED,
+                json!({"code": "signed_out", "detail": "not signed in to the demo site"}),
+                None,
+            ),
+            _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"}), None),
+        };
+        let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::SET_COOKIE, cookie);
+        }
         response
+    }
+
+    /// The claims of the site session's ID token, if the cookie holds one the stand-in signed.
+    async fn site_session(&self, headers: &http::HeaderMap, now: u64) -> Option<Value> {
+        let token = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(SITE_COOKIE)?.strip_prefix('='))?;
+        let claims = self.verifier.verify(token, now).await.ok()?;
+        serde_json::to_value(claims).ok()
     }
 
     /// The `/dev/...` routes on the API's address.

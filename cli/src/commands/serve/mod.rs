@@ -2,6 +2,7 @@
 //! context API Gateway would give them. With no flags, the embedded demo; with flags, real
 //! project files, JWKS, Secrets Manager and DynamoDB.
 
+mod assets;
 mod demo;
 mod gateway;
 mod server;
@@ -226,7 +227,7 @@ async fn serve(args: Args) -> Result<(), String> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
 
     println!(
-        "chatpass serve: API on http://{api_addr} (metrics at /metrics, for loopback clients)"
+        "chatpass serve: API on http://{api_addr} (metrics at /metrics, for loopback clients; the page script at /chatpass.js and /chatpass.mjs)"
     );
     let mut tasks = vec![tokio::spawn(server::serve(
         api,
@@ -236,7 +237,7 @@ async fn serve(args: Args) -> Result<(), String> {
     if let (Some(page), Some(demo)) = (page, &demo) {
         let page_addr = page.local_addr().map_err(|e| e.to_string())?;
         println!(
-            "demo page: http://{page_addr}/  (sign in, pick a vendor, see its settings, log out)"
+            "demo page: http://{page_addr}/  (sign in, pick a vendor: chatpass.js signs its stand-in widget in; log out in every tab)"
         );
         println!(
             "demo projects: {}",
@@ -252,6 +253,7 @@ async fn serve(args: Args) -> Result<(), String> {
         let api_url = format!("http://{api_addr}");
         tasks.push(tokio::spawn(server::serve_page(
             page,
+            app.clone(),
             api_url,
             stopped.clone(),
         )));

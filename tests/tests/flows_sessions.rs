@@ -50,7 +50,7 @@ fn webhook_secret() -> String {
         .to_owned()
 }
 
-/// The canonical user of DESIGN.md.
+/// The canonical user (docs/design.md, "The user").
 fn user() -> Value {
     json!({
         "id": USER_ID, "email": "alice@example.com", "email_verified": true, "name": "Alice Smith",

@@ -1,4 +1,4 @@
-//! No log line ever holds a key, a token, a hash or a user's email in clear (DESIGN.md): every
+//! No log line ever holds a key, a token, a hash or a user's email in clear (SECURITY.md): every
 //! flow and error path of the four handlers is driven with marker values while a JSON
 //! subscriber captures everything at TRACE, then the capture is searched for the markers, for
 //! the base64 of the keys and for what the handlers produced (hashes, JWTs, references).

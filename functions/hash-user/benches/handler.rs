@@ -1,5 +1,5 @@
 //! hash-user's handler in process, request to response, for Sprinklr (user mode), beside raw
-//! HMAC-SHA256 of the same signing input (issue 8). The state is the Lambda's, warm: the
+//! HMAC-SHA256 of the same signing input. The state is the Lambda's, warm: the
 //! config cache in front of the project's config (fetched once, before timing), the session
 //! store in memory, and the fixture's authorizer claims already in the request context.
 //! Building the request from the event is setup, not timed.

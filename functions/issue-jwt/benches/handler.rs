@@ -1,5 +1,5 @@
 //! issue-jwt's handler in process, request to response, beside raw HMAC-SHA256 of the same
-//! signing input (issue 8). The state is the Lambda's, warm: the config cache in front of the
+//! signing input. The state is the Lambda's, warm: the config cache in front of the
 //! project's config (fetched once, before timing), the session store in memory, and the
 //! fixture's authorizer claims already in the request context. Building the request from the
 //! event is setup, not timed. Run: `cargo bench -p issue-jwt --bench handler`.

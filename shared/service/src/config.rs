@@ -1,4 +1,4 @@
-//! The project config (DESIGN.md "Project config"): one JSON document per chat project,
+//! The project config (docs/configuration.md): one JSON document per chat project,
 //! parsed and checked once at load. Errors name the project and the field, never a value.
 
 use crate::identity::ClaimMap;

@@ -11,6 +11,7 @@ use chatpass_signing::webhook::WebhookError;
 use http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde_json::json;
+use strum::{EnumDiscriminants, EnumIter, IntoEnumIterator};
 
 /// Seconds a client should wait before retrying when a dependency is down.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -33,32 +34,41 @@ pub enum Unauthorized {
 }
 
 impl Unauthorized {
-    fn detail(&self) -> &'static str {
+    /// What the caller is told, and the precise reason for the log line.
+    fn spec(&self) -> (&'static str, &'static str) {
         match self {
-            Unauthorized::NoIdentity => "no verified identity: sign in first",
-            Unauthorized::MissingBearer => "a bearer identity token is required",
-            Unauthorized::IdentityRefused(_) => "the identity token was refused",
-            Unauthorized::AddressNotAllowed => "this address may not call back",
-            Unauthorized::MissingCallbackKey => "a callback key is required",
-            Unauthorized::CallbackKeyRefused => "the callback key was refused",
-            Unauthorized::NoWebhookSecrets => "this project takes no webhooks",
-            Unauthorized::WebhookHeaderNotText => "a webhook header is not text",
-            Unauthorized::WebhookRefused(_) => "the webhook signature or timestamp was refused",
+            Unauthorized::NoIdentity => ("no verified identity: sign in first", "no_identity"),
+            Unauthorized::MissingBearer => {
+                ("a bearer identity token is required", "missing_bearer")
+            }
+            Unauthorized::IdentityRefused(e) => ("the identity token was refused", e.reason()),
+            Unauthorized::AddressNotAllowed => {
+                ("this address may not call back", "address_not_allowed")
+            }
+            Unauthorized::MissingCallbackKey => {
+                ("a callback key is required", "missing_callback_key")
+            }
+            Unauthorized::CallbackKeyRefused => {
+                ("the callback key was refused", "callback_key_refused")
+            }
+            Unauthorized::NoWebhookSecrets => {
+                ("this project takes no webhooks", "no_webhook_secrets")
+            }
+            Unauthorized::WebhookHeaderNotText => {
+                ("a webhook header is not text", "webhook_header_not_text")
+            }
+            Unauthorized::WebhookRefused(e) => {
+                ("the webhook signature or timestamp was refused", e.reason())
+            }
         }
     }
 
+    fn detail(&self) -> &'static str {
+        self.spec().0
+    }
+
     pub fn reason(&self) -> &'static str {
-        match self {
-            Unauthorized::NoIdentity => "no_identity",
-            Unauthorized::MissingBearer => "missing_bearer",
-            Unauthorized::IdentityRefused(e) => e.reason(),
-            Unauthorized::AddressNotAllowed => "address_not_allowed",
-            Unauthorized::MissingCallbackKey => "missing_callback_key",
-            Unauthorized::CallbackKeyRefused => "callback_key_refused",
-            Unauthorized::NoWebhookSecrets => "no_webhook_secrets",
-            Unauthorized::WebhookHeaderNotText => "webhook_header_not_text",
-            Unauthorized::WebhookRefused(e) => e.reason(),
-        }
+        self.spec().1
     }
 }
 
@@ -78,37 +88,43 @@ pub enum LogoutRefusal {
 }
 
 impl LogoutRefusal {
-    fn detail(&self) -> String {
+    /// What the sender is told, and the precise reason for the log line.
+    fn spec(&self) -> (&'static str, &'static str) {
         match self {
-            LogoutRefusal::NotConfigured => "this project takes no OIDC logout tokens".into(),
-            LogoutRefusal::NotAForm => "the body is not a form".into(),
-            LogoutRefusal::TokenCount => "the form must carry exactly one logout_token".into(),
-            // Why exactly is for the log line (`reason`): the caller is not authenticated.
-            LogoutRefusal::Refused(_) => "the logout token was refused".into(),
-            LogoutRefusal::MissingIat => "`iat` is required".into(),
-            LogoutRefusal::MissingJti => "`jti` is required".into(),
-            LogoutRefusal::SidOnly => {
-                "chatpass ends sessions by `sub`; this token carries only `sid`".into()
-            }
-            LogoutRefusal::NoSubject => "`sub` or `sid` is required".into(),
+            LogoutRefusal::NotConfigured => (
+                "this project takes no OIDC logout tokens",
+                "oidc_logout_not_configured",
+            ),
+            LogoutRefusal::NotAForm => ("the body is not a form", "not_a_form"),
+            LogoutRefusal::TokenCount => (
+                "the form must carry exactly one logout_token",
+                "logout_token_count",
+            ),
+            // Why exactly is for the log line: the caller is not authenticated.
+            LogoutRefusal::Refused(e) => ("the logout token was refused", e.reason()),
+            LogoutRefusal::MissingIat => ("`iat` is required", "missing_iat"),
+            LogoutRefusal::MissingJti => ("`jti` is required", "missing_jti"),
+            LogoutRefusal::SidOnly => (
+                "chatpass ends sessions by `sub`; this token carries only `sid`",
+                "sid_only",
+            ),
+            LogoutRefusal::NoSubject => ("`sub` or `sid` is required", "no_subject"),
         }
+    }
+
+    fn detail(&self) -> &'static str {
+        self.spec().0
     }
 
     pub fn reason(&self) -> &'static str {
-        match self {
-            LogoutRefusal::NotConfigured => "oidc_logout_not_configured",
-            LogoutRefusal::NotAForm => "not_a_form",
-            LogoutRefusal::TokenCount => "logout_token_count",
-            LogoutRefusal::Refused(e) => e.reason(),
-            LogoutRefusal::MissingIat => "missing_iat",
-            LogoutRefusal::MissingJti => "missing_jti",
-            LogoutRefusal::SidOnly => "sid_only",
-            LogoutRefusal::NoSubject => "no_subject",
-        }
+        self.spec().1
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Every client-visible failure. [`ErrorKind::spec`] gives each its status, code, log reason
+/// and log class.
+#[derive(Debug, thiserror::Error, EnumDiscriminants)]
+#[strum_discriminants(name(ErrorKind), derive(EnumIter))]
 #[non_exhaustive]
 pub enum ServiceError {
     #[error("no such project")]
@@ -227,206 +243,195 @@ impl From<SourceError> for ServiceError {
     }
 }
 
-impl ServiceError {
-    pub fn status(&self) -> StatusCode {
-        use ServiceError::*;
+/// How [`ServiceError::into_response`] logs an error beside the request's own log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogClass {
+    /// The request was refused: the request's log line (code and reason) says it all.
+    Refusal,
+    /// A dependency is down: a warning with its cause; a 503 the caller may retry.
+    Unavailable,
+    /// chatpass failed: an error with its cause.
+    Internal,
+}
+
+/// The code a kind of error answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Is(&'static str),
+    /// The code of the [`SignError`] it carries (one of [`SignError::all_codes`]).
+    OfSignError,
+}
+
+/// The reason the request's log line gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// The code itself.
+    Code,
+    /// Finer than the code, which is deliberately coarse (why a session is gone).
+    Is(&'static str),
+    /// The reason of the refusal it carries (why a token or a key was refused).
+    OfRefusal,
+}
+
+/// What every error of one kind answers and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spec {
+    pub status: StatusCode,
+    pub code: Code,
+    pub reason: Reason,
+    pub class: LogClass,
+}
+
+impl ErrorKind {
+    /// The one table of errors: the response, the log line, the OpenAPI check and the tests
+    /// read it.
+    pub const fn spec(self) -> Spec {
+        use ErrorKind::*;
+        use StatusCode as S;
         match self {
-            UnknownProject | NoRoute | SessionNotFound => StatusCode::NOT_FOUND,
-            InvalidProjectConfig { .. }
-            | WrongEndpoint { .. }
-            | VendorKeyRefused { .. }
-            | VendorFeatureUnavailable { .. }
-            | NoPublicKeys { .. } => StatusCode::CONFLICT,
-            ConfigUnavailable(_) | StoreUnavailable(_) | KeysUnavailable(_)
-            | VendorUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            LoggedOut | EmailDomainNotAllowed | EmailNotVerified | OriginNotAllowed => {
-                StatusCode::FORBIDDEN
+            UnknownProject => refusal(S::NOT_FOUND, "unknown_project"),
+            InvalidProjectConfig => refusal(S::CONFLICT, "invalid_project_config"),
+            ConfigUnavailable => unavailable("config_unavailable"),
+            StoreUnavailable => unavailable("store_unavailable"),
+            KeysUnavailable => unavailable("idp_unavailable"),
+            VendorUnavailable => unavailable("vendor_unavailable"),
+            VendorKeyRefused => refusal(S::CONFLICT, "vendor_key_refused"),
+            VendorFeatureUnavailable => refusal(S::CONFLICT, "vendor_feature_unavailable"),
+            NoPublicKeys => refusal(S::CONFLICT, "no_public_keys"),
+            Unauthorized => refusal(S::UNAUTHORIZED, "unauthorized").logged_as(Reason::OfRefusal),
+            LoggedOut => refusal(S::FORBIDDEN, "logged_out"),
+            EmailDomainNotAllowed => refusal(S::FORBIDDEN, "email_domain_not_allowed"),
+            EmailNotVerified => refusal(S::FORBIDDEN, "email_not_verified"),
+            WrongEndpoint => refusal(S::CONFLICT, "wrong_endpoint"),
+            OriginNotAllowed => refusal(S::FORBIDDEN, "origin_not_allowed"),
+            MissingClaim => refusal(S::UNPROCESSABLE_ENTITY, "missing_claim"),
+            Sign => Spec {
+                status: S::UNPROCESSABLE_ENTITY,
+                code: Code::OfSignError,
+                reason: Reason::Code,
+                class: LogClass::Refusal,
+            },
+            UnsupportedMediaType => refusal(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            PayloadTooLarge => refusal(S::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            BadJson => refusal(S::BAD_REQUEST, "bad_json"),
+            UnexpectedField => refusal(S::BAD_REQUEST, "unexpected_field"),
+            MissingToken => refusal(S::BAD_REQUEST, "missing_token"),
+            RepeatedHeader => refusal(S::BAD_REQUEST, "repeated_header"),
+            RepeatedCookie => refusal(S::BAD_REQUEST, "repeated_cookie"),
+            BadEvent => refusal(S::BAD_REQUEST, "bad_event"),
+            UnsupportedEvent => refusal(S::BAD_REQUEST, "unsupported_event"),
+            InvalidLogoutToken => {
+                refusal(S::BAD_REQUEST, "invalid_logout_token").logged_as(Reason::OfRefusal)
             }
-            MissingClaim(_) | Sign(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            BadJson(_)
-            | UnexpectedField(_)
-            | MissingToken
-            | RepeatedHeader(_)
-            | RepeatedCookie
-            | BadEvent(_)
-            | UnsupportedEvent(_)
-            | InvalidLogoutToken(_)
-            | IdTooLong(_) => StatusCode::BAD_REQUEST,
-            MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            SessionExpired | SessionEnded | SessionLoggedOut => StatusCode::GONE,
-            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            // The code of a signed field that is too long, too (a 422 there).
+            IdTooLong => refusal(S::BAD_REQUEST, "field_too_long"),
+            MethodNotAllowed => refusal(S::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            NoRoute => refusal(S::NOT_FOUND, "no_route"),
+            SessionNotFound => refusal(S::NOT_FOUND, "not_found"),
+            // A session that is no more: one code for the client, the precise reason logged.
+            SessionExpired => refusal(S::GONE, "gone").logged_as(Reason::Is("session_expired")),
+            SessionEnded => refusal(S::GONE, "gone").logged_as(Reason::Is("session_ended")),
+            SessionLoggedOut => {
+                refusal(S::GONE, "gone").logged_as(Reason::Is("session_logged_out"))
+            }
+            Internal => Spec {
+                status: S::INTERNAL_SERVER_ERROR,
+                code: Code::Is("internal_error"),
+                reason: Reason::Code,
+                class: LogClass::Internal,
+            },
         }
+    }
+}
+
+impl Spec {
+    const fn logged_as(self, reason: Reason) -> Spec {
+        Spec { reason, ..self }
+    }
+}
+
+const fn refusal(status: StatusCode, code: &'static str) -> Spec {
+    Spec {
+        status,
+        code: Code::Is(code),
+        reason: Reason::Code,
+        class: LogClass::Refusal,
+    }
+}
+
+const fn unavailable(code: &'static str) -> Spec {
+    Spec {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: Code::Is(code),
+        reason: Reason::Code,
+        class: LogClass::Unavailable,
+    }
+}
+
+impl ServiceError {
+    pub fn kind(&self) -> ErrorKind {
+        self.into()
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.kind().spec().status
     }
 
     /// The stable code clients match on.
     pub fn code(&self) -> &'static str {
-        use ServiceError::*;
-        match self {
-            UnknownProject => "unknown_project",
-            InvalidProjectConfig { .. } => "invalid_project_config",
-            ConfigUnavailable(_) => "config_unavailable",
-            StoreUnavailable(_) => "store_unavailable",
-            KeysUnavailable(_) => "idp_unavailable",
-            VendorUnavailable(_) => "vendor_unavailable",
-            VendorKeyRefused { .. } => "vendor_key_refused",
-            VendorFeatureUnavailable { .. } => "vendor_feature_unavailable",
-            NoPublicKeys { .. } => "no_public_keys",
-            Unauthorized(_) => "unauthorized",
-            LoggedOut => "logged_out",
-            EmailDomainNotAllowed => "email_domain_not_allowed",
-            EmailNotVerified => "email_not_verified",
-            WrongEndpoint { .. } => "wrong_endpoint",
-            OriginNotAllowed => "origin_not_allowed",
-            MissingClaim(_) => "missing_claim",
-            Sign(e) => e.code(),
-            UnsupportedMediaType => "unsupported_media_type",
-            PayloadTooLarge(_) => "payload_too_large",
-            BadJson(_) => "bad_json",
-            UnexpectedField(_) => "unexpected_field",
-            MissingToken => "missing_token",
-            RepeatedHeader(_) => "repeated_header",
-            RepeatedCookie => "repeated_cookie",
-            BadEvent(_) => "bad_event",
-            UnsupportedEvent(_) => "unsupported_event",
-            InvalidLogoutToken(_) => "invalid_logout_token",
-            IdTooLong(_) => "field_too_long",
-            MethodNotAllowed { .. } => "method_not_allowed",
-            NoRoute => "no_route",
-            SessionNotFound => "not_found",
-            SessionExpired | SessionEnded | SessionLoggedOut => "gone",
-            Internal(_) => "internal_error",
+        match (self.kind().spec().code, self) {
+            (Code::Is(code), _) => code,
+            (Code::OfSignError, ServiceError::Sign(e)) => e.code(),
+            (Code::OfSignError, _) => unreachable!("only `Sign` carries a SignError"),
         }
     }
 
     /// The precise reason, for the request's log line: finer than the code where the code is
     /// deliberately coarse (why a token or a key was refused, why a session is gone).
     pub fn reason(&self) -> &'static str {
-        match self {
-            ServiceError::Unauthorized(why) => why.reason(),
-            ServiceError::InvalidLogoutToken(why) => why.reason(),
-            ServiceError::SessionExpired => "session_expired",
-            ServiceError::SessionEnded => "session_ended",
-            ServiceError::SessionLoggedOut => "session_logged_out",
-            other => other.code(),
+        match (self.kind().spec().reason, self) {
+            (Reason::Code, _) => self.code(),
+            (Reason::Is(reason), _) => reason,
+            (Reason::OfRefusal, ServiceError::Unauthorized(why)) => why.reason(),
+            (Reason::OfRefusal, ServiceError::InvalidLogoutToken(why)) => why.reason(),
+            (Reason::OfRefusal, _) => unreachable!("only refusals carry a refusal"),
         }
     }
 
-    /// Every code [`ServiceError::code`] can give (the OpenAPI document's `Problem.code`).
+    /// Every code [`ServiceError::code`] can give, once each (the OpenAPI document's
+    /// `Problem.code`).
     pub fn all_codes() -> Vec<&'static str> {
-        use ServiceError::*;
-        let every = [
-            UnknownProject,
-            InvalidProjectConfig {
-                field: String::new(),
-            },
-            ConfigUnavailable(String::new()),
-            StoreUnavailable(StoreError(String::new())),
-            KeysUnavailable(JwksFetchError::Insecure),
-            VendorUnavailable(String::new()),
-            VendorKeyRefused { vendor: "" },
-            VendorFeatureUnavailable {
-                vendor: "",
-                feature: "",
-            },
-            NoPublicKeys { vendor: "" },
-            Unauthorized(self::Unauthorized::NoIdentity),
-            LoggedOut,
-            EmailDomainNotAllowed,
-            EmailNotVerified,
-            WrongEndpoint {
-                vendor: "",
-                endpoint: "",
-            },
-            OriginNotAllowed,
-            MissingClaim(String::new()),
-            UnsupportedMediaType,
-            PayloadTooLarge(0),
-            BadJson(""),
-            UnexpectedField(String::new()),
-            MissingToken,
-            RepeatedHeader(""),
-            RepeatedCookie,
-            BadEvent(String::new()),
-            UnsupportedEvent(""),
-            InvalidLogoutToken(LogoutRefusal::NotAForm),
-            IdTooLong(0),
-            MethodNotAllowed {
-                allow: String::new(),
-            },
-            NoRoute,
-            SessionNotFound,
-            SessionExpired,
-            SessionEnded,
-            SessionLoggedOut,
-            Internal(String::new()),
-        ];
-        for error in &every {
-            // No `_` arm: a new variant does not compile until it is listed in `every` too.
-            match error {
-                UnknownProject
-                | InvalidProjectConfig { .. }
-                | ConfigUnavailable(_)
-                | StoreUnavailable(_)
-                | KeysUnavailable(_)
-                | VendorUnavailable(_)
-                | VendorKeyRefused { .. }
-                | VendorFeatureUnavailable { .. }
-                | NoPublicKeys { .. }
-                | Unauthorized(_)
-                | LoggedOut
-                | EmailDomainNotAllowed
-                | EmailNotVerified
-                | WrongEndpoint { .. }
-                | OriginNotAllowed
-                | MissingClaim(_)
-                | UnsupportedMediaType
-                | PayloadTooLarge(_)
-                | BadJson(_)
-                | UnexpectedField(_)
-                | MissingToken
-                | RepeatedHeader(_)
-                | RepeatedCookie
-                | BadEvent(_)
-                | UnsupportedEvent(_)
-                | InvalidLogoutToken(_)
-                | IdTooLong(_)
-                | MethodNotAllowed { .. }
-                | NoRoute
-                | SessionNotFound
-                | SessionExpired
-                | SessionEnded
-                | SessionLoggedOut
-                | Internal(_) => {}
-                Sign(_) => unreachable!("its codes are SignError's, listed below"),
-            }
-        }
         let mut codes: Vec<&'static str> = Vec::new();
-        for code in every
-            .iter()
-            .map(ServiceError::code)
-            .chain(SignError::all_codes())
-        {
-            // A 400 shares its code with a 422 (`field_too_long`): listed once.
-            if !codes.contains(&code) {
-                codes.push(code);
+        for kind in ErrorKind::iter() {
+            let of_kind = match kind.spec().code {
+                Code::Is(code) => vec![code],
+                Code::OfSignError => SignError::all_codes(),
+            };
+            for code in of_kind {
+                // A 400 shares its code with a 422 (`field_too_long`): listed once.
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
             }
         }
         codes
     }
 
-    /// Seconds a client should wait before retrying a 503: one for keys that may be fetched
-    /// again in a second, [`RETRY_AFTER_SECONDS`] for a dependency that is down.
-    pub fn retry_after(&self) -> u32 {
-        match self {
-            ServiceError::KeysUnavailable(JwksFetchError::TooSoon) => 1,
-            _ => RETRY_AFTER_SECONDS,
+    /// Seconds a client should wait before retrying, for a dependency that is unavailable:
+    /// one for keys that may be fetched again in a second, [`RETRY_AFTER_SECONDS`] for a
+    /// dependency that is down.
+    pub fn retry_after(&self) -> Option<u32> {
+        match (self.kind().spec().class, self) {
+            (LogClass::Unavailable, ServiceError::KeysUnavailable(JwksFetchError::TooSoon)) => {
+                Some(1)
+            }
+            (LogClass::Unavailable, _) => Some(RETRY_AFTER_SECONDS),
+            (LogClass::Refusal | LogClass::Internal, _) => None,
         }
     }
 
-    /// The dependency failure behind a 5xx, for the one log line that records it.
+    /// The failure behind an unavailable dependency or an internal error, for the one log
+    /// line that records it.
     fn cause(&self) -> Option<String> {
         match self {
             ServiceError::ConfigUnavailable(cause)
@@ -440,19 +445,22 @@ impl ServiceError {
 
     /// The problem+json response; logs the cause of a 5xx once.
     pub fn into_response(self) -> Response<Body> {
-        let status = self.status();
-        if let Some(cause) = self.cause() {
-            if status == StatusCode::SERVICE_UNAVAILABLE {
-                tracing::warn!(code = self.code(), cause = %cause, "dependency unavailable; the caller may retry");
-            } else {
-                tracing::error!(code = self.code(), cause = %cause, "internal error");
+        let Spec { status, class, .. } = self.kind().spec();
+        let code = self.code();
+        match (class, self.cause()) {
+            (LogClass::Unavailable, Some(cause)) => {
+                tracing::warn!(code, cause = %cause, "dependency unavailable; the caller may retry");
             }
+            (LogClass::Internal, Some(cause)) => {
+                tracing::error!(code, cause = %cause, "internal error");
+            }
+            _ => {}
         }
         let body = json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Error"),
             "status": status.as_u16(),
-            "code": self.code(),
+            "code": code,
             "detail": self.to_string(),
         });
         let mut response = Response::new(Body::Text(body.to_string()));
@@ -463,8 +471,8 @@ impl ServiceError {
             HeaderValue::from_static("application/problem+json"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after()));
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -497,6 +505,68 @@ mod tests {
                 "application/problem+json"
             );
         }
+    }
+
+    #[test]
+    fn keys_fetched_a_moment_ago_are_retried_in_a_second() {
+        let response = ServiceError::KeysUnavailable(JwksFetchError::TooSoon).into_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn only_an_unavailable_dependency_is_a_503_and_only_a_refusal_is_below_500() {
+        for kind in ErrorKind::iter() {
+            let Spec { status, class, .. } = kind.spec();
+            assert_eq!(
+                status == StatusCode::SERVICE_UNAVAILABLE,
+                class == LogClass::Unavailable,
+                "{kind:?}"
+            );
+            assert_eq!(
+                status.as_u16() < 500,
+                class == LogClass::Refusal,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_variants_that_carry_a_finer_error_take_its_code_or_reason() {
+        let of_sign: Vec<ErrorKind> = ErrorKind::iter()
+            .filter(|kind| kind.spec().code == Code::OfSignError)
+            .collect();
+        assert_eq!(of_sign, [ErrorKind::Sign]);
+        let of_refusal: Vec<ErrorKind> = ErrorKind::iter()
+            .filter(|kind| kind.spec().reason == Reason::OfRefusal)
+            .collect();
+        assert_eq!(
+            of_refusal,
+            [ErrorKind::Unauthorized, ErrorKind::InvalidLogoutToken]
+        );
+        let error = ServiceError::Sign(SignError::MissingField("email"));
+        assert_eq!(
+            (error.code(), error.reason()),
+            ("missing_field", "missing_field")
+        );
+        let error = ServiceError::InvalidLogoutToken(LogoutRefusal::SidOnly);
+        assert_eq!(
+            (error.code(), error.reason()),
+            ("invalid_logout_token", "sid_only")
+        );
+    }
+
+    #[test]
+    fn every_code_is_listed_once_with_the_sign_errors_codes() {
+        let codes = ServiceError::all_codes();
+        for code in ["unknown_project", "gone", "internal_error", "missing_field"] {
+            assert_eq!(codes.iter().filter(|c| **c == code).count(), 1, "{code}");
+        }
+        assert_eq!(
+            codes.iter().filter(|c| **c == "field_too_long").count(),
+            1,
+            "a 400 and a 422 share it"
+        );
     }
 
     #[test]

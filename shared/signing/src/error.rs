@@ -1,9 +1,12 @@
 //! Typed errors: what failed, naming the field, never a key.
 
+use strum::{EnumDiscriminants, EnumIter, IntoEnumIterator};
 use thiserror::Error;
 
-/// Why a vendor profile could not sign for this user.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Why a vendor profile could not sign for this user. [`SignErrorKind::code`] gives each its
+/// stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Error, EnumDiscriminants)]
+#[strum_discriminants(name(SignErrorKind), derive(EnumIter))]
 #[non_exhaustive]
 pub enum SignError {
     #[error("the user has no `{0}`, which this vendor needs")]
@@ -22,49 +25,31 @@ pub enum SignError {
     MintedByVendor,
 }
 
+impl SignErrorKind {
+    /// The stable code the HTTP API and the CLI report.
+    pub const fn code(self) -> &'static str {
+        match self {
+            SignErrorKind::MissingField => "missing_field",
+            SignErrorKind::AmbiguousField => "ambiguous_field",
+            SignErrorKind::FieldTooLong => "field_too_long",
+            SignErrorKind::BadField => "bad_field",
+            SignErrorKind::MissingSessionReference => "missing_session_reference",
+            SignErrorKind::Crypto => "signing_failed",
+            SignErrorKind::MintedByVendor => "minted_by_vendor",
+        }
+    }
+}
+
 impl SignError {
     /// The stable code the HTTP API and the CLI report.
     pub fn code(&self) -> &'static str {
-        match self {
-            SignError::MissingField(_) => "missing_field",
-            SignError::AmbiguousField(_) => "ambiguous_field",
-            SignError::FieldTooLong { .. } => "field_too_long",
-            SignError::BadField { .. } => "bad_field",
-            SignError::MissingSessionReference => "missing_session_reference",
-            SignError::Crypto => "signing_failed",
-            SignError::MintedByVendor => "minted_by_vendor",
-        }
+        SignErrorKind::from(self).code()
     }
 
     /// Every code [`SignError::code`] can give, one per variant (the OpenAPI document lists
     /// them; its test compares).
     pub fn all_codes() -> Vec<&'static str> {
-        use SignError::*;
-        let every = [
-            MissingField(""),
-            AmbiguousField(""),
-            FieldTooLong { field: "", max: 0 },
-            BadField {
-                field: String::new(),
-                reason: "",
-            },
-            MissingSessionReference,
-            Crypto,
-            MintedByVendor,
-        ];
-        for error in &every {
-            // No `_` arm: a new variant does not compile until it is listed in `every` too.
-            match error {
-                MissingField(_)
-                | AmbiguousField(_)
-                | FieldTooLong { .. }
-                | BadField { .. }
-                | MissingSessionReference
-                | Crypto
-                | MintedByVendor => {}
-            }
-        }
-        every.iter().map(SignError::code).collect()
+        SignErrorKind::iter().map(SignErrorKind::code).collect()
     }
 }
 

@@ -17,7 +17,7 @@ mod user;
 pub mod vendors;
 pub mod webhook;
 
-pub use error::{SignError, VendorConfigError};
+pub use error::{SignError, SignErrorKind, VendorConfigError};
 pub use signed::Signed;
 pub use user::User;
 pub use vendors::{Endpoint, SessionUse, Vendor, VendorConfig};

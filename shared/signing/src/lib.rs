@@ -19,5 +19,5 @@ pub mod webhook;
 
 pub use error::{SignError, SignErrorKind, VendorConfigError};
 pub use signed::Signed;
-pub use user::User;
+pub use user::{Field, User};
 pub use vendors::{Endpoint, SessionUse, Vendor, VendorConfig};

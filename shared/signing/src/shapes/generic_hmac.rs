@@ -61,7 +61,7 @@ pub(crate) fn build(
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            Field::from_name(name).ok_or_else(|| {
+            Field::text_from_name(name).ok_or_else(|| {
                 VendorConfigError::bad(
                     format!("options.message.{i}"),
                     "not a user field with a text value",

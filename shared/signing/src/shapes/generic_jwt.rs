@@ -143,8 +143,21 @@ fn paths(
 fn text_field(at: &str, value: &Value) -> Result<Field, VendorConfigError> {
     value
         .as_str()
-        .and_then(Field::from_name)
-        .ok_or_else(|| VendorConfigError::bad(at, "expected a user field with a text value (id, email, name, first_name, last_name, phone, avatar_url)"))
+        .and_then(Field::text_from_name)
+        .ok_or_else(|| {
+            let text: Vec<&str> = Field::ALL
+                .iter()
+                .filter(|field| field.is_text())
+                .map(|field| field.name())
+                .collect();
+            VendorConfigError::bad(
+                at,
+                format!(
+                    "expected a user field with a text value ({})",
+                    text.join(", ")
+                ),
+            )
+        })
 }
 
 /// Builds the engine from `options` for the vendor `spec` (the `jwt` vendor or a preset).
@@ -169,7 +182,7 @@ pub(crate) fn build(
         ));
     }
     let claims = IdentityClaims::parse("options.claims", &options.claims, &own)?;
-    if claims.claim_of("id").is_none() {
+    if claims.claim_of(Field::Id).is_none() {
         return Err(VendorConfigError::bad(
             "options.claims.id",
             "required: the claim that names the user",
@@ -537,7 +550,7 @@ impl Vendor for GenericJwt {
     }
 
     fn jwt_rules(&self) -> Option<JwtRules> {
-        let id = self.claims.claim_of("id").unwrap_or("sub");
+        let id = self.claims.claim_of(Field::Id).unwrap_or("sub");
         let mut required: Vec<String> = vec![id.to_owned()];
         required.extend(self.iat.then(|| "iat".to_owned()));
         required.extend(self.nbf.then(|| "nbf".to_owned()));

@@ -8,21 +8,9 @@ use crate::user::Field;
 use crate::{User, VendorConfigError};
 use serde_json::{Map, Value};
 
-/// The user's fields a claim may carry, by their canonical names (`id` included).
-const FIELDS: [(&str, Option<Field>); 8] = [
-    ("id", Some(Field::Id)),
-    ("email", Some(Field::Email)),
-    ("email_verified", None),
-    ("name", Some(Field::Name)),
-    ("first_name", Some(Field::FirstName)),
-    ("last_name", Some(Field::LastName)),
-    ("phone", Some(Field::Phone)),
-    ("avatar_url", Some(Field::AvatarUrl)),
-];
-
 /// Field → claim, in the order the config gave (claims are written in that order).
 pub(crate) struct IdentityClaims {
-    claims: Vec<(&'static str, Option<Field>, ClaimPath)>,
+    claims: Vec<(Field, ClaimPath)>,
 }
 
 impl IdentityClaims {
@@ -33,15 +21,13 @@ impl IdentityClaims {
         map: &Map<String, Value>,
         reserved: &[&str],
     ) -> Result<Self, VendorConfigError> {
-        let mut claims: Vec<(&'static str, Option<Field>, ClaimPath)> = Vec::new();
+        let mut claims: Vec<(Field, ClaimPath)> = Vec::new();
         for (field, claim) in map {
             let at = format!("{path}.{field}");
             let claim = claim
                 .as_str()
                 .ok_or_else(|| VendorConfigError::bad(&at, "expected a claim name"))?;
-            let (name, known) = FIELDS
-                .iter()
-                .find(|(name, _)| name == field)
+            let field = Field::from_name(field)
                 .ok_or_else(|| VendorConfigError::bad(&at, "not a user field"))?;
             if claim.is_empty() {
                 return Err(VendorConfigError::bad(&at, "the claim name is empty"));
@@ -56,56 +42,52 @@ impl IdentityClaims {
                     format!("`{claim}` is a claim the vendor sets itself"),
                 ));
             }
-            if claims.iter().any(|(_, _, c)| c.overlaps(&path)) {
+            if claims.iter().any(|(_, c)| c.overlaps(&path)) {
                 return Err(VendorConfigError::bad(
                     &at,
                     format!("`{claim}` is already mapped from another field"),
                 ));
             }
-            claims.push((name, *known, path));
+            claims.push((field, path));
         }
         Ok(IdentityClaims { claims })
     }
 
     /// The claim the field goes in, if mapped.
-    pub(crate) fn claim_of(&self, field: &str) -> Option<&str> {
+    pub(crate) fn claim_of(&self, field: Field) -> Option<&str> {
         self.claims
             .iter()
-            .find(|(name, _, _)| *name == field)
-            .map(|(_, _, claim)| claim.as_str())
+            .find(|(mapped, _)| *mapped == field)
+            .map(|(_, claim)| claim.as_str())
     }
 
     /// The claim paths, for checks against other claims.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &ClaimPath> {
-        self.claims.iter().map(|(_, _, path)| path)
+        self.claims.iter().map(|(_, path)| path)
     }
 
     /// The canonical field whose value is not text (`email_verified`) and its path, if mapped.
     pub(crate) fn non_text(&self) -> impl Iterator<Item = (&'static str, &ClaimPath)> {
         self.claims
             .iter()
-            .filter(|(_, field, _)| field.is_none())
-            .map(|(name, _, path)| (*name, path))
+            .filter(|(field, _)| !field.is_text())
+            .map(|(field, path)| (field.name(), path))
     }
 
     /// True when the email goes in a claim.
     pub(crate) fn carries_email(&self) -> bool {
-        self.claim_of("email").is_some()
+        self.claim_of(Field::Email).is_some()
     }
 
     /// The claim names, for `explain`.
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.claims.iter().map(|(_, _, claim)| claim.as_str())
+        self.claims.iter().map(|(_, claim)| claim.as_str())
     }
 
     /// Adds each mapped field the user has to `claims`; absent fields are left out.
     pub(crate) fn fill(&self, user: &User, claims: &mut Map<String, Value>) {
-        for (_, field, claim) in &self.claims {
-            let value = match field {
-                Some(field) => user.get(*field).map(Value::from),
-                None => user.email_verified.map(Value::from),
-            };
-            if let Some(value) = value {
+        for (field, claim) in &self.claims {
+            if let Some(value) = user.value(*field) {
                 claim.insert(claims, value);
             }
         }

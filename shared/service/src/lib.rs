@@ -11,6 +11,7 @@ pub mod identity;
 pub mod lambda;
 pub mod logging;
 pub mod metrics;
+pub mod outbound;
 pub mod pipeline;
 pub mod project_id;
 pub mod request;

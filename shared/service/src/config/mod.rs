@@ -1,9 +1,14 @@
 //! The project config (docs/configuration.md): one JSON document per chat project,
 //! parsed and checked once at load. Errors name the project and the field, never a value.
 
-use crate::identity::ClaimMap;
+mod claim_map;
+
+pub use claim_map::{ClaimMap, MissingClaim};
+
+use crate::outbound::is_allowed_url;
 use chatpass_signing::keys::VerifierKey;
 use chatpass_signing::webhook::WebhookSecret;
+use chatpass_signing::{Field, User};
 use chatpass_signing::{Vendor, VendorConfig, vendors};
 use ipnet::IpNet;
 use serde::de::DeserializeOwned;
@@ -76,19 +81,6 @@ const FIELDS: &[&str] = &[
     "oidc_logout",
     "cookie_domain",
     "user_details_fields",
-];
-
-/// The canonical user's fields, as `user_details_fields` may name them.
-const USER_FIELDS: &[&str] = &[
-    "id",
-    "email",
-    "email_verified",
-    "name",
-    "first_name",
-    "last_name",
-    "phone",
-    "avatar_url",
-    "properties",
 ];
 
 impl ProjectConfig {
@@ -173,7 +165,7 @@ impl ProjectConfig {
         let oidc_logout: Option<OidcLogout> =
             p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
         if let Some(oidc) = &oidc_logout
-            && !crate::identity::is_allowed_url(&oidc.jwks_url, true)
+            && !is_allowed_url(&oidc.jwks_url, true)
         {
             return Err(error(
                 project,
@@ -196,7 +188,7 @@ impl ProjectConfig {
             .iter()
             .flatten()
             .map(|(k, _)| k)
-            .find(|k| !USER_FIELDS.contains(&k.as_str()))
+            .find(|k| Field::from_name(k).is_none() && *k != User::PROPERTIES)
         {
             return Err(error(
                 project,

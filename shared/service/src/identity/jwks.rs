@@ -12,6 +12,7 @@ use super::rules::Rules;
 use super::verifier::verify;
 use crate::bounded_body::read_at_most;
 use crate::clock::Clock;
+use crate::outbound::is_allowed_url;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -70,20 +71,6 @@ pub enum TokenError {
     Refused(#[from] VerifyError),
     #[error(transparent)]
     KeysUnavailable(#[from] JwksFetchError),
-}
-
-/// https anywhere; http to a loopback host only when `loopback_http` says so.
-pub fn is_allowed_url(url: &str, loopback_http: bool) -> bool {
-    let Ok(parsed) = url.parse::<reqwest::Url>() else {
-        return false;
-    };
-    match parsed.scheme() {
-        "https" => true,
-        "http" => {
-            loopback_http && matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-        }
-        _ => false,
-    }
 }
 
 /// The keys that verify one issuer's tokens.
@@ -418,23 +405,6 @@ mod tests {
     const NOW: u64 = 1_700_000_000;
     const ISSUER: &str = "https://idp.example.com/";
     const AUDIENCE: &str = "chatpass";
-
-    #[test]
-    fn only_https_and_plain_http_to_loopback_only_where_the_runner_allows_it() {
-        for loopback in [true, false] {
-            assert!(is_allowed_url("https://idp.example.com/jwks", loopback));
-            assert!(!is_allowed_url("http://idp.example.com/jwks", loopback));
-            assert!(!is_allowed_url("http://127.0.0.1.evil.com/jwks", loopback));
-            assert!(!is_allowed_url("file:///etc/passwd", loopback));
-            for url in [
-                "http://127.0.0.1:8080/jwks",
-                "http://localhost/jwks",
-                "http://[::1]:9001/2018-06-01/runtime/invocation/next",
-            ] {
-                assert_eq!(is_allowed_url(url, loopback), loopback, "{url}");
-            }
-        }
-    }
 
     #[tokio::test]
     async fn a_deployed_function_never_fetches_plain_http_from_loopback() {

@@ -12,12 +12,11 @@ pub mod rules;
 mod standin_idp;
 mod verifier;
 
+pub use crate::outbound::is_allowed_url;
 pub use caller::{IdentityVerifier, identity_claims};
-pub use claims::{ClaimMap, Claims, IdentityError, flatten};
+pub use claims::{Claims, flatten};
 pub use error::{JwksError, JwksFetchError, VerifyError};
-pub use jwks::{
-    FETCH_TIMEOUT, FetchPolicy, Jwks, JwksCache, LOOPBACK_HTTP_VAR, TokenError, is_allowed_url,
-};
+pub use jwks::{FETCH_TIMEOUT, FetchPolicy, Jwks, JwksCache, LOOPBACK_HTTP_VAR, TokenError};
 pub use jwks_refresh::{REFRESH_VAR, refresh_ms_from_env};
 pub use key_set::KeySet;
 pub use rules::{Rules, TokenKind};

@@ -2,9 +2,10 @@
 //! signed-in user (browser routes), the vendor's server (a callback key), a signed delivery
 //! (checked by the route itself, which reads the body to know how it is signed), or anyone.
 
+use crate::config::MissingClaim;
 use crate::error::Unauthorized;
 use crate::identity::rules::ClaimView;
-use crate::identity::{IdentityError, identity_claims, rules};
+use crate::identity::{identity_claims, rules};
 use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, State, request};
 use chatpass_signing::keys::matches_any;
@@ -64,7 +65,7 @@ impl Caller for SignedIn {
         let user = project
             .claims
             .user(&claims)
-            .map_err(|IdentityError::MissingClaim(claim)| ServiceError::MissingClaim(claim))?;
+            .map_err(|MissingClaim(claim)| ServiceError::MissingClaim(claim))?;
         if user.id.len() > MAX_ID_BYTES {
             return Err(ServiceError::Sign(SignError::FieldTooLong {
                 field: "id",

@@ -1,9 +1,9 @@
 //! How a project maps verified claims to the canonical user (`identity` in its config): each
 //! field from its OpenID Connect standard claim unless the project names another.
 
-use chatpass_signing::Field;
-use chatpass_signing::User;
-use serde_json::{Map, Value};
+use super::raw::{RawIdentity, Refusal};
+use chatpass_signing::{Field, User};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// The verified claims lack the one a user cannot be made without: the id's.
@@ -22,37 +22,23 @@ pub struct ClaimMap {
 }
 
 impl ClaimMap {
-    /// Reads the config's `identity` object: `{"claims": {field: claim}, "properties": {key: claim}}`.
-    /// An error is (field path, reason).
-    pub fn from_config(identity: Option<Map<String, Value>>) -> Result<Self, (String, String)> {
-        let mut map = ClaimMap::default();
-        let Some(identity) = identity else {
-            return Ok(map);
-        };
-        for (section, value) in identity {
-            let Value::Object(entries) = value else {
-                return Err((
-                    format!("identity.{section}"),
-                    "expected an object of claim names".into(),
-                ));
-            };
-            for (field, claim) in entries {
-                let path = format!("identity.{section}.{field}");
-                let Value::String(claim) = claim else {
-                    return Err((path, "expected a claim name".into()));
-                };
-                match section.as_str() {
-                    "claims" => {
-                        let field = Field::from_name(&field)
-                            .ok_or((path, "not a user field".to_owned()))?;
-                        map.remapped.insert(field, claim);
-                    }
-                    "properties" => map.properties.push((field, claim)),
-                    _ => return Err((format!("identity.{section}"), "unknown field".into())),
-                }
-            }
-        }
-        Ok(map)
+    /// Checks the config's `identity`: each of its `claims` names a user field.
+    pub(super) fn from_raw(identity: RawIdentity) -> Result<Self, Refusal> {
+        let remapped = identity
+            .claims
+            .into_iter()
+            .map(|(name, claim)| match Field::from_name(&name) {
+                Some(field) => Ok((field, claim)),
+                None => Err(Refusal {
+                    field: format!("identity.claims.{name}"),
+                    reason: "not a user field".into(),
+                }),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ClaimMap {
+            remapped,
+            properties: identity.properties.into_iter().collect(),
+        })
     }
 
     /// The claim the field is read from.
@@ -106,6 +92,10 @@ mod tests {
     use crate::testing::flat_claims;
     use serde_json::json;
 
+    fn from_config(identity: Value) -> ClaimMap {
+        ClaimMap::from_raw(serde_json::from_value(identity).unwrap()).unwrap()
+    }
+
     #[test]
     fn maps_the_oidc_standard_claims_by_default() {
         let user = ClaimMap::default()
@@ -126,7 +116,7 @@ mod tests {
     fn a_project_can_remap_claims_and_add_properties() {
         let identity =
             json!({"claims": {"id": "employee_id"}, "properties": {"property_172": "tier"}});
-        let map = ClaimMap::from_config(identity.as_object().cloned()).unwrap();
+        let map = from_config(identity);
         let user = map
             .user(&flat_claims(&[
                 ("sub", "x"),
@@ -148,15 +138,27 @@ mod tests {
             ("work_email_verified", "true"),
         ]);
         let remapped = json!({"claims": {"email": "work_email"}});
-        let map = ClaimMap::from_config(remapped.as_object().cloned()).unwrap();
+        let map = from_config(remapped);
         let user = map.user(&claims).unwrap();
         assert_eq!(user.email.as_deref(), Some("mallory@corp.example"));
         assert_eq!(user.email_verified, None, "email_verified is about `email`");
 
         let both =
             json!({"claims": {"email": "work_email", "email_verified": "work_email_verified"}});
-        let map = ClaimMap::from_config(both.as_object().cloned()).unwrap();
+        let map = from_config(both);
         assert_eq!(map.user(&claims).unwrap().email_verified, Some(true));
+    }
+
+    #[test]
+    fn only_a_user_field_may_be_remapped() {
+        let identity = json!({"claims": {"email": "mail", "nickname": "nick"}});
+        assert_eq!(
+            ClaimMap::from_raw(serde_json::from_value(identity).unwrap()),
+            Err(Refusal {
+                field: "identity.claims.nickname".into(),
+                reason: "not a user field".into()
+            })
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! parsed and checked once at load. Errors name the project and the field, never a value.
 
 mod claim_map;
+mod raw;
 
 pub use claim_map::{ClaimMap, MissingClaim};
 
@@ -11,8 +12,8 @@ use chatpass_signing::webhook::WebhookSecret;
 use chatpass_signing::{Field, User};
 use chatpass_signing::{Vendor, VendorConfig, vendors};
 use ipnet::IpNet;
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use raw::RawProjectConfig;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -65,24 +66,6 @@ impl fmt::Debug for ProjectConfig {
     }
 }
 
-const FIELDS: &[&str] = &[
-    "vendor",
-    "key",
-    "key_id",
-    "options",
-    "token_ttl_seconds",
-    "allowed_email_domains",
-    "trust_unverified_email",
-    "allowed_origins",
-    "identity",
-    "callback_keys",
-    "callback_allowed_ips",
-    "webhook_secrets",
-    "oidc_logout",
-    "cookie_domain",
-    "user_details_fields",
-];
-
 impl ProjectConfig {
     /// Parses and checks the JSON document of `project`.
     pub fn parse(project: &str, document: &str) -> Result<Self, ConfigError> {
@@ -98,72 +81,42 @@ impl ProjectConfig {
 
     /// Checks an already-parsed JSON document of `project`.
     pub fn from_value(project: &str, value: Value) -> Result<Self, ConfigError> {
-        let Value::Object(mut doc) = value else {
-            return Err(error(project, "(document)", "must be a JSON object"));
-        };
-        if let Some(unknown) = doc.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(error(project, unknown, "unknown field"));
-        }
-        let mut p = Parser {
-            project,
-            doc: &mut doc,
-        };
+        let raw = RawProjectConfig::read(value).map_err(|r| r.of(project))?;
+        Self::check(project, raw)
+    }
+
+    /// The document's fields checked, in the order the errors are looked for.
+    fn check(project: &str, raw: RawProjectConfig) -> Result<Self, ConfigError> {
         let vendor_config = VendorConfig {
-            vendor: p.required("vendor", "a vendor id")?,
-            key: p.required("key", "a string")?,
-            key_id: p.optional("key_id", "a string")?,
-            options: p.optional("options", "an object")?.unwrap_or_default(),
-            token_ttl_seconds: p.optional("token_ttl_seconds", "a whole number of seconds")?,
+            vendor: raw
+                .vendor
+                .ok_or_else(|| error(project, "vendor", "missing"))?,
+            key: raw.key.ok_or_else(|| error(project, "key", "missing"))?,
+            key_id: raw.key_id,
+            options: raw.options.unwrap_or_default(),
+            token_ttl_seconds: raw.token_ttl_seconds,
         };
         let vendor =
             vendors::build(&vendor_config).map_err(|e| error(project, e.field(), e.reason()))?;
 
-        let callback_keys = p.list::<String>("callback_keys")?;
-        let callback_keys = callback_keys
-            .into_iter()
-            .enumerate()
-            .map(|(i, k)| {
-                VerifierKey::new(k.into_bytes())
-                    .map_err(|e| error(project, &format!("callback_keys[{i}]"), e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let webhook_secrets = p
-            .list::<String>("webhook_secrets")?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                WebhookSecret::parse(s)
-                    .map_err(|e| error(project, &format!("webhook_secrets[{i}]"), e.to_string()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let allowed_origins = p.list::<String>("allowed_origins")?;
-        if let Some((i, _)) = allowed_origins
-            .iter()
-            .enumerate()
-            .find(|(_, o)| !is_origin(o))
-        {
-            return Err(error(
-                project,
-                &format!("allowed_origins[{i}]"),
-                "must be an origin like https://www.example.com",
-            ));
-        }
-        let callback_allowed_ips = p
-            .list::<String>("callback_allowed_ips")?
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                parse_net(s).ok_or_else(|| {
-                    error(
-                        project,
-                        &format!("callback_allowed_ips[{i}]"),
-                        "must be an IP address or CIDR",
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let oidc_logout: Option<OidcLogout> =
-            p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
+        let callback_keys = each(project, "callback_keys", raw.callback_keys, |k| {
+            VerifierKey::new(k.into_bytes()).map_err(|e| e.to_string())
+        })?;
+        let webhook_secrets = each(project, "webhook_secrets", raw.webhook_secrets, |s| {
+            WebhookSecret::parse(&s).map_err(|e| e.to_string())
+        })?;
+        let allowed_origins = each(project, "allowed_origins", raw.allowed_origins, |o| {
+            is_origin(&o)
+                .then_some(o)
+                .ok_or("must be an origin like https://www.example.com".into())
+        })?;
+        let callback_allowed_ips = each(
+            project,
+            "callback_allowed_ips",
+            raw.callback_allowed_ips,
+            |s| parse_net(&s).ok_or("must be an IP address or CIDR".into()),
+        )?;
+        let oidc_logout = raw.oidc_logout.map(|o| o.0);
         if let Some(oidc) = &oidc_logout
             && !is_allowed_url(&oidc.jwks_url, true)
         {
@@ -173,7 +126,7 @@ impl ProjectConfig {
                 "must be an https URL (plain http to loopback only for `chatpass serve`)",
             ));
         }
-        let cookie_domain: Option<String> = p.optional("cookie_domain", "a domain name")?;
+        let cookie_domain = raw.cookie_domain;
         if cookie_domain.as_deref().is_some_and(|d| {
             d.is_empty()
                 || !d
@@ -182,8 +135,7 @@ impl ProjectConfig {
         }) {
             return Err(error(project, "cookie_domain", "must be a domain name"));
         }
-        let user_details_fields: Option<BTreeMap<String, String>> =
-            p.optional("user_details_fields", "an object of field names")?;
+        let user_details_fields = raw.user_details_fields;
         if let Some(field) = user_details_fields
             .iter()
             .flatten()
@@ -196,9 +148,8 @@ impl ProjectConfig {
                 "not a user field",
             ));
         }
-        let identity: Option<Map<String, Value>> = p.optional("identity", "an object")?;
-        let claims = ClaimMap::from_config(identity)
-            .map_err(|(field, reason)| error(project, &field, reason))?;
+        let claims = ClaimMap::from_raw(raw.identity.map(|i| i.0).unwrap_or_default())
+            .map_err(|r| r.of(project))?;
         // A logout token names its user by `sub`; with the id read from another claim, such a
         // logout would be recorded for a user no sign-in looks up, and end nothing.
         if oidc_logout.is_some() && claims.remaps_id() {
@@ -213,14 +164,13 @@ impl ProjectConfig {
             project: project.to_owned(),
             vendor: Arc::from(vendor),
             vendor_key_is_short: vendor_config.key.is_short(),
-            allowed_email_domains: p
-                .list::<String>("allowed_email_domains")?
+            allowed_email_domains: raw
+                .allowed_email_domains
+                .unwrap_or_default()
                 .into_iter()
                 .map(|d| d.trim_start_matches('@').to_ascii_lowercase())
                 .collect(),
-            trust_unverified_email: p
-                .optional("trust_unverified_email", "true or false")?
-                .unwrap_or(false),
+            trust_unverified_email: raw.trust_unverified_email.unwrap_or(false),
             allowed_origins,
             claims,
             callback_keys,
@@ -258,41 +208,20 @@ fn error(project: &str, field: &str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
-/// Takes fields out of the document one by one, so a type error names the field and never
-/// echoes its value (which may be a key).
-struct Parser<'a> {
-    project: &'a str,
-    doc: &'a mut Map<String, Value>,
-}
-
-impl Parser<'_> {
-    fn optional<T: DeserializeOwned>(
-        &mut self,
-        field: &str,
-        expected: &str,
-    ) -> Result<Option<T>, ConfigError> {
-        match self.doc.remove(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => serde_json::from_value(value)
-                .map(Some)
-                .map_err(|_| error(self.project, field, format!("expected {expected}"))),
-        }
-    }
-
-    fn required<T: DeserializeOwned>(
-        &mut self,
-        field: &str,
-        expected: &str,
-    ) -> Result<T, ConfigError> {
-        self.optional(field, expected)?
-            .ok_or_else(|| error(self.project, field, "missing"))
-    }
-
-    fn list<T: DeserializeOwned>(&mut self, field: &str) -> Result<Vec<T>, ConfigError> {
-        Ok(self
-            .optional(field, "a list of strings")?
-            .unwrap_or_default())
-    }
+/// A list field's items, each converted or refused naming it (`callback_keys[1]`).
+fn each<T>(
+    project: &str,
+    field: &str,
+    list: Option<Vec<String>>,
+    convert: impl Fn(String) -> Result<T, String>,
+) -> Result<Vec<T>, ConfigError> {
+    list.unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            convert(item).map_err(|reason| error(project, &format!("{field}[{i}]"), reason))
+        })
+        .collect()
 }
 
 fn is_origin(origin: &str) -> bool {

@@ -2,7 +2,6 @@
 //! vendor's server, which calls back with a session reference (body, query or the forwarded
 //! `chatpass_session` cookie) and a callback key, with the user's details in its field names.
 
-use chatpass_service::identity::rules;
 use chatpass_service::pipeline::{self, Answer, Call, Route, VendorServer};
 use chatpass_service::request::{self, json_response};
 use chatpass_service::source::Stages;
@@ -53,7 +52,7 @@ async fn answer(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         .sessions
         .logged_out_at(&project.project, &session.user.id, now)
         .await?;
-    if rules::ended_by_logout(session.issued_at, logged_out_at) {
+    if pipeline::ended_by_logout(session.issued_at, logged_out_at) {
         return Err(ServiceError::SessionLoggedOut);
     }
     Ok(json_response(StatusCode::OK, &details(&project, &session.user)).into())

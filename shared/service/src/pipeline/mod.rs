@@ -3,13 +3,15 @@
 //! one order — log line, project, preflight and method, the caller and its rules — then runs the
 //! route's own story and turns its errors into problem+json, with CORS on both outcomes.
 
-mod callers;
+mod caller;
 mod cors;
 mod log;
+mod sign_in;
 
-pub use callers::{Anyone, Caller, Identity, SignedDelivery, SignedIn, VendorServer};
+pub use caller::{Anyone, Caller, SignedDelivery, Unchecked, VendorServer};
 pub use cors::Cors;
 pub use log::RequestLog;
+pub use sign_in::{Identity, SignedIn, ended_by_logout, identity_claims};
 
 use crate::source::Stages;
 use crate::{ProjectConfig, ServiceError, State, request};

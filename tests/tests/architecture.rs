@@ -123,7 +123,7 @@ impl Tree {
             .find_map(|k| self.file_of(&path[..k]).filter(|_| k > 0))
             .or_else(|| {
                 let module = self.reexports.get(path.first()?)?;
-                self.file_of(&[module.clone()])
+                self.file_of(std::slice::from_ref(module))
             })
     }
 

@@ -3,7 +3,7 @@
 //! flight however many requests wait, never for a caller the identity rules refuse; its
 //! failures a 503 with Retry-After, its refusals a 409 naming them; the token never logged.
 
-use chatpass_service::store::{Logout, SessionStore};
+use chatpass_service::store::Logout;
 use chatpass_service::testing::{
     self as testing, Harness, NOW, ORIGIN, assert_problem, assert_readable_by_origin, for_project,
     harness, header, json_body, request, with_claims,

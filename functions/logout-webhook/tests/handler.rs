@@ -3,7 +3,7 @@
 //! ended alone, a project that takes no webhooks, and events it does not handle.
 
 use chatpass_service::State;
-use chatpass_service::store::{SessionLookup, SessionStore};
+use chatpass_service::store::SessionLookup;
 use chatpass_service::testing::{
     Harness, NOW, SPRINKLR_KEY, USER_ID, WEBHOOK_SECRET as SECRET, assert_problem,
     harness as memory_harness, json_body as body, request, session,

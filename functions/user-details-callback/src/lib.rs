@@ -2,7 +2,7 @@
 //! vendor's server, which calls back with a session reference (body, query or the forwarded
 //! `chatpass_session` cookie) and a callback key, with the user's details in its field names.
 
-use chatpass_service::pipeline::{self, Answer, Call, Route, VendorServer};
+use chatpass_service::pipeline::{self, Answer, Call, Route, Served, VendorServer};
 use chatpass_service::request::{self, json_response};
 use chatpass_service::source::Stages;
 use chatpass_service::store::{SESSION_COOKIE, SessionLookup};
@@ -12,13 +12,17 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
 
-pub const ROUTE: Route<VendorServer> = Route {
-    name: "user-details",
-    function: "user-details-callback",
-    methods: &[Method::GET, Method::POST],
-    caller: VendorServer,
-    stages: Stages::CurrentAndPrevious,
-};
+pub const ROUTE: Route<VendorServer> = Route::new(
+    "user-details",
+    "user-details-callback",
+    &[Method::GET, Method::POST],
+    VendorServer,
+    Stages::CurrentAndPrevious,
+    "user-details",
+);
+
+/// The routes this function answers.
+pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, answer).await

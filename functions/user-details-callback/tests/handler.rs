@@ -4,7 +4,7 @@
 //! unknown sessions.
 
 use chatpass_service::State;
-use chatpass_service::store::{Logout, Session, SessionStore};
+use chatpass_service::store::{Logout, Session};
 use chatpass_service::testing::{
     CALLBACK_KEY, Harness, NOW, REFERENCE, SPRINKLR_KEY, alice, assert_problem,
     harness as memory_harness, header, json_body as body, request, session, with_body,

@@ -19,7 +19,7 @@ pub use issuer::IdentityVerifier;
 pub use jwks::{
     FETCH_TIMEOUT, FetchPolicy, Jwks, JwksCache, LOOPBACK_HTTP_VAR, TokenError, is_allowed_url,
 };
-pub use jwks_refresh::{REFRESH_VAR, refresh_ms_from_env};
+pub use jwks_refresh::{REFRESH_VAR, refresh_ms};
 pub use key_set::KeySet;
 pub use rules::{Rules, TokenKind};
 pub use standin_idp::StandinIdp;

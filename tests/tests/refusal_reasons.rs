@@ -92,8 +92,10 @@ async fn every_refusal_logs_its_precise_reason_and_answers_only_its_code() {
         (route("logout"), oidc_logout("acme-sprinklr", &idp().sign(logout_claims("someone-else").as_object().unwrap())), 400, "invalid_logout_token", "wrong_audience"),
         (route("logout"), oidc_logout("acme-sprinklr", &idp().sign(json!({"iss": ISSUER, "aud": LOGOUT_AUDIENCE, "sub": "u-1001", "iat": NOW, "exp": NOW + 60, "jti": "j-2"}).as_object().unwrap())), 400, "invalid_logout_token", "not_a_logout_token"),
     ];
-    for (route, event, status, code, _) in &cases {
-        let response = route.handle(&h.state, request(event)).await;
+    for (i, (route, event, status, code, _)) in cases.iter().enumerate() {
+        let mut event = event.clone();
+        event["requestContext"]["requestId"] = json!(format!("reasons-{i}"));
+        let response = route.handle(&h.state, request(&event)).await;
         let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
         assert_eq!(
             (response.status().as_u16(), body["code"].as_str().unwrap()),
@@ -113,7 +115,16 @@ async fn every_refusal_logs_its_precise_reason_and_answers_only_its_code() {
             );
         }
     }
-    let lines = capture.request_lines();
+    // Other tests of the binary log through the same capture: these requests' lines, in order.
+    let lines: Vec<Value> = (0..cases.len())
+        .filter_map(|i| {
+            let id = format!("reasons-{i}");
+            capture
+                .request_lines()
+                .into_iter()
+                .find(|line| line["request_id"] == id)
+        })
+        .collect();
     assert_eq!(lines.len(), cases.len(), "one request line per call");
     for (line, (route, _, status, code, reason)) in lines.iter().zip(&cases) {
         assert_eq!(

@@ -27,7 +27,10 @@ fn project() -> Value {
 }
 
 fn event() -> Value {
-    let path = format!("{}/events/logout-webhook.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/logout-webhook/events/logout-webhook.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -15,7 +15,10 @@ use std::sync::Arc;
 const PRIVATE_APP_TOKEN: &str = "pat-na1-made-up-0000-1111-2222";
 
 fn event(project: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../functions/issue-jwt/events/token.json"
+    );
     for_project(testing::fixture(path), project)
 }
 

@@ -30,7 +30,10 @@ fn sprinklr(options: Value, extra: Value) -> Value {
 }
 
 fn event() -> Value {
-    let path = format!("{}/events/user-hash.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/hash-user/events/user-hash.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -8,7 +8,39 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is timed; the run ends with a table of the steps' times, the one-time installs
+# (apt, pip, npm, cargo install, rustup) apart from the tests. `step --install NAME` marks one.
+STEP_NAMES=() STEP_SECONDS=() STEP_KINDS=() STEP_NAME="" STEP_KIND="" STEP_STARTED=$SECONDS
+end_step() {
+  [[ -n $STEP_NAME ]] || return 0
+  STEP_NAMES+=("$STEP_NAME") STEP_KINDS+=("$STEP_KIND") STEP_SECONDS+=($((SECONDS - STEP_STARTED)))
+  STEP_NAME=""
+}
+step() {
+  end_step
+  STEP_KIND=test
+  if [[ $1 == --install ]]; then
+    STEP_KIND=install
+    shift
+  fi
+  STEP_NAME=$* STEP_STARTED=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+step_table() {
+  end_step
+  local i installs=0 tests=0
+  printf '\n| seconds | kind | step |\n|---:|---|---|\n'
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '| %d | %s | %s |\n' "${STEP_SECONDS[$i]}" "${STEP_KINDS[$i]}" "${STEP_NAMES[$i]:0:90}"
+    if [[ ${STEP_KINDS[$i]} == install ]]; then
+      installs=$((installs + STEP_SECONDS[i]))
+    else
+      tests=$((tests + STEP_SECONDS[i]))
+    fi
+  done
+  printf '\ninstalls: %d s; tests: %d s; in all: %d s\n' "$installs" "$tests" "$SECONDS"
+}
+trap step_table EXIT
 
 # --- install -----------------------------------------------------------------------------
 
@@ -20,7 +52,7 @@ install_debian_packages() {
   if ((${#missing[@]} == 0)); then
     return
   fi
-  step "apt-get install ${missing[*]}"
+  step --install "apt-get install ${missing[*]}"
   local sudo=()
   if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
@@ -32,14 +64,14 @@ install_debian_packages() {
 install_python_tools() {
   local venv=$1 requirements=$2 stamp="$1/.requirements.sha256" sum
   if [[ ! -x $venv/bin/python ]]; then
-    step "python3 -m venv $venv"
+    step --install "python3 -m venv $venv"
     python3 -m venv "$venv"
   fi
   sum=$(sha256sum "$requirements" | cut -d' ' -f1)
   if [[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
     return
   fi
-  step "pip install -r $requirements (into $venv)"
+  step --install "pip install -r $requirements (into $venv)"
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install -q -r "$requirements"
   printf '%s\n' "$sum" >"$stamp"
 }
@@ -50,7 +82,7 @@ install_node_tools() {
     [[ -f $suite/package.json ]] || continue
     cmd=install
     [[ -f $suite/package-lock.json ]] && cmd=ci
-    step "npm $cmd ($suite)"
+    step --install "npm $cmd ($suite)"
     (cd "$suite" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm "$cmd" --no-audit --no-fund --loglevel=error)
   done
 }
@@ -90,9 +122,11 @@ extra_checks() {
   sam validate --lint --region us-east-1 </dev/null
   template_checks
 
-  step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
-  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
+  if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    step --install "rustup target add aarch64-unknown-linux-gnu"
     rustup target add aarch64-unknown-linux-gnu
+  fi
+  step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
   local started=$SECONDS function bootstrap
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     sam build --region us-east-1 </dev/null
@@ -177,7 +211,7 @@ install_cargo_tool() {
   if [[ $("$tool" --version 2>/dev/null) == "$tool $version" ]]; then
     return
   fi
-  step "cargo install --locked $tool $version"
+  step --install "cargo install --locked $tool $version"
   # In a scratch target dir (not the workspace's), dropped afterwards.
   env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install --locked --quiet "$tool" --version "$version"
@@ -304,4 +338,5 @@ api_checks
 bench_checks
 security_checks
 
-step "all tests passed in $SECONDS s"
+end_step
+printf '\n==> all tests passed in %d s\n' "$SECONDS"

@@ -12,13 +12,14 @@
 use arbitrary::Arbitrary;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chatpass::routes::Route;
-use chatpass_service::clock::{Clock, ManualClock};
-use chatpass_service::identity::{FetchPolicy, IdentityVerifier, Jwks, JwksCache, StandinIdp};
+use chatpass::routes;
+use chatpass_service::clock::ManualClock;
+use chatpass_service::identity::{FetchPolicy, JwksCache, StandinIdp};
 use chatpass_service::lambda::to_request;
-use chatpass_service::source::MemorySource;
-use chatpass_service::store::{MemorySessionStore, Session, SessionStore};
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::pipeline::Served;
+use chatpass_service::settings::IdentityProvider;
+use chatpass_service::store::Session;
+use chatpass_service::{ProjectConfig, Settings, State};
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
 use lambda_http::{Body, Response};
@@ -87,11 +88,10 @@ const CONTENT_TYPES: [&str; 5] = [
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     configs: Vec<ProjectConfig>,
-    verifier: Arc<IdentityVerifier>,
     jwks: Arc<JwksCache>,
     idp: StandinIdp,
-    /// One fixture event per route, in the order of `Route::ALL`.
-    events: [Value; 5],
+    /// Every route of the route table, with the event fixture it declares.
+    routes: Vec<(&'static Served, Value)>,
 }
 
 fn configs(jwks_url: &str) -> Vec<ProjectConfig> {
@@ -152,35 +152,27 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let idp = StandinIdp::generate(ISSUER, AUDIENCE);
         let jwks_url = serve_jwks(idp.jwks());
-        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let declared = |route: &Served| {
+            let path = format!(
+                "{}/../functions/{}/events/{}.json",
+                env!("CARGO_MANIFEST_DIR"),
+                route.spec.function,
+                route.spec.fixture
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            serde_json::from_str::<Value>(&text).unwrap()
+        };
         Fixture {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap(),
             configs: configs(&jwks_url),
-            verifier: Arc::new(IdentityVerifier {
-                jwks: Jwks::document(&idp.jwks()).unwrap(),
-                issuer: ISSUER.into(),
-                audience: AUDIENCE.into(),
-            }),
             jwks: Arc::new(JwksCache::new(
                 Arc::new(ManualClock::at(NOW)),
                 FetchPolicy::LOOPBACK_HTTP,
             )),
-            events: [
-                parse(include_str!("../../functions/issue-jwt/events/token.json")),
-                parse(include_str!("../../functions/issue-jwt/events/jwks.json")),
-                parse(include_str!(
-                    "../../functions/hash-user/events/user-hash.json"
-                )),
-                parse(include_str!(
-                    "../../functions/user-details-callback/events/user-details.json"
-                )),
-                parse(include_str!(
-                    "../../functions/logout-webhook/events/logout-webhook.json"
-                )),
-            ],
+            routes: routes::all().map(|route| (route, declared(route))).collect(),
             idp,
         }
     })
@@ -331,11 +323,11 @@ fn body(f: &Fixture, input: &BodyInput) -> Vec<u8> {
 }
 
 fn event(f: &Fixture, input: &Input) -> Value {
-    let route = usize::from(input.route) % Route::ALL.len();
-    let mut event = f.events[route].clone();
+    let (route, fixture) = &f.routes[usize::from(input.route) % f.routes.len()];
+    let mut event = fixture.clone();
     let project = input.project.pick(&PROJECTS);
     let method = input.method.pick(&METHODS);
-    let suffix = Route::ALL[route].name();
+    let suffix = route.spec.name;
     let path = if project.is_empty() || project.contains(['/', '.', '?', '#', '%', ' ']) {
         "/v1/projects/x/route".to_owned()
     } else {
@@ -528,18 +520,17 @@ fuzz_target!(|input: Input| {
     // What the function's Lambda entry point does with the event (a raw query string or path
     // lambda_http would panic on is made safe first).
     let request = to_request(payload);
-    let sessions = Arc::new(MemorySessionStore::new());
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::at(NOW));
-    let state = State {
-        jwks: f.jwks.clone(),
-        ..State::new(
-            Arc::new(MemorySource::new(f.configs.clone())),
-            sessions.clone(),
-            clock,
-        )
-        .with_verifier(f.verifier.clone())
-    };
-    let route = Route::ALL[usize::from(input.route) % Route::ALL.len()];
+    // The state as every runner builds it, keeping the key cache across runs.
+    let mut settings = Settings::memory(f.configs.clone());
+    settings.identity = Some(IdentityProvider {
+        jwks: f.idp.jwks(),
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+    });
+    let mut state = State::build(settings, Arc::new(ManualClock::at(NOW)), None).unwrap();
+    state.jwks = f.jwks.clone();
+    let sessions = state.sessions.clone();
+    let (route, _) = f.routes[usize::from(input.route) % f.routes.len()];
     f.runtime.block_on(async {
         for project in ["acme-custom", "acme-cookie"] {
             let session = Session {
@@ -557,12 +548,12 @@ fuzz_target!(|input: Input| {
             sessions.put_session(&session).await.unwrap();
         }
         let response = route.handle(&state, request).await;
-        check(route.name(), &response);
-        let sign_in = matches!(route, Route::Token | Route::UserHash);
+        check(route.spec.name, &response);
+        let sign_in = route.spec.browser;
         assert!(
             !(sign_in && identity_has_events(&input) && response.status() == 200),
             "an identity carrying `events` signed in at {}",
-            route.name()
+            route.spec.name
         );
     });
 });

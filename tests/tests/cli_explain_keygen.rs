@@ -1,8 +1,7 @@
 //! `chatpass explain` and `chatpass keygen` end to end: tokens accepted, expired, forged and
 //! tampered; hash vendors; keys and starter configs that load; and no vendor key ever printed.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -2,8 +2,7 @@
 //! (vendors that mint their own tokens asked through a loopback stand-in of their API), plus
 //! the problem documents for bad input and the session reference Sprinklr modes need.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::OVERRIDE_VAR;

@@ -6,7 +6,6 @@
 
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::source::Stages;
 use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, contract};
 use chatpass_service::testing::{ISSUER, JwksServer, NOW, ORIGIN, SPRINKLR_KEY};
@@ -112,7 +111,7 @@ impl Flow {
         create_table(&moto, table).await;
         put_project(&moto, PROJECT, &config(mode, &jwks.url())).await;
         let clock = Arc::new(ManualClock::at(NOW));
-        let state = moto_state(&moto, table, Stages::CurrentAndPrevious, clock.clone()).await;
+        let state = moto_state(&moto, table, clock.clone()).await;
         Flow {
             moto,
             state,

@@ -4,7 +4,6 @@
 //! mint their own tokens are asked over HTTP, through a loopback stand-in of their API.
 
 use chatpass_service::clock::ManualClock;
-use chatpass_service::source::Stages;
 use chatpass_service::state::State;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::HttpVendorApi;
@@ -130,14 +129,9 @@ async fn setup(table: &str) -> (Moto, State, Vec<Value>, VendorApiServer) {
     )
     .await;
     let api = HttpVendorApi::redirected_to(&stand_in.origin()).unwrap();
-    let state = moto_state(
-        &moto,
-        table,
-        Stages::Current,
-        Arc::new(ManualClock::at(now)),
-    )
-    .await
-    .with_vendor_api(Arc::new(api));
+    let state = moto_state(&moto, table, Arc::new(ManualClock::at(now)))
+        .await
+        .with_vendor_api(Arc::new(api));
     (moto, state, cases, stand_in)
 }
 

@@ -5,23 +5,14 @@
 //! actions only), and each statement and action of each role removed in turn, and each function
 //! under another's role, to show the roles are enforced and each grant is needed.
 
-#[path = "rehearsal/checks.rs"]
 mod checks;
-#[path = "rehearsal/edge.rs"]
 mod edge;
-#[path = "rehearsal/flows.rs"]
 mod flows;
-#[path = "rehearsal/http1.rs"]
 mod http1;
-#[path = "rehearsal/iam.rs"]
 mod iam;
-#[path = "rehearsal/lambda.rs"]
 mod lambda;
-#[path = "rehearsal/signed.rs"]
 mod signed;
-#[path = "rehearsal/stack.rs"]
 mod stack;
-#[path = "rehearsal/world.rs"]
 mod world;
 
 use chatpass_service::identity::LOOPBACK_HTTP_VAR;

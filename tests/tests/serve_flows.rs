@@ -2,8 +2,7 @@
 //! with `--secrets aws --store dynamodb:TABLE` against moto; bad start-up input stops it with
 //! one clear line; Ctrl-C stops it cleanly.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::testing::{JSM_KEY, JwksServer, ORIGIN};

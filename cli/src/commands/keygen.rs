@@ -3,8 +3,8 @@
 //! vendors that verify with the project's public key, a new key pair and its public JWKs).
 
 use super::{Failure, Report, random_bytes};
-use crate::clock::now_or_system;
 use crate::signing_keys::new_rsa_signing_key;
+use crate::times::now_or_system;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chatpass_service::ProjectConfig;

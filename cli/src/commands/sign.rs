@@ -3,7 +3,7 @@
 //! Applies the vendor profile only; request policies (email domains, logouts) stay in the API.
 
 use super::{Failure, Report, inline_or_file, load_project, random_bytes};
-use crate::clock::now_or_system;
+use crate::times::now_or_system;
 use chatpass_service::ServiceError;
 use chatpass_service::vendor_api::{HttpVendorApi, VendorTokens};
 use chatpass_signing::minted::MintedByVendor;

@@ -4,9 +4,7 @@
 //! fixture's authorizer claims already in the request context. Building the request from the
 //! event is setup, not timed. Run: `cargo bench -p issue-jwt --bench handler`.
 
-use chatpass_service::testing::{
-    JSM_KEY, NOW, cached_harness, fixture, jsm_project, json_body, request,
-};
+use chatpass_service::testing::{JSM_KEY, NOW, fixture, harness, jsm_project, json_body, request};
 use chatpass_signing::mac::hmac_sha256;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -17,7 +15,7 @@ fn handler(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let state = cached_harness(&[("acme-jsm", jsm_project())], NOW).state;
+    let state = harness(&[("acme-jsm", jsm_project())], NOW).state;
     let event = fixture(concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json"));
 
     // Warms the cache, and finds the signing input the handler MACs: header.payload of its token.

@@ -7,25 +7,26 @@
 //! and panics on characters a URI may not hold (spaces, quotes, `<>`, control characters):
 //! deployed, a crafted URL would be a 500. [`LambdaEntry`] percent-encodes those first.
 
-use crate::State;
-use crate::pipeline::{Caller, Route};
+use crate::aws::Aws;
+use crate::clock::SystemClock;
+use crate::pipeline::Served;
+use crate::source::DEFAULT_PREFIX;
+use crate::{Settings, State};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// Runs `handler`, the function answering `route`, as a Lambda function until the runtime
-/// stops it.
-pub async fn run<C, F, Fut>(route: &Route<C>, handler: F) -> Result<(), Error>
-where
-    C: Caller,
-    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send + 'static,
-{
-    crate::logging::init();
+/// Runs the function whose routes are `routes` (its `ROUTES`) as a Lambda function until the
+/// runtime stops it: its settings from the environment, the SDK made ready and the state built
+/// during init, then each event to the route its path names.
+pub async fn run(routes: &'static [Served]) -> Result<(), Error> {
+    let function = routes[0].spec.function;
+    crate::logging::init(&[function]);
     std::panic::set_hook(Box::new(|panic| {
         // The message may quote the request; only where it happened is logged.
         tracing::error!(location = ?panic.location(), "panic");
@@ -34,9 +35,14 @@ where
         .cloudwatch_namespace(crate::metrics::namespace())
         .init()?;
     crate::metrics::describe();
-    crate::metrics::cold_start(route.function);
+    crate::metrics::cold_start(function);
+    let settings = Settings::from_env()?;
+    let aws = Aws::from_env(settings.secrets_prefix().unwrap_or(DEFAULT_PREFIX)).await;
     // One state for the life of the process, as a warm Lambda keeps it.
-    let state: &'static State = Box::leak(Box::new(State::from_env(route.stages)?));
+    let state = State::build(settings, Arc::new(SystemClock), Some(&aws))?;
+    let state: &'static State = Box::leak(Box::new(state));
+    let handler =
+        move |state, request: Request| Served::of(routes, &request).handle(state, request);
     lambda_http::lambda_runtime::run(LambdaEntry::new(state, handler, Some(metrics))).await
 }
 

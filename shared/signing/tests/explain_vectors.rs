@@ -2,7 +2,7 @@
 //! would judge it, and the same token with one changed claim, or judged past its expiry, is
 //! refused naming the reason.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

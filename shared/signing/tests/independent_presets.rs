@@ -4,7 +4,7 @@
 //! against the key read from the published PEM or Dynamics list, across a key rotation.
 //! Needs the test venv's Python (`scripts/test.sh` makes it; or set CHATPASS_PYTHON).
 
-mod common;
+use crate::common;
 
 use chatpass_signing::public_keys::{dynamics_list, pem_bundle};
 use chatpass_signing::{User, VendorConfig, vendors};

@@ -4,7 +4,7 @@
 //! settings read from the vendor's answer. Claims new on every token (`random_claims`) are
 //! checked by form (128 bits of hex, different each time) and the rest of the token exactly.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -7,13 +7,14 @@
 
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
-use crate::routes::Route;
+use crate::routes;
 use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
 use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
-use chatpass_service::pipeline::Cors;
+use chatpass_service::pipeline::{Cors, RouteSpec, Served};
+use chatpass_service::settings::IdentityProvider;
 use chatpass_service::{ProjectConfig, ProjectId};
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
@@ -100,12 +101,13 @@ fn documents(
 }
 
 impl Demo {
-    /// Makes keys and the stand-in IdP; the page is served from `page_origins`.
+    /// Makes keys and the stand-in IdP; the page is served from `page_origins`. With the demo:
+    /// its projects' configs, and its identity provider as the functions trust it.
     pub fn generate(
         issuer: &str,
         page_origins: Vec<String>,
         now: u64,
-    ) -> Result<(Demo, Vec<ProjectConfig>), String> {
+    ) -> Result<(Demo, Vec<ProjectConfig>, IdentityProvider), String> {
         let webhook_secret = format!("whsec_{}", STANDARD.encode(random_bytes::<32>()?));
         let callback_key = random_text::<32>()?;
         let mut configs = Vec::new();
@@ -130,6 +132,11 @@ impl Demo {
             audience: AUDIENCE.to_owned(),
         });
         let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
+        let trusted = IdentityProvider {
+            jwks: idp.jwks(),
+            issuer: issuer.to_owned(),
+            audience: AUDIENCE.to_owned(),
+        };
         Ok((
             Demo {
                 idp,
@@ -140,16 +147,12 @@ impl Demo {
                 page_origins,
             },
             configs,
+            trusted,
         ))
     }
 
     pub fn projects(&self) -> &[DemoProject] {
         &self.projects
-    }
-
-    /// The verifier of the stand-in's tokens, the demo's identity provider.
-    pub fn verifier(&self) -> Arc<IdentityVerifier> {
-        self.verifier.clone()
     }
 
     /// The demo page, with the API's address filled in.
@@ -179,7 +182,7 @@ impl Demo {
         parts: &http::request::Parts,
         body: &Bytes,
     ) -> HttpResponse {
-        let now = gateway.verifying.clock.now();
+        let now = gateway.state.clock.now();
         let session = self.site_session(&parts.headers, now).await;
         let (status, answer, cookie) = match (parts.uri.path(), session) {
             ("/site/login", _) => {
@@ -263,7 +266,7 @@ impl Demo {
             return cors.apply(from_lambda(Cors::preflight(&methods)));
         }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let now = gateway.verifying.clock.now();
+        let now = gateway.state.clock.now();
         let (status, answer) = match (&parts.method, parts.uri.path()) {
             (&Method::GET, "/dev/jwks.json") => (
                 StatusCode::OK,
@@ -351,7 +354,7 @@ impl Demo {
                 .expect("a valid request");
             let response = gateway
                 .call(
-                    Route::Logout,
+                    route(&logout_webhook::ROUTE.spec),
                     &project.project,
                     request.into_parts().0,
                     Bytes::from(delivery.clone()),
@@ -378,7 +381,7 @@ impl Demo {
         };
         as_the_vendor_sees_it(
             gateway,
-            Route::Jwks,
+            route(&issue_jwt::JWKS_ROUTE.spec),
             project.as_str(),
             request,
             Bytes::new(),
@@ -421,7 +424,7 @@ impl Demo {
         let payload = Bytes::from(payload);
         as_the_vendor_sees_it(
             gateway,
-            Route::UserDetails,
+            route(&user_details_callback::ROUTE.spec),
             project.as_str(),
             request,
             payload,
@@ -449,11 +452,16 @@ fn unknown_project() -> (StatusCode, Value) {
     )
 }
 
+/// The route table's entry of a route the demo calls itself.
+fn route(spec: &RouteSpec) -> &'static Served {
+    routes::named(spec.name).expect("every function's routes are in the table")
+}
+
 /// `request` to `route` of `project` from the vendor's server (loopback), answered to the page
 /// as the status and JSON body the vendor's server got (`null` when the body is not JSON).
 async fn as_the_vendor_sees_it(
     gateway: &Gateway,
-    route: Route,
+    route: &Served,
     project: &str,
     request: http::Request<()>,
     body: Bytes,

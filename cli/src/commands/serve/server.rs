@@ -5,7 +5,7 @@
 use super::assets;
 use super::demo::Demo;
 use super::gateway::{Gateway, HttpResponse, from_lambda};
-use crate::routes::Route;
+use crate::routes;
 use bytes::Bytes;
 use chatpass_service::ServiceError;
 use http_body_util::{BodyExt, Limited};
@@ -54,7 +54,7 @@ impl App {
         }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         if let ["v1", "projects", project, name] = segments[..]
-            && let Some(route) = Route::named(name)
+            && let Some(route) = routes::named(name)
         {
             let answer = self.gateway.call(route, project, parts, body, remote.ip());
             return Ok(answer.await);

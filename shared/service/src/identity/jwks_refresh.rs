@@ -10,15 +10,10 @@ pub const REFRESH_VAR: &str = "CHATPASS_JWKS_REFRESH_SECONDS";
 /// second), and at least once a day, so a removed key never verifies for longer.
 pub const REFRESH_SECONDS: RangeInclusive<u64> = 1..=86_400;
 
-/// The refresh interval in milliseconds, from [`REFRESH_VAR`], or the error that names the
-/// variable and its bounds. `chatpass serve` and the functions' init read it once, at start,
-/// so a bad value stops them there.
-pub fn refresh_ms_from_env() -> Result<u64, String> {
-    refresh_ms(std::env::var(REFRESH_VAR).ok().as_deref())
-}
-
-/// The interval a setting gives: [`REFRESH_MS`] when unset or empty.
-fn refresh_ms(setting: Option<&str>) -> Result<u64, String> {
+/// The refresh interval in milliseconds a setting of [`REFRESH_VAR`] gives ([`REFRESH_MS`]
+/// when unset or empty), or the error that names the variable and its bounds. The settings
+/// read it once, at start, so a bad value stops a function or `serve` there.
+pub fn refresh_ms(setting: Option<&str>) -> Result<u64, String> {
     let Some(setting) = setting.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(REFRESH_MS);
     };

@@ -1,12 +1,9 @@
 //! The rules a token passes beyond its signature, issuer and audience — its kind (identity or
 //! back-channel logout) and its times — applied alike to claims from API Gateway's JWT
-//! authorizer (flattened to strings) and from chatpass's own verifier (JSON); and the two
-//! rules every sign-in passes: the project's email policy and "not logged out since".
+//! authorizer (flattened to strings) and from chatpass's own verifier (JSON).
 
 use super::claims::Claims;
 use super::error::VerifyError;
-use crate::{ProjectConfig, ServiceError};
-use chatpass_signing::User;
 use serde_json::{Map, Value};
 
 /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
@@ -171,44 +168,6 @@ fn check_times(claims: &impl ClaimView, now: u64, max_lifetime: u64) -> Result<(
     Ok(())
 }
 
-/// The logged-out rule, written once: an identity issued at `issued_at` — and any session
-/// minted from it — is over when the user's last logout is at or after that second. Without
-/// an issue time, any logout on record ends it.
-pub fn ended_by_logout(issued_at: Option<u64>, logged_out_at: Option<u64>) -> bool {
-    match (logged_out_at, issued_at) {
-        (None, _) => false,
-        (Some(out), Some(iat)) => iat <= out,
-        (Some(_), None) => true,
-    }
-}
-
-/// The project's email policy: `allowed_email_domains` only ever matches a verified email,
-/// and vendors that identify users by email never get an unverified one (unless the project
-/// says `trust_unverified_email`).
-pub fn check_email_policy(project: &ProjectConfig, user: &User) -> Result<(), ServiceError> {
-    let email = user.email.as_deref().filter(|e| !e.is_empty());
-    let verified = user.email_verified == Some(true);
-    if !project.allowed_email_domains.is_empty() {
-        let domain = email
-            .and_then(|e| e.rsplit_once('@'))
-            .map(|(_, d)| d.to_ascii_lowercase());
-        if !domain.is_some_and(|d| project.allowed_email_domains.contains(&d)) {
-            return Err(ServiceError::EmailDomainNotAllowed);
-        }
-        if !verified {
-            return Err(ServiceError::EmailNotVerified);
-        }
-    }
-    if email.is_some()
-        && project.vendor.identifies_by_email()
-        && !verified
-        && !project.trust_unverified_email
-    {
-        return Err(ServiceError::EmailNotVerified);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,14 +261,5 @@ mod tests {
             TokenKind::Logout.check(long.as_object().unwrap(), NOW),
             Err(VerifyError::LifetimeTooLong { max: 600 })
         );
-    }
-
-    #[test]
-    fn a_logout_ends_what_was_issued_at_or_before_it() {
-        assert!(!ended_by_logout(Some(NOW), None));
-        assert!(ended_by_logout(Some(NOW), Some(NOW)));
-        assert!(ended_by_logout(Some(NOW - 1), Some(NOW)));
-        assert!(!ended_by_logout(Some(NOW + 1), Some(NOW)));
-        assert!(ended_by_logout(None, Some(NOW)));
     }
 }

@@ -14,12 +14,10 @@ pub use stand_ins::{DownSource, DownStore, LogCapture};
 pub use vendor_api_server::{Received, VendorApiServer};
 
 use crate::clock::ManualClock;
-use crate::identity::{FetchPolicy, IdentityVerifier, Jwks, StandinIdp};
-use crate::source::{
-    BoxFuture, CacheSettings, ConfigCache, ConfigSource, MemorySource, SourceError,
-};
-use crate::store::{Logout, MemorySessionStore, Session, SessionStore};
-use crate::{ProjectConfig, ProjectId, State};
+use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
+use crate::source::{BoxFuture, ConfigSource, SourceError};
+use crate::store::{Logout, Session, SessionStore};
+use crate::{ProjectConfig, ProjectId, Settings, State};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
@@ -27,41 +25,30 @@ use std::sync::{Arc, OnceLock};
 /// A state over memory ports, with handles on its store and clock.
 pub struct Harness {
     pub state: State,
-    pub store: Arc<MemorySessionStore>,
+    pub store: Arc<dyn SessionStore>,
     pub clock: Arc<ManualClock>,
 }
 
-/// A state holding `projects` (id, config document), its clock at `now`.
+/// A state holding `projects` (id, config document), its clock at `now`, built as every runner
+/// builds its state ([`State::build`] from in-memory [`Settings`]): the config cache in front
+/// of the projects, as a warm Lambda has it.
 pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
     let clock = Arc::new(ManualClock::at(now));
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).expect("a valid test project"));
-    let state = State::new(
-        Arc::new(MemorySource::new(configs)),
-        store.clone(),
-        clock.clone(),
-    )
-    .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP);
+    let state = memory_state(projects, clock.clone());
     Harness {
+        store: state.sessions.clone(),
         state,
-        store,
         clock,
     }
 }
 
-/// [`harness`] with the deployed functions' config cache in front of its projects, as a warm
-/// Lambda has it (the benches fetch once before timing).
-pub fn cached_harness(projects: &[(&str, Value)], now: u64) -> Harness {
-    let mut h = harness(projects, now);
-    let cached = ConfigCache::new(
-        h.state.configs.clone(),
-        h.clock.clone(),
-        CacheSettings::default(),
-    );
-    h.state = h.state.with_configs(Arc::new(cached));
-    h
+/// The state of [`harness`] on `clock`.
+pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).expect("a valid test project"))
+        .collect();
+    State::build(Settings::memory(configs), clock, None).expect("in-memory settings build")
 }
 
 impl Harness {
@@ -317,12 +304,9 @@ impl ConfigSource for RawSource {
 /// A state over in-memory ports whose configs are checked on lookup (see [`RawSource`]), so
 /// a project may hold a config that does not check.
 pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
-    State::new(
-        Arc::new(RawSource::new(projects)),
-        Arc::new(MemorySessionStore::new()),
-        clock,
-    )
-    .with_jwks_policy(FetchPolicy::LOOPBACK_HTTP)
+    let state =
+        State::build(Settings::memory(Vec::new()), clock, None).expect("in-memory settings build");
+    state.with_configs(Arc::new(RawSource::new(projects)))
 }
 
 /// Sends `event` through a function's Lambda entry point (what its `main` runs), with `state`,

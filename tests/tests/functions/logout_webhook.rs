@@ -3,7 +3,7 @@
 //! ended alone, a project that takes no webhooks, and events it does not handle.
 
 use chatpass_service::State;
-use chatpass_service::store::{SessionLookup, SessionStore};
+use chatpass_service::store::SessionLookup;
 use chatpass_service::testing::{
     Harness, NOW, SPRINKLR_KEY, USER_ID, WEBHOOK_SECRET as SECRET, assert_problem,
     harness as memory_harness, json_body as body, request, session,
@@ -27,7 +27,10 @@ fn project() -> Value {
 }
 
 fn event() -> Value {
-    let path = format!("{}/events/logout-webhook.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/logout-webhook/events/logout-webhook.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -1,15 +1,11 @@
-//! The one place the CLI reads the system clock, and how it writes times for people:
-//! ISO-8601 in UTC and "in 4 min" / "3 min ago", by hand (no date crate for two formats).
+//! Times as the CLI takes and writes them: `--now` or the service's system clock, and for
+//! people ISO-8601 in UTC and "in 4 min" / "3 min ago", by hand (no date crate for two formats).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use chatpass_service::clock::{Clock, SystemClock};
 
 /// `--now` if given, else the system clock in unix seconds.
 pub fn now_or_system(now: Option<u64>) -> u64 {
-    now.unwrap_or_else(|| {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    })
+    now.unwrap_or_else(|| SystemClock.now())
 }
 
 /// `2023-11-14T22:13:20Z` for unix seconds `secs`.

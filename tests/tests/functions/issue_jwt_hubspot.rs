@@ -3,7 +3,7 @@
 //! flight however many requests wait, never for a caller the identity rules refuse; its
 //! failures a 503 with Retry-After, its refusals a 409 naming them; the token never logged.
 
-use chatpass_service::store::{Logout, SessionStore};
+use chatpass_service::store::Logout;
 use chatpass_service::testing::{
     self as testing, Harness, NOW, ORIGIN, assert_problem, assert_readable_by_origin, for_project,
     harness, header, json_body, request, with_claims,
@@ -15,7 +15,10 @@ use std::sync::Arc;
 const PRIVATE_APP_TOKEN: &str = "pat-na1-made-up-0000-1111-2222";
 
 fn event(project: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../functions/issue-jwt/events/token.json"
+    );
     for_project(testing::fixture(path), project)
 }
 

@@ -1,15 +1,11 @@
 //! How each route's caller authenticates, and what the route's story then knows about it: a
-//! signed-in user (browser routes), the vendor's server (a callback key), a signed delivery
-//! (checked by the route itself, which reads the body to know how it is signed), or anyone.
+//! signed-in user (browser routes, `sign_in.rs`), the vendor's server (a callback key), a
+//! signed delivery (checked by the route itself, which reads the body to know how it is
+//! signed), or anyone.
 
-use crate::config::MissingClaim;
 use crate::error::Unauthorized;
-use crate::identity::rules::ClaimView;
-use crate::identity::{identity_claims, rules};
-use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, State, request};
 use chatpass_signing::keys::matches_any;
-use chatpass_signing::{Endpoint, SignError, User};
 use lambda_http::Request;
 
 /// A kind of caller: whether its route faces browsers, and how it is identified.
@@ -25,65 +21,6 @@ pub trait Caller: Sync {
         request: &Request,
         project: &ProjectConfig,
     ) -> impl Future<Output = Result<Self::Who, ServiceError>> + Send;
-}
-
-/// The signed-in user of the brand's page, to be signed for the vendor at `endpoint`.
-pub struct SignedIn {
-    pub endpoint: Endpoint,
-}
-
-/// A caller who passed every identity rule: the user to sign and when their identity was
-/// issued (`None` when its token has no `iat`: then any logout of the user ends what it made).
-pub struct Identity {
-    pub user: User,
-    pub issued_at: Option<u64>,
-}
-
-impl Caller for SignedIn {
-    type Who = Identity;
-    const BROWSER: bool = true;
-
-    /// Verified claims (never the body), the project's vendor at this endpoint, the claims
-    /// mapped to a user, the email policy, and not logged out since the identity was issued.
-    async fn identify(
-        &self,
-        state: &State,
-        request: &Request,
-        project: &ProjectConfig,
-    ) -> Result<Identity, ServiceError> {
-        if let Some(field) = request::json_body(request)?.and_then(|b| b.keys().next().cloned()) {
-            return Err(ServiceError::UnexpectedField(field));
-        }
-        let claims = identity_claims(state, request).await?;
-        let vendor = &project.vendor;
-        if vendor.endpoint() != self.endpoint {
-            return Err(ServiceError::WrongEndpoint {
-                vendor: vendor.id(),
-                endpoint: vendor.endpoint().path(),
-            });
-        }
-        let user = project
-            .claims
-            .user(&claims)
-            .map_err(|MissingClaim(claim)| ServiceError::MissingClaim(claim))?;
-        if user.id.len() > MAX_ID_BYTES {
-            return Err(ServiceError::Sign(SignError::FieldTooLong {
-                field: "id",
-                max: MAX_ID_BYTES,
-            }));
-        }
-        rules::check_email_policy(project, &user)?;
-        // The rules read `iat` already (a present one is a number); one reading everywhere.
-        let issued_at = claims.seconds("iat").ok().flatten();
-        let logged_out_at = state
-            .sessions
-            .logged_out_at(&project.project, &user.id, state.clock.now())
-            .await?;
-        if rules::ended_by_logout(issued_at, logged_out_at) {
-            return Err(ServiceError::LoggedOut);
-        }
-        Ok(Identity { user, issued_at })
-    }
 }
 
 /// The chat vendor's server calling back: from an allowed address if the project lists any,

@@ -31,7 +31,10 @@ fn jsm_with(extra: Value) -> Value {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/issue-jwt/events/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -3,7 +3,7 @@
 //! vendor sent to the other endpoint.
 
 use chatpass_service::State;
-use chatpass_service::store::{SessionLookup, SessionStore};
+use chatpass_service::store::SessionLookup;
 use chatpass_service::testing::{
     Harness, NOW, ORIGIN, SPRINKLR_KEY, assert_readable_by_origin, harness as memory_harness,
     header, jsm_project, json_body as body, request, with_claims,
@@ -30,7 +30,10 @@ fn sprinklr(options: Value, extra: Value) -> Value {
 }
 
 fn event() -> Value {
-    let path = format!("{}/events/user-hash.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/hash-user/events/user-hash.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -9,7 +9,10 @@ use chatpass_service::testing::{
 use serde_json::{Value, json};
 
 fn fixture(project: &str) -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/events/jwks.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../functions/issue-jwt/events/jwks.json"
+    );
     for_project(testing::fixture(path), project)
 }
 

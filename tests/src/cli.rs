@@ -1,7 +1,5 @@
-//! Runs the `chatpass` binary for the `cli_*` tests: builds it once per test binary with the
-//! cargo running the tests, writes scratch files under the target dir.
-
-#![allow(dead_code)] // each cli_* test file uses a different part
+//! Runs the `chatpass` binary for the CLI and `serve` tests: builds it once per test run
+//! with the cargo running the tests, writes scratch files under the target dir.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -131,7 +129,8 @@ pub fn binary() -> &'static Path {
 
 /// A fresh scratch directory under the target dir for one test.
 pub fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+    let dir = crate::moto::target_dir()
+        .join("tmp")
         .join("chatpass-cli")
         .join(format!("{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

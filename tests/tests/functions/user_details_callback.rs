@@ -4,7 +4,7 @@
 //! unknown sessions.
 
 use chatpass_service::State;
-use chatpass_service::store::{Logout, Session, SessionStore};
+use chatpass_service::store::{Logout, Session};
 use chatpass_service::testing::{
     CALLBACK_KEY, Harness, NOW, REFERENCE, SPRINKLR_KEY, alice, assert_problem,
     harness as memory_harness, header, json_body as body, request, session, with_body,
@@ -41,7 +41,10 @@ async fn with_session(extra: Value) -> Harness {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/events/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../functions/user-details-callback/events/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

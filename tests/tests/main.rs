@@ -19,6 +19,7 @@ mod flows_logout_rules;
 mod flows_sessions;
 mod flows_vendors;
 mod functions;
+mod identity_cache;
 mod independent_verification;
 mod lambda_entry;
 mod lambda_watch;

@@ -31,4 +31,5 @@ mod refusal_reasons;
 mod rehearsal;
 mod serve_flows;
 mod serve_jwks_refresh;
+mod template_routes;
 mod vendor_registry;

@@ -17,7 +17,7 @@ const ABOVE_IDENTITY: [&str; 6] = [
 ];
 
 fn source_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/service/src")
+    chatpass_tests::moto::workspace_root().join("shared/service/src")
 }
 
 /// Every `.rs` file under `dir`, by its path relative to the source root.

@@ -67,11 +67,7 @@ async fn token_request(state: &State, token: &str) -> Option<Response<Body>> {
 
 #[tokio::test]
 async fn the_issue_jwt_handler_answers_every_attack_with_401() {
-    let verifier = IdentityVerifier {
-        jwks: Jwks::document(&idp().jwks).unwrap(),
-        issuer: ISSUER.into(),
-        audience: AUDIENCE.into(),
-    };
+    let verifier = IdentityVerifier::new(Jwks::document(&idp().jwks).unwrap(), ISSUER, AUDIENCE);
     let state = memory_state(&[(PROJECT, jsm_project())], Arc::new(ManualClock::at(NOW)))
         .with_verifier(Arc::new(verifier));
     let control = token_request(&state, &honest_rs256(&Kind::Identity.claims()))
@@ -175,11 +171,7 @@ async fn every_sign_in_route_refuses_an_identity_carrying_events_in_any_renderin
 
 #[tokio::test]
 async fn chatpass_s_own_verifier_refuses_an_identity_token_carrying_any_events_object() {
-    let verifier = IdentityVerifier {
-        jwks: Jwks::document(&idp().jwks).unwrap(),
-        issuer: ISSUER.into(),
-        audience: AUDIENCE.into(),
-    };
+    let verifier = IdentityVerifier::new(Jwks::document(&idp().jwks).unwrap(), ISSUER, AUDIENCE);
     let state = memory_state(&[(PROJECT, jsm_project())], Arc::new(ManualClock::at(NOW)))
         .with_verifier(Arc::new(verifier));
     for events in [

@@ -121,12 +121,12 @@ impl State {
             VendorApiAt::Memory => Arc::new(MemoryVendorApi::new()),
         };
         let verifier = match settings.identity {
-            Some(idp) => Some(Arc::new(IdentityVerifier {
-                jwks: Jwks::from_setting(&idp.jwks, clock.clone(), settings.key_sets)
+            Some(idp) => Some(Arc::new(IdentityVerifier::new(
+                Jwks::from_setting(&idp.jwks, clock.clone(), settings.key_sets)
                     .map_err(|e| format!("the identity provider's JWKS {e}"))?,
-                issuer: idp.issuer,
-                audience: idp.audience,
-            })),
+                idp.issuer,
+                idp.audience,
+            ))),
             None => None,
         };
         Ok(State {

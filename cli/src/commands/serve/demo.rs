@@ -126,11 +126,11 @@ impl Demo {
             configs.push(config);
         }
         let idp = StandinIdp::generate(issuer, AUDIENCE);
-        let verifier = Arc::new(IdentityVerifier {
-            jwks: Jwks::document(&idp.jwks()).map_err(|e| e.to_string())?,
-            issuer: issuer.to_owned(),
-            audience: AUDIENCE.to_owned(),
-        });
+        let verifier = Arc::new(IdentityVerifier::new(
+            Jwks::document(&idp.jwks()).map_err(|e| e.to_string())?,
+            issuer.to_owned(),
+            AUDIENCE.to_owned(),
+        ));
         let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
         let trusted = IdentityProvider {
             jwks: idp.jwks(),

@@ -138,18 +138,37 @@ impl Jwks {
         rules: &Rules<'_>,
         now: u64,
     ) -> Result<Map<String, Value>, TokenError> {
+        let keys = self.keys().await?;
+        self.verify_with(keys, token, rules, now)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// The keys as they stand: fixed, or fetched (again, once they are older than the refresh
+    /// interval).
+    pub async fn keys(&self) -> Result<Arc<KeySet>, JwksFetchError> {
         match self {
-            Jwks::Fixed(keys) => Ok(verify(keys, token, rules, now)?),
-            Jwks::Fetched(fetched) => {
-                let keys = fetched.keys().await?;
-                match verify(&keys, token, rules, now) {
-                    Err(VerifyError::UnknownKey) => {
-                        let keys = fetched.refetch(&keys).await?;
-                        Ok(verify(&keys, token, rules, now)?)
-                    }
-                    result => Ok(result?),
-                }
+            Jwks::Fixed(keys) => Ok(keys.clone()),
+            Jwks::Fetched(fetched) => fetched.keys().await,
+        }
+    }
+
+    /// [`Jwks::verify`] against `keys` (from [`Jwks::keys`]), with the keys that verified the
+    /// token: `keys`, or keys fetched again for a `kid` they lack.
+    pub async fn verify_with(
+        &self,
+        keys: Arc<KeySet>,
+        token: &str,
+        rules: &Rules<'_>,
+        now: u64,
+    ) -> Result<(Map<String, Value>, Arc<KeySet>), TokenError> {
+        match (self, verify(&keys, token, rules, now)) {
+            (Jwks::Fetched(fetched), Err(VerifyError::UnknownKey)) => {
+                let keys = fetched.refetch(&keys).await?;
+                let claims = verify(&keys, token, rules, now)?;
+                Ok((claims, keys))
             }
+            (_, result) => Ok((result?, keys)),
         }
     }
 }

@@ -12,6 +12,7 @@ use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, KeyOperations, PublicKeyUse,
 };
 use jsonwebtoken::{Algorithm, Header};
+use sha2::{Digest, Sha256};
 
 /// The RSA modulus sizes RS256 keys may have (RFC 7518 §3.3 asks for at least 2,048 bits).
 const RSA_MODULUS_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
@@ -32,6 +33,8 @@ pub(super) struct Key {
     kid: Option<String>,
     algorithm: Algorithm,
     pub(super) key: ParsedPublicKey,
+    /// The public key's bytes (RSA's DER, the P-256 point), for the set's fingerprint.
+    public: Vec<u8>,
 }
 
 /// True unless the JWK says it is for something else than verifying signatures with
@@ -55,7 +58,7 @@ impl Key {
     /// An RS256 key (2,048 to 8,192 bits) or an ES256 (P-256) key meant for verifying
     /// signatures; any other is skipped.
     fn from_jwk(jwk: &Jwk) -> Option<Key> {
-        let (algorithm, key) = match &jwk.algorithm {
+        let (algorithm, key, public) = match &jwk.algorithm {
             AlgorithmParameters::RSA(rsa) if meant_for(jwk, KeyAlgorithm::RS256) => {
                 let n = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
                 // aws-lc checks the size when verifying; checked here so a short key is
@@ -69,7 +72,7 @@ impl Key {
                 };
                 let der = components.as_der().ok()?;
                 let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_ref()).ok()?;
-                (Algorithm::RS256, key)
+                (Algorithm::RS256, key, der.as_ref().to_vec())
             }
             AlgorithmParameters::EllipticCurve(ec)
                 if ec.curve == EllipticCurve::P256 && meant_for(jwk, KeyAlgorithm::ES256) =>
@@ -77,8 +80,8 @@ impl Key {
                 let mut point = vec![0x04];
                 point.extend(URL_SAFE_NO_PAD.decode(&ec.x).ok()?);
                 point.extend(URL_SAFE_NO_PAD.decode(&ec.y).ok()?);
-                let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).ok()?;
-                (Algorithm::ES256, key)
+                let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point).ok()?;
+                (Algorithm::ES256, key, point)
             }
             _ => return None,
         };
@@ -86,6 +89,7 @@ impl Key {
             kid: jwk.common.key_id.clone(),
             algorithm,
             key,
+            public,
         })
     }
 }
@@ -93,6 +97,7 @@ impl Key {
 /// The usable keys of one JWKS document.
 pub struct KeySet {
     keys: Vec<Key>,
+    fingerprint: [u8; 32],
 }
 
 impl KeySet {
@@ -103,7 +108,26 @@ impl KeySet {
         if keys.is_empty() {
             return Err(JwksError::NoUsableKey);
         }
-        Ok(KeySet { keys })
+        let mut digest = Sha256::new();
+        for key in &keys {
+            let kid = key.kid.as_deref().unwrap_or_default();
+            for part in [
+                kid.as_bytes(),
+                format!("{:?}", key.algorithm).as_bytes(),
+                &key.public,
+            ] {
+                digest.update((part.len() as u64).to_be_bytes());
+                digest.update(part);
+            }
+        }
+        let fingerprint = digest.finalize().into();
+        Ok(KeySet { keys, fingerprint })
+    }
+
+    /// What the usable keys are, as one digest: two sets with the same keys (ids, algorithms,
+    /// public keys, in order) have the same fingerprint, a set that lost or gained one another.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
     }
 
     /// The key the header names: by `kid`, or the only key of its algorithm.

@@ -11,6 +11,7 @@ mod jwks_refresh;
 mod key_set;
 pub mod rules;
 mod standin_idp;
+mod verified;
 mod verifier;
 
 pub use crate::outbound::is_allowed_url;

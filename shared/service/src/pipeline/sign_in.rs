@@ -12,7 +12,8 @@ use crate::{ProjectConfig, ServiceError, State, request};
 use chatpass_signing::{Endpoint, SignError, User};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use std::borrow::Cow;
+use std::ops::Deref;
+use std::sync::Arc;
 
 /// The signed-in user of the brand's page, to be signed for the vendor at `endpoint`.
 pub struct SignedIn {
@@ -73,12 +74,30 @@ impl Caller for SignedIn {
     }
 }
 
-/// The caller's verified claims. Borrowed from the request context when an authorizer put them
-/// there (no copy per request); the identity rules hold for them as for our own verifier's.
+/// A caller's verified claims: borrowed from the request context where an authorizer put them
+/// (no copy per request), or shared with the verifier's tokens already verified.
+pub enum VerifiedClaims<'r> {
+    Authorizer(&'r Claims),
+    Verifier(Arc<Claims>),
+}
+
+impl Deref for VerifiedClaims<'_> {
+    type Target = Claims;
+
+    fn deref(&self) -> &Claims {
+        match self {
+            VerifiedClaims::Authorizer(claims) => claims,
+            VerifiedClaims::Verifier(claims) => claims,
+        }
+    }
+}
+
+/// The caller's verified claims; the identity rules hold for the authorizer's as for our own
+/// verifier's.
 pub async fn identity_claims<'r>(
     state: &State,
     request: &'r Request,
-) -> Result<Cow<'r, Claims>, ServiceError> {
+) -> Result<VerifiedClaims<'r>, ServiceError> {
     let now = state.clock.now();
     if let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref()
         && let Some(jwt) = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref())
@@ -87,7 +106,7 @@ pub async fn identity_claims<'r>(
         TokenKind::Identity
             .check(&jwt.claims, now)
             .map_err(|e| ServiceError::Unauthorized(Unauthorized::IdentityRefused(e)))?;
-        return Ok(Cow::Borrowed(&jwt.claims));
+        return Ok(VerifiedClaims::Authorizer(&jwt.claims));
     }
     let Some(verifier) = &state.verifier else {
         return Err(ServiceError::Unauthorized(Unauthorized::NoIdentity));
@@ -95,7 +114,7 @@ pub async fn identity_claims<'r>(
     let token =
         request::bearer(request).ok_or(ServiceError::Unauthorized(Unauthorized::MissingBearer))?;
     match verifier.verify(token, now).await {
-        Ok(claims) => Ok(Cow::Owned(claims)),
+        Ok(claims) => Ok(VerifiedClaims::Verifier(claims)),
         Err(TokenError::Refused(e)) => {
             Err(ServiceError::Unauthorized(Unauthorized::IdentityRefused(e)))
         }

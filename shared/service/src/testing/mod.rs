@@ -81,11 +81,11 @@ pub fn idp() -> &'static StandinIdp {
 
 /// A verifier of `idp`'s identity tokens, from its JWKS document.
 pub fn verifier_for(idp: &StandinIdp) -> Arc<IdentityVerifier> {
-    Arc::new(IdentityVerifier {
-        jwks: Jwks::document(&idp.jwks()).expect("the stand-in's JWKS"),
-        issuer: idp.issuer.clone(),
-        audience: idp.audience.clone(),
-    })
+    Arc::new(IdentityVerifier::new(
+        Jwks::document(&idp.jwks()).expect("the stand-in's JWKS"),
+        idp.issuer.clone(),
+        idp.audience.clone(),
+    ))
 }
 
 /// A session of `user` in `project` made at `at` (unix seconds; its identity issued then too),

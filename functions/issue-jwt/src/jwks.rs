@@ -7,7 +7,7 @@ use chatpass_service::pipeline::{self, Answer, Anyone, Call, Route};
 use chatpass_service::request::{json_response, project_id};
 use chatpass_service::source::{SourceError, Stages};
 use chatpass_service::{ServiceError, State};
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 
@@ -23,7 +23,8 @@ pub const JWKS_ROUTE: Route<Anyone> = Route::new(
     Anyone,
     Stages::Current,
     "jwks",
-);
+)
+.cacheable_for(MAX_AGE_SECONDS);
 
 pub async fn jwks_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &JWKS_ROUTE, publish).await
@@ -52,10 +53,5 @@ async fn publish(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
             }
         }
     }
-    let mut response = json_response(StatusCode::OK, &json!({ "keys": keys }));
-    let cache = format!("public, max-age={MAX_AGE_SECONDS}");
-    if let Ok(value) = HeaderValue::from_str(&cache) {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    Ok(response.into())
+    Ok(json_response(StatusCode::OK, &json!({ "keys": keys })).into())
 }

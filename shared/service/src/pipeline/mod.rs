@@ -16,7 +16,7 @@ pub use route::{Handler, Route, RouteSpec, Served};
 pub use sign_in::{Identity, SignedIn, ended_by_logout, identity_claims};
 
 use crate::{ProjectConfig, ServiceError, State, request};
-use http::Method;
+use http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
 
@@ -61,11 +61,17 @@ pub async fn respond<C: Caller>(
             (error.into_response(), code, reason)
         }
     };
-    let response = if C::BROWSER {
+    let mut response = if C::BROWSER {
         cors.apply(response)
     } else {
         response
     };
+    if let Some(seconds) = route.spec.cacheable_for
+        && response.status() == http::StatusCode::OK
+        && let Ok(value) = HeaderValue::from_str(&format!("public, max-age={seconds}"))
+    {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
     log.finish(response.status().as_u16(), outcome, reason);
     response
 }

@@ -28,6 +28,9 @@ pub struct RouteSpec {
     pub stages: Stages,
     /// Its API Gateway v2 event: `functions/<function>/events/<fixture>.json`.
     pub fixture: &'static str,
+    /// How long anyone may keep its 200 answer (`Cache-Control: public, max-age`); every
+    /// other answer, and every answer of a route without one, is `no-store`.
+    pub cacheable_for: Option<u32>,
 }
 
 /// A route with the type of its caller, which the pipeline identifies.
@@ -52,8 +55,15 @@ impl<C: Caller> Route<C> {
             browser: C::BROWSER,
             stages,
             fixture,
+            cacheable_for: None,
         };
         Route { spec, caller }
+    }
+
+    /// The same route, its 200 answer public and cacheable for `seconds`.
+    pub const fn cacheable_for(mut self, seconds: u32) -> Self {
+        self.spec.cacheable_for = Some(seconds);
+        self
     }
 
     /// This route, answered by `handler`, as its function lists it.

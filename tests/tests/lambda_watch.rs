@@ -172,12 +172,7 @@ impl Watch {
 /// Every fixture event of every function: (function, file).
 fn all_fixtures() -> Vec<(String, PathBuf)> {
     let mut fixtures = Vec::new();
-    for function in [
-        "issue-jwt",
-        "hash-user",
-        "user-details-callback",
-        "logout-webhook",
-    ] {
+    for function in chatpass::routes::functions() {
         let dir = root().join("functions").join(function).join("events");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

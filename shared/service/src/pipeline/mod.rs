@@ -51,7 +51,7 @@ pub async fn respond<C: Caller>(
     route: &Route<C>,
     story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError>,
 ) -> Response<Body> {
-    let mut log = RequestLog::start(&request, route.spec.name, route.spec.function);
+    let mut log = RequestLog::start(&request, &route.spec);
     let mut cors = Cors::default();
     let result = steps(state, &request, route, &mut log, &mut cors, story).await;
     let (response, outcome, reason) = match result {

@@ -36,7 +36,8 @@ def shape(url, token):
 
 def cpu_ticks(pid):
     """The process's user + system CPU time so far, in clock ticks."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
 
 
@@ -78,7 +79,8 @@ def wrk(url, out_file, threads, connections, seconds, script, env):
     argv.insert(1, "--latency")
     with open(out_file, "w") as out:
         subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
-    return parse_wrk(open(out_file).read())
+    with open(out_file) as report:
+        return parse_wrk(report.read())
 
 
 def warm_up(url, threads, connections, seconds, script, env):

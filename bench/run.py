@@ -4,7 +4,9 @@ jsonwebtoken) and against the floor (a bare hyper server doing only the cryptogr
 process against raw HMAC, cold starts against an empty Rust Lambda (issue 8), Secrets Manager
 calls under load, jsonwebtoken's two crypto backends, and the functions as deployed: a 128,
 256 and 512 MB Lambda's CPU share, TLS to AWS through a round trip, the SDK made ready during
-init (issue 15). Prints one line per figure and ends with one `ratios:` line.
+init (issue 15), each function beside its floor (bench/floor-lambda: the same SDK set-up and
+only the work the function must do). Prints one line per figure and ends with one `ratios:`
+line.
 Everything listens on 127.0.0.1 only, and every load run is bounded in time. How to read the
 figures: BENCHMARKS.md.
 
@@ -65,7 +67,7 @@ def build(sections, profile, main_target, bench_target):
         cargo(ROOT, main_target, "bench", "--no-run", "-p", "issue-jwt", "-p", "hash-user",
               "--bench", "handler")
     bench = (["floor"] if wanted & {"http", "jwt"} else []) + (
-        ["hello", "lambda-emu"] if wanted & {"cold", "deployed"} else [])
+        ["hello", "floor-lambda", "lambda-emu"] if wanted & {"cold", "deployed"} else [])
     if bench:
         cargo(BENCH, bench_target, "build", *flags, *[a for p in bench for a in ("-p", p)])
     if "http" in wanted:
@@ -240,16 +242,15 @@ def main():
             os.environ.update(saved)
             moto.stop()
         if "deployed" in sections:
-            first, warm_p99, init = deployed.run(report, deployed.Settings(os.environ),
-                                                 bootstraps, fixture_events, emulator, children,
-                                                 out)
-            found.update(first_answer_128mb_vs_hello=first, warm_p99_128mb_vs_hello=warm_p99,
-                         init_128mb_vs_hello=init)
+            found.update(deployed.run(report, deployed.Settings(os.environ), bootstraps,
+                                      fixture_events, emulator, children, out))
 
     report.ratios([(name, found.get(name)) for name in (
         "throughput_vs_node", "p99_vs_node", "throughput_vs_floor", "p99_vs_floor",
         "cold_start_vs_hello", "handler_vs_hmac", "rss_mib", "first_answer_128mb_vs_hello",
-        "warm_p99_128mb_vs_hello", "init_128mb_vs_hello")])
+        "warm_p99_128mb_vs_hello", "init_128mb_vs_hello", *[
+            f"{figure}_{memory}_vs_floor" for memory in ("128mb", "shipped")
+            for figure in ("first_answer", "warm_p50", "warm_p99", "init")])])
     if report.failures:
         sys.exit(f"bench: {len(report.failures)} failure(s) above; the figures are not to be used")
 

@@ -1,4 +1,4 @@
-"""The deployed-Lambda mode of the cold-start bench (issue 15): each bootstrap under the Runtime
+"""The deployed-Lambda mode of the cold-start bench: each bootstrap under the Runtime
 API emulator held to a memory size's share of one vCPU, Secrets Manager and DynamoDB reached
 over TLS through a round trip, and the SDK's set-up tried at first use, awaited in init and in
 the background.
@@ -35,9 +35,9 @@ from local_run import free_port, wait_for_port
 from report import fmt, ratio, worst
 
 # The SDK's set-up as shipped: made ready during init, awaited (shared/service/src/aws.rs).
-# Issue 15 chose it over three others (on first use with an HTTPS client per SDK client or
-# one shared, and during init in a background task), measured at commit 250b541, where the
-# temporary knob CHATPASS_BENCH_SDK_DESIGN selected them (BENCHMARKS.md, "As deployed").
+# Chosen over three others (on first use with an HTTPS client per SDK client or one shared,
+# and during init in a background task), measured at commit 250b541, where the temporary knob
+# CHATPASS_BENCH_SDK_DESIGN selected them (docs/records/benchmark-runs.md, 2026-11-28).
 SHIPPED = "init"  # the design's name in the figures' names
 MODELS = ("unthrottled-init", "throttled-init")
 # What each function's floor does per request (bench/floor-lambda/src/work.rs).

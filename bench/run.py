@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
 """The bench in one run, on this machine: chatpass against what brands write today (Node +
 jsonwebtoken) and against the floor (a bare hyper server doing only the cryptography), in
-process against raw HMAC, cold starts against an empty Rust Lambda (issue 8), Secrets Manager
+process against raw HMAC, cold starts against an empty Rust Lambda, Secrets Manager
 calls under load, jsonwebtoken's two crypto backends, and the functions as deployed: a 128,
 256 and 512 MB Lambda's CPU share, TLS to AWS through a round trip, the SDK made ready during
-init (issue 15), each function beside its floor (bench/floor-lambda: the same SDK set-up and
-only the work the function must do). Prints one line per figure and ends with one `ratios:`
-line.
+init, each function beside its floor (bench/floor-lambda: the same SDK set-up and only the
+work the function must do). Prints one line per figure and ends with one `ratios:` line.
 Everything listens on 127.0.0.1 only, and every load run is bounded in time. How to read the
-figures: BENCHMARKS.md.
+figures: BENCHMARKS.md; every run's record: docs/records/benchmark-runs.md.
 
     .venv/bin/python bench/run.py      (as root, for the CPU share's cgroup)
 

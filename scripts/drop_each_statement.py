@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Removes each statement of each function's role from template.yaml in turn, runs the deploy
-rehearsal's main test against it, and prints which flow failed first (the table in
-SECURITY.md, "Deploy rehearsal"). template.yaml is restored at the end, whatever happens.
+rehearsal's main test against it, and prints which flow failed first (docs/security-testing.md,
+"Deploy rehearsal"; the last run's table is in docs/records/security-runs.md). template.yaml is
+restored at the end, whatever happens.
 
   scripts/drop_each_statement.py        (after scripts/test.sh has made .venv; ~15 s a statement)
 

@@ -88,7 +88,7 @@ def walk(node, statuses):
 
 
 def summarize(report):
-    """What the run sent and got, per operation: the figures SECURITY.md quotes."""
+    """What the run sent and got, per operation: the figures docs/records/security-runs.md records."""
     statuses = collections.defaultdict(collections.Counter)
     with open(report) as lines:
         for line in lines:

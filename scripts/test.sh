@@ -8,7 +8,39 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is timed; the run ends with a table of the steps' times, the one-time installs
+# (apt, pip, npm, cargo install, rustup) apart from the tests. `step --install NAME` marks one.
+STEP_NAMES=() STEP_SECONDS=() STEP_KINDS=() STEP_NAME="" STEP_KIND="" STEP_STARTED=$SECONDS
+end_step() {
+  [[ -n $STEP_NAME ]] || return 0
+  STEP_NAMES+=("$STEP_NAME") STEP_KINDS+=("$STEP_KIND") STEP_SECONDS+=($((SECONDS - STEP_STARTED)))
+  STEP_NAME=""
+}
+step() {
+  end_step
+  STEP_KIND=test
+  if [[ $1 == --install ]]; then
+    STEP_KIND=install
+    shift
+  fi
+  STEP_NAME=$* STEP_STARTED=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+step_table() {
+  end_step
+  local i installs=0 tests=0
+  printf '\n| seconds | kind | step |\n|---:|---|---|\n'
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '| %d | %s | %s |\n' "${STEP_SECONDS[$i]}" "${STEP_KINDS[$i]}" "${STEP_NAMES[$i]:0:90}"
+    if [[ ${STEP_KINDS[$i]} == install ]]; then
+      installs=$((installs + STEP_SECONDS[i]))
+    else
+      tests=$((tests + STEP_SECONDS[i]))
+    fi
+  done
+  printf '\ninstalls: %d s; tests: %d s; in all: %d s\n' "$installs" "$tests" "$SECONDS"
+}
+trap step_table EXIT
 
 # --- install -----------------------------------------------------------------------------
 
@@ -20,7 +52,7 @@ install_debian_packages() {
   if ((${#missing[@]} == 0)); then
     return
   fi
-  step "apt-get install ${missing[*]}"
+  step --install "apt-get install ${missing[*]}"
   local sudo=()
   if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
@@ -32,32 +64,33 @@ install_debian_packages() {
 install_python_tools() {
   local venv=$1 requirements=$2 stamp="$1/.requirements.sha256" sum
   if [[ ! -x $venv/bin/python ]]; then
-    step "python3 -m venv $venv"
+    step --install "python3 -m venv $venv"
     python3 -m venv "$venv"
   fi
   sum=$(sha256sum "$requirements" | cut -d' ' -f1)
   if [[ -f $stamp && $(<"$stamp") == "$sum" ]]; then
     return
   fi
-  step "pip install -r $requirements (into $venv)"
+  step --install "pip install -r $requirements (into $venv)"
   PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install -q -r "$requirements"
   printf '%s\n' "$sum" >"$stamp"
 }
 
 install_node_tools() {
   local suite cmd
-  for suite in tests/browser tests/interop; do
+  for suite in web tests/browser tests/interop; do
     [[ -f $suite/package.json ]] || continue
     cmd=install
     [[ -f $suite/package-lock.json ]] && cmd=ci
-    step "npm $cmd ($suite)"
+    step --install "npm $cmd ($suite)"
     (cd "$suite" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm "$cmd" --no-audit --no-fund --loglevel=error)
   done
 }
 
 # --- checks ------------------------------------------------------------------------------
 
-# Checks beyond cargo test: the demo page in headless Chromium against `chatpass serve`; the
+# Checks beyond cargo test: chatpass.js rebuilt and type-checked (web/), then it, the vendors'
+# SDKs and the demo page in headless Chromium against `chatpass serve`; the
 # interop suite (tests/interop: serve against a real OpenID Provider, relying party library and
 # Standard Webhooks library, about 20 s); then the deploy path: the SAM template linted,
 # validated and statically checked, and `sam build` making an arm64 bootstrap for each of the
@@ -72,7 +105,10 @@ install_node_tools() {
 # cargo-lambda builder builds every function into the one CARGO_TARGET_DIR, so dependencies
 # compile once, not once per function.
 extra_checks() {
-  step "browser test: the demo page in headless Chromium against chatpass serve"
+  step "chatpass.js: web/dist is what web/src builds; tsc over the source and the typed example"
+  (cd web && npm run --silent check)
+
+  step "browser tests: chatpass.js for every vendor, the vendors' SDKs and the demo page in headless Chromium against chatpass serve"
   cargo build --quiet -p chatpass
   CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
 
@@ -86,9 +122,11 @@ extra_checks() {
   sam validate --lint --region us-east-1 </dev/null
   template_checks
 
-  step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
-  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu ||
+  if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    step --install "rustup target add aarch64-unknown-linux-gnu"
     rustup target add aarch64-unknown-linux-gnu
+  fi
+  step "sam build (arm64 release, test profile: no LTO, 16 codegen units)"
   local started=$SECONDS function bootstrap
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     sam build --region us-east-1 </dev/null
@@ -157,7 +195,7 @@ bench_checks() {
     CPU_CGROUP=$cgroup BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" .venv/bin/python bench/run.py
 }
 
-# Security checks (SECURITY.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
+# Security checks (docs/security-testing.md, "Fuzzing and attack suites"; the JWT and webhook attack suites
 # run with cargo test): `cargo deny` on the dependency graph, then each cargo-fuzz target built
 # and run briefly from its committed corpus, failing on any crash. cargo-fuzz and cargo-deny are
 # installed at pinned versions (skipped when present), without the fat LTO of their release
@@ -178,7 +216,7 @@ install_cargo_tool() {
   if [[ $("$tool" --version 2>/dev/null) == "$tool $version" ]]; then
     return
   fi
-  step "cargo install --locked $tool $version"
+  step --install "cargo install --locked $tool $version"
   # In a scratch target dir (not the workspace's), dropped afterwards.
   env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install --locked --quiet "$tool" --version "$version"
@@ -288,6 +326,12 @@ fi
 step "cargo fmt --all --check"
 cargo fmt --all --check
 
+# The documents: every relative link and anchor resolves, no file names a document or path
+# outside the repository or a tracker number, README.md stays short (scripts/check_docs.py).
+step "docs: links, names, README length"
+python3 -m unittest discover -s scripts/tests -q
+python3 scripts/check_docs.py
+
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
@@ -299,4 +343,5 @@ api_checks
 bench_checks
 security_checks
 
-step "all tests passed in $SECONDS s"
+end_step
+printf '\n==> all tests passed in %d s\n' "$SECONDS"

@@ -1,22 +1,25 @@
 //! Arbitrary requests, as API Gateway (HTTP API, payload 2.0) would hand them over, through
 //! the handler of each route with in-memory state: never a panic, never a 5xx, every answer
 //! `Cache-Control: no-store` (but a published keyset, cacheable), every refusal problem+json
-//! with a stable code. The inputs mix noise with the pieces that reach deep: a valid identity
-//! token, authorizer claims, a correctly signed webhook, an IdP-signed logout token (its JWKS
-//! served on loopback), a live session reference.
+//! with a stable code, and no sign-in for an identity that carries an `events` claim. The
+//! inputs mix noise with the pieces that reach deep: a valid identity token, authorizer claims,
+//! a correctly signed webhook, an IdP-signed logout token (its JWKS served on loopback), a live
+//! session reference, and the Host header and API Gateway's `domainName` lambda_http builds
+//! the request's URL from.
 
 #![no_main]
 
 use arbitrary::Arbitrary;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chatpass::routes::Route;
-use chatpass_service::clock::{Clock, ManualClock};
-use chatpass_service::identity::{IdentityVerifier, Jwks, JwksCache, StandinIdp};
+use chatpass::routes;
+use chatpass_service::clock::ManualClock;
+use chatpass_service::identity::{FetchPolicy, JwksCache, StandinIdp};
 use chatpass_service::lambda::to_request;
-use chatpass_service::source::MemorySource;
-use chatpass_service::store::{MemorySessionStore, Session, SessionStore};
-use chatpass_service::{ProjectConfig, State};
+use chatpass_service::pipeline::Served;
+use chatpass_service::settings::IdentityProvider;
+use chatpass_service::store::Session;
+use chatpass_service::{ProjectConfig, Settings, State};
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
 use lambda_http::{Body, Response};
@@ -44,7 +47,9 @@ const PROJECTS: [&str; 7] = [
     "acme-kustomer",
     "acme-intercom",
 ];
-const CLAIMS: [&str; 10] = [
+const CLAIMS: [&str; 12] = [
+    "events",
+    "aud",
     "sub",
     "email",
     "email_verified",
@@ -55,6 +60,21 @@ const CLAIMS: [&str; 10] = [
     "picture",
     "iat",
     "exp",
+];
+/// Authorities API Gateway may hand on, lambda_http 1.3 panicked on some of them.
+const AUTHORITIES: [&str; 12] = [
+    "chatpassapi.execute-api.us-east-1.amazonaws.com",
+    "chat-auth.example.com:443",
+    "[::1]:8080",
+    "a:b",
+    "x:99999",
+    "[",
+    "]",
+    ":",
+    "a:1:2",
+    "[::1",
+    "map[a:b]",
+    "",
 ];
 const METHODS: [&str; 7] = ["POST", "GET", "OPTIONS", "PUT", "DELETE", "HEAD", "PATCH"];
 const CONTENT_TYPES: [&str; 5] = [
@@ -68,11 +88,10 @@ const CONTENT_TYPES: [&str; 5] = [
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     configs: Vec<ProjectConfig>,
-    verifier: Arc<IdentityVerifier>,
     jwks: Arc<JwksCache>,
     idp: StandinIdp,
-    /// One fixture event per route, in the order of `Route::ALL`.
-    events: [Value; 5],
+    /// Every route of the route table, with the event fixture it declares.
+    routes: Vec<(&'static Served, Value)>,
 }
 
 fn configs(jwks_url: &str) -> Vec<ProjectConfig> {
@@ -133,32 +152,27 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let idp = StandinIdp::generate(ISSUER, AUDIENCE);
         let jwks_url = serve_jwks(idp.jwks());
-        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let declared = |route: &Served| {
+            let path = format!(
+                "{}/../functions/{}/events/{}.json",
+                env!("CARGO_MANIFEST_DIR"),
+                route.spec.function,
+                route.spec.fixture
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            serde_json::from_str::<Value>(&text).unwrap()
+        };
         Fixture {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .unwrap(),
             configs: configs(&jwks_url),
-            verifier: Arc::new(IdentityVerifier {
-                jwks: Jwks::document(&idp.jwks()).unwrap(),
-                issuer: ISSUER.into(),
-                audience: AUDIENCE.into(),
-            }),
-            jwks: Arc::new(JwksCache::new(Arc::new(ManualClock::at(NOW)))),
-            events: [
-                parse(include_str!("../../functions/issue-jwt/events/token.json")),
-                parse(include_str!("../../functions/issue-jwt/events/jwks.json")),
-                parse(include_str!(
-                    "../../functions/hash-user/events/user-hash.json"
-                )),
-                parse(include_str!(
-                    "../../functions/user-details-callback/events/user-details.json"
-                )),
-                parse(include_str!(
-                    "../../functions/logout-webhook/events/logout-webhook.json"
-                )),
-            ],
+            jwks: Arc::new(JwksCache::new(
+                Arc::new(ManualClock::at(NOW)),
+                FetchPolicy::LOOPBACK_HTTP,
+            )),
+            routes: routes::all().map(|route| (route, declared(route))).collect(),
             idp,
         }
     })
@@ -242,6 +256,9 @@ struct Input {
     cookie: Option<String>,
     query: Option<String>,
     source_ip: Option<String>,
+    host: Option<Choice>,
+    domain_name: Option<Choice>,
+    forwarded_proto: Option<Choice>,
     headers: Vec<(String, String)>,
 }
 
@@ -306,11 +323,11 @@ fn body(f: &Fixture, input: &BodyInput) -> Vec<u8> {
 }
 
 fn event(f: &Fixture, input: &Input) -> Value {
-    let route = usize::from(input.route) % Route::ALL.len();
-    let mut event = f.events[route].clone();
+    let (route, fixture) = &f.routes[usize::from(input.route) % f.routes.len()];
+    let mut event = fixture.clone();
     let project = input.project.pick(&PROJECTS);
     let method = input.method.pick(&METHODS);
-    let suffix = Route::ALL[route].name();
+    let suffix = route.spec.name;
     let path = if project.is_empty() || project.contains(['/', '.', '?', '#', '%', ' ']) {
         "/v1/projects/x/route".to_owned()
     } else {
@@ -324,6 +341,9 @@ fn event(f: &Fixture, input: &Input) -> Value {
     if let Some(ip) = &input.source_ip {
         event["requestContext"]["http"]["sourceIp"] = json!(ip);
     }
+    if let Some(domain) = &input.domain_name {
+        event["requestContext"]["domainName"] = json!(domain.pick(&AUTHORITIES));
+    }
     let mut headers = Map::new();
     for (name, value) in &input.headers {
         let name = name.to_ascii_lowercase();
@@ -335,6 +355,12 @@ fn event(f: &Fixture, input: &Input) -> Value {
     let mut set = |name: &str, value: String| {
         headers.insert(name.to_owned(), json!(value));
     };
+    if let Some(host) = &input.host {
+        set("host", host.pick(&AUTHORITIES));
+    }
+    if let Some(proto) = &input.forwarded_proto {
+        set("x-forwarded-proto", proto.pick(&["https", "http", "h t"]));
+    }
     if let Some(content_type) = &input.content_type {
         set("content-type", content_type.pick(&CONTENT_TYPES));
     }
@@ -472,6 +498,18 @@ fn check(route: &str, response: &Response<Body>) {
     }
 }
 
+/// True when the identity the handler reads carries an `events` claim: the authorizer's claims
+/// when there are any, the bearer token's otherwise.
+fn identity_has_events(input: &Input) -> bool {
+    match input.authorizer_claims.as_deref() {
+        Some(claims) if !claims.is_empty() => {
+            claims.iter().any(|(name, _)| name.pick(&CLAIMS) == "events")
+        }
+        _ => matches!(&input.authorization, Some(Authorization::Identity(extra))
+            if extra.iter().any(|(i, _)| CLAIMS[usize::from(*i) % CLAIMS.len()] == "events")),
+    }
+}
+
 fuzz_target!(|input: Input| {
     let f = fixture();
     let event = event(f, &input);
@@ -482,18 +520,17 @@ fuzz_target!(|input: Input| {
     // What the function's Lambda entry point does with the event (a raw query string or path
     // lambda_http would panic on is made safe first).
     let request = to_request(payload);
-    let sessions = Arc::new(MemorySessionStore::new());
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::at(NOW));
-    let state = State {
-        jwks: f.jwks.clone(),
-        ..State::new(
-            Arc::new(MemorySource::new(f.configs.clone())),
-            sessions.clone(),
-            clock,
-        )
-        .with_verifier(f.verifier.clone())
-    };
-    let route = Route::ALL[usize::from(input.route) % Route::ALL.len()];
+    // The state as every runner builds it, keeping the key cache across runs.
+    let mut settings = Settings::memory(f.configs.clone());
+    settings.identity = Some(IdentityProvider {
+        jwks: f.idp.jwks(),
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+    });
+    let mut state = State::build(settings, Arc::new(ManualClock::at(NOW)), None).unwrap();
+    state.jwks = f.jwks.clone();
+    let sessions = state.sessions.clone();
+    let (route, _) = f.routes[usize::from(input.route) % f.routes.len()];
     f.runtime.block_on(async {
         for project in ["acme-custom", "acme-cookie"] {
             let session = Session {
@@ -505,12 +542,18 @@ fuzz_target!(|input: Input| {
                     ..User::default()
                 },
                 created_ms: NOW * 1000 - 5_000,
-                issued_at: NOW - 5,
+                issued_at: Some(NOW - 5),
                 expires_at: NOW + 300,
             };
             sessions.put_session(&session).await.unwrap();
         }
         let response = route.handle(&state, request).await;
-        check(route.name(), &response);
+        check(route.spec.name, &response);
+        let sign_in = route.spec.browser;
+        assert!(
+            !(sign_in && identity_has_events(&input) && response.status() == 200),
+            "an identity carrying `events` signed in at {}",
+            route.spec.name
+        );
     });
 });

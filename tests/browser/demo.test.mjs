@@ -1,105 +1,75 @@
 // The demo brand page in headless Chromium against `chatpass serve` (its embedded default):
-// sign in, get settings for a JWT vendor, a hash vendor and a session vendor, log out and see
-// it take effect; sign in to Salesforce with a token the browser verifies against the
-// project's published keys, and to HubSpot through its stand-in; and a page from an origin not
-// in allowed_origins is refused by CORS.
+// sign in at the site, and chatpass.js signs the stand-in widget of a JWT vendor, a hash vendor
+// and a session vendor in; log out and see it take effect (the old sign-in refused, the
+// vendor's callback answered 410), and in a second tab too; sign in to Salesforce with a token the browser verifies
+// against the project's published keys, and to HubSpot through its stand-in; and a page from
+// an origin not in allowed_origins is refused by CORS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdirSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { freePort, root, startServe } from "./harness.mjs";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const bin = process.env.CHATPASS_BIN || path.join(root, "target/debug/chatpass");
 const artifacts = path.join(root, "artifacts");
 let serve, browser, api, page, foreign;
 
-const listenOn = (port) => new Promise((resolve) => {
-  const server = net.createServer().once("error", () => resolve(null)).listen(port, "127.0.0.1", () => resolve(server));
-});
-
-// A free port whose next port is free too (serve puts the demo page there).
-async function freePort() {
-  for (;;) {
-    const first = await listenOn(0);
-    const port = first.address().port;
-    const second = port < 65535 ? await listenOn(port + 1) : null;
-    await new Promise((r) => first.close(r));
-    if (second) {
-      await new Promise((r) => second.close(r));
-      return port;
-    }
-  }
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 100; i++) {
-    try { await fetch(url); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 before(async () => {
-  const port = await freePort();
-  api = `http://127.0.0.1:${port}`;
-  page = `http://127.0.0.1:${port + 1}`;
-  serve = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "inherit"] });
-  serve.stdout.resume();
-  await waitFor(`${api}/dev/projects`);
-  await waitFor(`${page}/`);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--no-first-run", "--disable-gpu", "--disable-quic"],
-  });
+  serve = await startServe();
+  ({ api, page, browser } = serve);
   mkdirSync(artifacts, { recursive: true });
 });
 
 after(async () => {
-  await browser?.close();
-  serve?.kill("SIGINT");
+  await serve?.stop();
   foreign?.close();
 });
 
 const text = (tab, id) => tab.locator(`#${id}`).innerText();
+const widget = (tab) => tab.locator("#standin-widget");
 
-// A new tab on the demo page, signed in at its stand-in identity provider as `email`.
-async function signedInTab(email, name) {
-  const tab = await browser.newPage();
-  await tab.goto(`${page}/`);
+// A new tab (its own browser context: its own site session) on the demo page for `project`,
+// signed in at the site as `email`; chatpass.js then signs the stand-in widget in.
+async function signedInTab(email, name, project) {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  await tab.goto(`${page}/?project=${project}`);
   await tab.waitForFunction(() => document.querySelectorAll("#project option").length > 10);
   await tab.fill("#email", email);
   await tab.fill("#name", name);
   await tab.click("#signin");
   await tab.waitForFunction(() => document.querySelector("#who").textContent.startsWith("Signed in"));
+  await widgetSignedIn(tab);
   return tab;
 }
 
-async function getSettings(tab, project) {
-  await tab.selectOption("#project", project);
-  await tab.click("#fetch");
-  await tab.waitForFunction(() => !["", "…"].includes(document.querySelector("#status").textContent));
+async function widgetSignedIn(tab) {
+  await tab.waitForSelector('#standin-widget[data-state="verified"]');
+  await tab.waitForFunction(() => document.querySelector("#received").textContent.length > 2);
 }
 
-test("a person signs in, gets settings for a JWT and a hash vendor, and logs out", async () => {
-  const tab = await signedInTab("alice@example.com", "Alice Smith");
+// Picks another vendor: the page loads again with that vendor's widget, still signed in.
+async function switchTo(tab, project) {
+  await Promise.all([tab.waitForURL(new RegExp(`project=${project}$`)), tab.selectOption("#project", project)]);
+  await widgetSignedIn(tab);
+}
 
-  await getSettings(tab, "demo-jsm-chat");
-  await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"token"'));
-  assert.match(await text(tab, "status"), /^200 from token for jsm-chat/);
-  assert.match(await text(tab, "snippet"), /chatWidget\.loginWithToken\("eyJ/);
+test("a person signs in, the widget of a JWT and of a hash vendor gets what chatpass issued, and logs out", async () => {
+  const tab = await signedInTab("alice@example.com", "Alice Smith", "demo-jsm-chat");
+  assert.match(await text(tab, "status"), /^Signed in: chatpass answered token for jsm-chat/);
+  assert.match(await text(tab, "received"), /"call": "chatWidget\.loginWithToken",\s+"args": \[\s+"eyJ/);
+  assert.equal(await widget(tab).getAttribute("data-who"), "alice@example.com");
   await tab.screenshot({ path: path.join(artifacts, "demo-signed-in.png"), fullPage: true });
 
-  await getSettings(tab, "demo-crisp");
-  await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"signature"'));
-  assert.match(await text(tab, "status"), /^200 from user-hash for crisp/);
-  assert.match(await text(tab, "snippet"), /\$crisp\.push\(\["set", "user:email", \["alice@example\.com", "[0-9a-f]{64}"\]\]\)/);
+  await switchTo(tab, "demo-crisp");
+  assert.match(await text(tab, "status"), /^Signed in: chatpass answered user-hash for crisp/);
+  const received = JSON.parse(await text(tab, "received"));
+  assert.equal(received[0].call, "$crisp.push");
+  assert.equal(received[0].args[0][2][0], "alice@example.com");
+  assert.match(received[0].args[0][2][1], /^[0-9a-f]{64}$/);
+  assert.deepEqual(received[0].args[0].slice(0, 2), ["set", "user:email"]);
 
-  await getSettings(tab, "demo-sprinklr-custom-user");
-  await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"customUser"'));
+  await switchTo(tab, "demo-sprinklr-custom-user");
   await tab.click("#check");
   await tab.waitForFunction(() => document.querySelector("#details").textContent.startsWith("user-details answered"));
   assert.match(await text(tab, "details"), /^user-details answered 200/);
@@ -107,34 +77,63 @@ test("a person signs in, gets settings for a JWT and a hash vendor, and logs out
 
   await tab.click("#logout");
   await tab.waitForFunction(() => document.querySelector("#logged-out").textContent.startsWith("Logged out"));
+  assert.equal(await widget(tab).getAttribute("data-state"), "anonymous");
   await tab.click("#check");
   await tab.waitForFunction(() => /answered 410/.test(document.querySelector("#details").textContent));
 
-  await getSettings(tab, "demo-sprinklr-custom-user");
-  assert.match(await text(tab, "status"), /^403 logged_out/);
+  // The identity token from before the logout no longer gets a token: chatpass refuses it.
+  await tab.click("#again");
+  await tab.waitForFunction(() => /^403/.test(document.querySelector("#status").textContent));
+  assert.match(await text(tab, "status"), /^403 logged_out: the widget stays anonymous/);
   await tab.screenshot({ path: path.join(artifacts, "demo-logged-out.png"), fullPage: true });
-  await tab.close();
+  await tab.context().close();
 });
 
 test("a person signs in to Salesforce with a token the published keys verify, and to HubSpot", async () => {
-  const tab = await signedInTab("carol@example.com", "Carol Jones");
-
-  await getSettings(tab, "demo-salesforce-miaw");
+  const tab = await signedInTab("carol@example.com", "Carol Jones", "demo-salesforce-miaw");
   await tab.waitForFunction(() => document.querySelector("#keys").textContent.length > 0);
-  assert.match(await text(tab, "status"), /^200 from token for salesforce-miaw/);
-  assert.match(await text(tab, "snippet"), /setIdentityToken\(\{ identityTokenType: "JWT", identityToken: "eyJ/);
+  assert.match(await text(tab, "status"), /^Signed in: chatpass answered token for salesforce-miaw/);
   assert.match(await text(tab, "keys"), /^RS256 signature verified in this browser with the published key \S+ \(1 published\)/);
-  const settings = JSON.parse(await text(tab, "settings"));
-  const claims = JSON.parse(Buffer.from(settings.identityToken.split(".")[1], "base64url"));
+  const [call] = JSON.parse(await text(tab, "received"));
+  assert.equal(call.call, "userVerificationAPI.setIdentityToken");
+  assert.equal(call.args[0].identityTokenType, "JWT");
+  const claims = JSON.parse(Buffer.from(call.args[0].identityToken.split(".")[1], "base64url"));
   assert.equal(claims.email, "carol@example.com");
   assert.match(claims.sub, /^user-/);
   await tab.screenshot({ path: path.join(artifacts, "demo-salesforce.png"), fullPage: true });
 
-  await getSettings(tab, "demo-hubspot");
-  await tab.waitForFunction(() => document.querySelector("#settings").textContent.includes('"identificationToken"'));
-  assert.match(await text(tab, "status"), /^200 from token for hubspot/);
-  assert.match(await text(tab, "snippet"), /hsConversationsSettings = Object\.assign\(\{ loadImmediately: false \}, \{"identificationEmail":"carol@example\.com"/);
-  await tab.close();
+  await switchTo(tab, "demo-hubspot");
+  assert.match(await text(tab, "status"), /^Signed in: chatpass answered token for hubspot/);
+  const { atLoad, calls } = JSON.parse(await text(tab, "received"));
+  assert.equal(atLoad.loadImmediately, false);
+  assert.equal(atLoad.identificationEmail, "carol@example.com");
+  assert.ok(atLoad.identificationToken);
+  assert.equal(calls[0].call, "HubSpotConversations.widget.load");
+  await tab.context().close();
+});
+
+test("with the demo page open in two tabs, logging out in one turns both widgets anonymous within a second, and a reload stays anonymous", async () => {
+  const one = await signedInTab("dave@example.com", "Dave Brown", "demo-intercom");
+  const two = await one.context().newPage();
+  await two.goto(`${page}/?project=demo-intercom`);
+  await widgetSignedIn(two);
+  assert.equal(await widget(two).getAttribute("data-who"), "dave@example.com");
+
+  const started = Date.now();
+  await one.click("#logout");
+  await two.waitForSelector('#standin-widget[data-state="anonymous"]');
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 1000, `the other tab's widget signed out in ${elapsed} ms`);
+  await two.waitForFunction(() => /^Logged out in another tab/.test(document.querySelector("#status").textContent));
+  assert.equal(await text(two, "who"), "Not signed in.");
+  assert.equal(await text(two, "received"), "(cleared at logout)", "nothing of the previous user stays on the page");
+  await two.screenshot({ path: path.join(artifacts, "demo-other-tab-logged-out.png"), fullPage: true });
+
+  await two.reload();
+  await two.waitForFunction(() => /no_identity/.test(document.querySelector("#status").textContent));
+  assert.match(await text(two, "status"), /^0 no_identity: the widget stays anonymous/);
+  assert.equal(await widget(two).getAttribute("data-state"), "anonymous");
+  await one.context().close();
 });
 
 test("a page on an origin not in allowed_origins is refused by the browser's CORS check", async () => {

@@ -1,4 +1,4 @@
-// chatpass serve against real implementations (issue 12): an OpenID Provider (oidc-provider)
+// chatpass serve against real implementations: an OpenID Provider (oidc-provider)
 // that signs users in with code + PKCE through its own pages in Chromium, rotates its signing
 // key (new key signs with the old one still published, then the old one removed), and logs
 // users out with its own back-channel logout tokens, including right after a rotation and

@@ -108,12 +108,23 @@ impl Moto {
     /// from nothing or count only the requests after this point. Panics if moto does not
     /// answer 200.
     pub fn reset(&self) {
-        for path in ["/moto-api/reset", "/moto-api/recorder/reset-recording"] {
-            match http_request(self.addr, "POST", path) {
-                Ok((200, _)) => {}
-                Ok((status, body)) => panic!("moto answered POST {path} with {status}: {body}"),
-                Err(e) => panic!("POST {path} to moto at {} failed: {e}", self.endpoint),
-            }
+        let path = "/moto-api/reset";
+        match http_request(self.addr, "POST", path) {
+            Ok((200, _)) => {}
+            Ok((status, body)) => panic!("moto answered POST {path} with {status}: {body}"),
+            Err(e) => panic!("POST {path} to moto at {} failed: {e}", self.endpoint),
+        }
+        self.reset_recording();
+    }
+
+    /// Forgets the requests recorded so far (moto's state stays), so a test counts only what
+    /// comes after this point.
+    pub fn reset_recording(&self) {
+        let path = "/moto-api/recorder/reset-recording";
+        match http_request(self.addr, "POST", path) {
+            Ok((200, _)) => {}
+            Ok((status, body)) => panic!("moto answered POST {path} with {status}: {body}"),
+            Err(e) => panic!("POST {path} to moto at {} failed: {e}", self.endpoint),
         }
     }
 

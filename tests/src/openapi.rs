@@ -3,7 +3,7 @@
 //! answer through the real handlers.
 
 use crate::support::{fixture, for_project, request, signed_logout_webhook, with_body};
-use chatpass::routes::Route;
+use chatpass::routes;
 use chatpass_service::State;
 use chatpass_service::store::Session;
 use chatpass_service::testing::RSA_KEY;
@@ -272,17 +272,14 @@ pub async fn call_request(
     route: &str,
     request: lambda_http::Request,
 ) -> Response<Body> {
-    let route = Route::named(route).unwrap_or_else(|| panic!("no route {route}"));
+    let route = routes::named(route).unwrap_or_else(|| panic!("no route {route}"));
     route.handle(state, request).await
 }
 
 /// A sign-in request (token or user-hash) for `project`, from the fixture.
 pub fn sign_in(route: &str, project: &str) -> Value {
-    let (function, name) = match route {
-        "token" => ("issue-jwt", "token"),
-        _ => ("hash-user", "user-hash"),
-    };
-    let mut event = for_project(fixture(function, name), project);
+    let declared = routes::named(route).unwrap_or_else(|| panic!("no route {route}"));
+    let mut event = for_project(crate::support::fixture_of(declared), project);
     event["routeKey"] = json!(format!("POST /v1/projects/{{project}}/{route}"));
     event["requestContext"]["routeKey"] = event["routeKey"].clone();
     event
@@ -344,7 +341,7 @@ pub fn session(project: &str, expires_at: u64) -> Session {
             ..User::default()
         },
         created_ms: (NOW - 10) * 1000,
-        issued_at: NOW - 10,
+        issued_at: Some(NOW - 10),
         expires_at,
     }
 }

@@ -2,19 +2,20 @@
 //! fixtures, handler states over memory or moto, and reading responses.
 
 use crate::moto::Moto;
-use chatpass_service::State;
-use chatpass_service::clock::{Clock, ManualClock};
-use chatpass_service::source::{
-    CacheSettings, ConfigCache, ConfigSource, MemorySource, SecretsManagerSource, Stages,
-};
-use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use chatpass_service::aws::Aws;
+use chatpass_service::clock::Clock;
+use chatpass_service::identity::LOOPBACK_HTTP_VAR;
+use chatpass_service::pipeline::Served;
+use chatpass_service::source::CacheSettings;
+use chatpass_service::{Settings, State};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use chatpass_service::testing::{
-    for_project, json_body, request, with_body, with_header, with_method,
+    for_project, json_body, memory_state, request, with_body, with_header, with_method,
 };
 
 pub const SECRET_PREFIX: &str = "chatpass/projects/";
@@ -36,6 +37,16 @@ pub fn fixture(function: &str, name: &str) -> Value {
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
     .unwrap()
+}
+
+/// The route of `/v1/projects/{project}/<name>`, from the route table.
+pub fn route(name: &str) -> &'static Served {
+    chatpass::routes::named(name).unwrap_or_else(|| panic!("no route {name}"))
+}
+
+/// The event fixture a route declares (`functions/<function>/events/<fixture>.json`).
+pub fn fixture_of(route: &Served) -> Value {
+    fixture(route.spec.function, route.spec.fixture)
 }
 
 /// Replaces the authorizer's claims (`None` removes the authorizer).
@@ -82,45 +93,44 @@ pub fn claims_for(user: &Value, iat: u64) -> Value {
     Value::Object(claims)
 }
 
-/// A state over in-memory ports.
-pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
-    let projects = projects.iter().map(|(id, doc)| {
-        chatpass_service::ProjectConfig::from_value(id, doc.clone()).expect("a valid project")
-    });
-    State::new(
-        Arc::new(MemorySource::new(projects)),
-        Arc::new(MemorySessionStore::new()),
-        clock,
-    )
+/// A state as a deployed function builds it — its settings from the environment template.yaml
+/// gives it ([`function_environment`]), the SDK made ready, [`State::build`] — with Secrets
+/// Manager and DynamoDB on `moto` and the functions' default cache settings.
+pub async fn moto_state(moto: &Moto, table: &str, clock: Arc<dyn Clock>) -> State {
+    moto_state_with_cache(moto, table, CacheSettings::default(), clock).await
 }
 
-/// A state as a deployed function builds it, with Secrets Manager and DynamoDB on `moto` and
-/// the functions' default cache settings.
-pub async fn moto_state(moto: &Moto, table: &str, stages: Stages, clock: Arc<dyn Clock>) -> State {
-    moto_state_with_cache(moto, table, stages, CacheSettings::default(), clock).await
-}
-
-/// [`moto_state`] with its config cache set to `settings`.
+/// [`moto_state`] with its config cache set to `cache`.
 pub async fn moto_state_with_cache(
     moto: &Moto,
     table: &str,
-    stages: Stages,
-    settings: CacheSettings,
+    cache: CacheSettings,
     clock: Arc<dyn Clock>,
 ) -> State {
-    let sdk = moto.sdk_config().await;
-    let source = SecretsManagerSource::new(
-        aws_sdk_secretsmanager::Client::new(&sdk),
-        SECRET_PREFIX,
-        stages,
-    );
-    let configs: Arc<dyn ConfigSource> =
-        Arc::new(ConfigCache::new(Arc::new(source), clock.clone(), settings));
-    let sessions: Arc<dyn SessionStore> = Arc::new(DynamoSessionStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        table,
-    ));
-    State::new(configs, sessions, clock)
+    let environment = function_environment(table);
+    let mut settings = Settings::from_vars(&|name| environment.get(name).cloned())
+        .expect("the functions' environment");
+    settings.cache = cache;
+    let aws = Aws::ready(moto.sdk_config().await, SECRET_PREFIX).await;
+    let state = State::build(settings, clock, Some(&aws)).expect("the functions' settings build");
+    // What a test counts begins after the function's init (its warm-up call), as a warm
+    // Lambda's requests do.
+    moto.reset_recording();
+    state
+}
+
+/// What template.yaml sets in every function's environment, with the tests' state table and
+/// secret prefix, and the switch that lets the functions fetch the tests' stand-in identity
+/// provider's keys over plain http on loopback.
+pub fn function_environment(table: &str) -> HashMap<String, String> {
+    [
+        ("CHATPASS_TABLE", table),
+        ("CHATPASS_SECRET_PREFIX", SECRET_PREFIX),
+        (LOOPBACK_HTTP_VAR, "allow"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 /// Stores a project's config in moto's Secrets Manager under the prefix: its first version,

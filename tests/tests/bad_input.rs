@@ -5,7 +5,6 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chatpass::routes::Route as Api;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::request::MAX_BODY_BYTES;
@@ -15,6 +14,7 @@ use chatpass_service::testing::{
 };
 use chatpass_signing::User;
 use chatpass_signing::webhook::WebhookSecret;
+use chatpass_tests::support::route;
 use chatpass_tests::support::{
     fixture, for_project, json_body, request, with_authorizer_claims, with_body, with_header,
     with_method,
@@ -77,23 +77,25 @@ fn state() -> State {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Route {
+enum SignInRoute {
     Token,
     UserHash,
 }
 
-impl Route {
+impl SignInRoute {
     fn event(self) -> Value {
         match self {
-            Route::Token => for_project(fixture("issue-jwt", "token"), "acme-jsm"),
-            Route::UserHash => for_project(fixture("hash-user", "user-hash"), "acme-sprinklr"),
+            SignInRoute::Token => for_project(fixture("issue-jwt", "token"), "acme-jsm"),
+            SignInRoute::UserHash => {
+                for_project(fixture("hash-user", "user-hash"), "acme-sprinklr")
+            }
         }
     }
 
     async fn call(self, state: &State, event: &Value) -> Response<Body> {
         let api = match self {
-            Route::Token => Api::Token,
-            Route::UserHash => Api::UserHash,
+            SignInRoute::Token => route("token"),
+            SignInRoute::UserHash => route("user-hash"),
         };
         api.handle(state, request(event)).await
     }
@@ -158,7 +160,7 @@ fn assert_refusal_shape(response: &Response<Body>, context: &str) {
 struct Case {
     name: &'static str,
     /// Only for this route; both when `None`.
-    only: Option<Route>,
+    only: Option<SignInRoute>,
     change: fn(Value) -> Value,
     status: u16,
     code: &'static str,
@@ -208,7 +210,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "claims without the email jsm-chat needs",
-            only: Some(Route::Token),
+            only: Some(SignInRoute::Token),
             change: |e| {
                 claims(e, |c| {
                     c.remove("email");
@@ -220,7 +222,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a `_` in a name sprinklr would sign ambiguously",
-            only: Some(Route::UserHash),
+            only: Some(SignInRoute::UserHash),
             change: |e| {
                 claims(e, |c| {
                     c.insert("given_name".into(), json!("Al_ice"));
@@ -395,7 +397,7 @@ fn cases() -> Vec<Case> {
 async fn each_bad_input_gets_its_4xx_problem_on_both_browser_routes() {
     let state = state();
     let mut checked = 0;
-    for route in [Route::Token, Route::UserHash] {
+    for route in [SignInRoute::Token, SignInRoute::UserHash] {
         for case in cases().iter().filter(|c| c.only.is_none_or(|r| r == route)) {
             let context = format!("{route:?}: {}", case.name);
             let response = route.call(&state, &(case.change)(route.event())).await;
@@ -422,7 +424,7 @@ async fn each_bad_input_gets_its_4xx_problem_on_both_browser_routes() {
 #[tokio::test]
 async fn a_disallowed_origin_cannot_read_the_refusal() {
     let state = state();
-    for route in [Route::Token, Route::UserHash] {
+    for route in [SignInRoute::Token, SignInRoute::UserHash] {
         let event = with_header(route.event(), "origin", Some("https://evil.example"));
         let response = route.call(&state, &event).await;
         assert_eq!(response.status(), 403);
@@ -440,7 +442,7 @@ async fn a_disallowed_origin_cannot_read_the_refusal() {
 #[tokio::test]
 async fn a_listed_origin_can_read_the_refusal() {
     let state = state();
-    for route in [Route::Token, Route::UserHash] {
+    for route in [SignInRoute::Token, SignInRoute::UserHash] {
         let event = claims(route.event(), |c| {
             c.remove("sub");
         });
@@ -453,7 +455,7 @@ async fn a_listed_origin_can_read_the_refusal() {
 #[tokio::test]
 async fn a_body_of_exactly_16_kib_is_still_read() {
     let state = state();
-    for route in [Route::Token, Route::UserHash] {
+    for route in [SignInRoute::Token, SignInRoute::UserHash] {
         let event = with_body(route.event(), &padded_json(MAX_BODY_BYTES));
         let response = route.call(&state, &event).await;
         assert_eq!(response.status(), 200, "{route:?}: {:?}", response.body());
@@ -776,9 +778,9 @@ fn arbitrary_requests_never_get_a_5xx_or_a_panic_from_any_handler() {
             };
             drop(request);
             runtime.block_on(async {
-                for route in Api::ALL {
+                for route in chatpass::routes::all() {
                     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-                    check(route.function(), &route.handle(&state, request).await)?;
+                    check(route.spec.function, &route.handle(&state, request).await)?;
                 }
                 Ok(())
             })

@@ -2,8 +2,7 @@
 //! binary; what the functions then load; racing writes (none lost); failing writes (nothing
 //! half-written); one-line errors and exit codes; no stored secret ever printed.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use aws_sdk_secretsmanager::Client;
 use chatpass_service::source::{ConfigSource, SecretsManagerSource, Stages};

@@ -1,8 +1,7 @@
 //! `chatpass verify-webhook` end to end: every case of webhooks.json through the binary, and
 //! an unusable secret refused with exit 2 without echoing it.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use chatpass_tests::support::vectors;
 use cli::{Run, chatpass, scratch, write};

@@ -5,7 +5,7 @@
 //! briefly, and malformed ids refused before any fetch.
 
 use chatpass_service::clock::ManualClock;
-use chatpass_service::source::{CacheSettings, Stages};
+use chatpass_service::source::CacheSettings;
 use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, SessionStore};
 use chatpass_tests::moto::Moto;
@@ -62,7 +62,7 @@ async fn setup(table: &str) -> (Moto, State, Arc<ManualClock>) {
     let moto = Moto::start();
     create_table(&moto, table).await;
     let clock = Arc::new(ManualClock::at(NOW));
-    let state = moto_state(&moto, table, Stages::Current, clock.clone()).await;
+    let state = moto_state(&moto, table, clock.clone()).await;
     (moto, state, clock)
 }
 
@@ -158,8 +158,7 @@ async fn with_secrets_manager_down_a_cached_project_is_served_until_the_stale_bo
     put_project(&secrets, "cache-stale", &config(KEY_A)).await;
     let settings = CacheSettings::default();
     let clock = Arc::new(ManualClock::at(NOW));
-    let mut state =
-        moto_state_with_cache(&secrets, table, Stages::Current, settings, clock.clone()).await;
+    let mut state = moto_state_with_cache(&secrets, table, settings, clock.clone()).await;
     let sessions: Arc<dyn SessionStore> = Arc::new(DynamoSessionStore::new(
         aws_sdk_dynamodb::Client::new(&store.sdk_config().await),
         table,

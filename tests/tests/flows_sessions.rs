@@ -6,7 +6,6 @@
 
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::source::Stages;
 use chatpass_service::state::State;
 use chatpass_service::store::{DynamoSessionStore, contract};
 use chatpass_service::testing::{ISSUER, JwksServer, NOW, ORIGIN, SPRINKLR_KEY};
@@ -50,7 +49,7 @@ fn webhook_secret() -> String {
         .to_owned()
 }
 
-/// The canonical user of DESIGN.md.
+/// The canonical user (docs/design.md, "The user").
 fn user() -> Value {
     json!({
         "id": USER_ID, "email": "alice@example.com", "email_verified": true, "name": "Alice Smith",
@@ -112,7 +111,7 @@ impl Flow {
         create_table(&moto, table).await;
         put_project(&moto, PROJECT, &config(mode, &jwks.url())).await;
         let clock = Arc::new(ManualClock::at(NOW));
-        let state = moto_state(&moto, table, Stages::CurrentAndPrevious, clock.clone()).await;
+        let state = moto_state(&moto, table, clock.clone()).await;
         Flow {
             moto,
             state,
@@ -507,4 +506,35 @@ async fn with_dynamodb_down_callback_and_logout_answer_503_and_a_retried_deliver
     );
     flow.clock.advance(2);
     flow.sign_in(flow.now()).await;
+}
+
+#[tokio::test]
+async fn a_session_from_an_identity_without_a_whole_number_iat_is_ended_by_a_late_logout() {
+    let fractional = format!("{}.5", NOW - 200);
+    for (table, iat) in [
+        ("sessions-iat-fractional", Some(fractional.as_str())),
+        ("sessions-iat-absent", None),
+    ] {
+        let flow = Flow::start(Mode::CustomUser, table).await;
+        let mut claims = claims_for(&user(), NOW - 200);
+        match iat {
+            Some(iat) => claims["iat"] = json!(iat),
+            None => drop(claims.as_object_mut().unwrap().remove("iat")),
+        }
+        let event = with_authorizer_claims(
+            for_project(fixture("hash-user", "user-hash"), PROJECT),
+            Some(claims),
+        );
+        let response = hash_user::handler(&flow.state, request(&event)).await;
+        let body = json_body(&response);
+        assert_eq!(response.status(), 200, "{table}: {body}");
+        let reference = body["settings"]["customUser"]["token"].as_str().unwrap();
+        assert_eq!(flow.callback(reference).await.status(), 200, "{table}");
+        // The brand's backend reports a logout that happened 100 s ago, after the identity
+        // was issued (or, with no `iat`, at a time nothing says came before it).
+        let late = flow.webhook(&format!("msg-{table}"), NOW - 100);
+        assert_logout_status(&flow.deliver(&late).await, "logged_out", table);
+        let response = flow.callback(reference).await;
+        assert_eq!(response.status(), 410, "{table}: {}", json_body(&response));
+    }
 }

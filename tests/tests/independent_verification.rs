@@ -9,14 +9,12 @@
 use chatpass::signing_keys::new_rsa_signing_key;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
-use chatpass_service::source::{
-    CacheSettings, ConfigCache, ConfigSource, SecretsManagerSource, Stages,
-};
+use chatpass_service::source::CacheSettings;
 use chatpass_service::testing::{ORIGIN, RSA_KEY, RSA_KEY_NEXT};
 use chatpass_tests::moto::{Moto, python_program};
 use chatpass_tests::support::{
-    SECRET_PREFIX, claims_for, create_table, fixture, for_project, json_body, moto_state,
-    moto_state_with_cache, put_project, request, with_authorizer_claims,
+    claims_for, create_table, fixture, for_project, json_body, moto_state, put_project, request,
+    with_authorizer_claims,
 };
 use serde_json::{Value, json};
 use std::io::Write;
@@ -117,26 +115,7 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
         .unwrap()
         .as_secs();
     let clock = Arc::new(ManualClock::at(real_now - 1200));
-    let settings = CacheSettings::default();
-    let previous = SecretsManagerSource::new(
-        aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await),
-        SECRET_PREFIX,
-        Stages::Previous,
-    );
-    let previous: Arc<dyn ConfigSource> = Arc::new(ConfigCache::new(
-        Arc::new(previous),
-        clock.clone(),
-        settings,
-    ));
-    let state = moto_state_with_cache(
-        &moto,
-        "independent",
-        Stages::Current,
-        settings,
-        clock.clone(),
-    )
-    .await
-    .with_previous_versions(previous);
+    let state = moto_state(&moto, "independent", clock.clone()).await;
 
     let first = token(&state, "acme-sf", "identityToken").await;
     let before = keyset(&state, "acme-sf").await;
@@ -151,14 +130,14 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
 
     // Rotation: k2 signs from the next fetch on; k1 is AWSPREVIOUS and still published.
     put_project(&moto, "acme-sf", &salesforce(RSA_KEY_NEXT, "k2")).await;
-    clock.advance(settings.ttl + 1);
+    clock.advance(CacheSettings::default().ttl + 1);
     let second = token(&state, "acme-sf", "identityToken").await;
     let during = keyset(&state, "acme-sf").await;
     assert_eq!(kids(&during), ["k2", "k1"]);
 
     // A second rotation drops k1: its token no longer finds a key.
     put_project(&moto, "acme-sf", &salesforce(RSA_KEY, "k3")).await;
-    clock.advance(settings.ttl + 1);
+    clock.advance(CacheSettings::default().ttl + 1);
     let third = token(&state, "acme-sf", "identityToken").await;
     let after = keyset(&state, "acme-sf").await;
     assert_eq!(kids(&after), ["k3", "k2"]);
@@ -226,7 +205,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
         .unwrap()
         .as_secs();
     let clock = Arc::new(ManualClock::at(real_now - 10));
-    let state = moto_state(&moto, "independent-jwt", Stages::Current, clock).await;
+    let state = moto_state(&moto, "independent-jwt", clock).await;
     let hs = token(&state, "acme-hs", "token").await;
     let es = token(&state, "acme-es", "jwt").await;
     let es_keys = keyset(&state, "acme-es").await;

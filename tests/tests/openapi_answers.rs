@@ -150,7 +150,7 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
     let fresh = || raw_state(&documents, Arc::new(ManualClock::at(NOW)));
     let down_source = || {
         let mut state = fresh();
-        state.configs = Arc::new(DownSource);
+        state.configs = chatpass_service::state::Configs::one(Arc::new(DownSource));
         state
     };
     let down_store = || {

@@ -5,25 +5,17 @@
 //! actions only), and each statement and action of each role removed in turn, and each function
 //! under another's role, to show the roles are enforced and each grant is needed.
 
-#[path = "rehearsal/checks.rs"]
 mod checks;
-#[path = "rehearsal/edge.rs"]
 mod edge;
-#[path = "rehearsal/flows.rs"]
 mod flows;
-#[path = "rehearsal/http1.rs"]
 mod http1;
-#[path = "rehearsal/iam.rs"]
 mod iam;
-#[path = "rehearsal/lambda.rs"]
 mod lambda;
-#[path = "rehearsal/signed.rs"]
 mod signed;
-#[path = "rehearsal/stack.rs"]
 mod stack;
-#[path = "rehearsal/world.rs"]
 mod world;
 
+use chatpass_service::identity::LOOPBACK_HTTP_VAR;
 use flows::Flows;
 use serde_json::json;
 use stack::{Credentials, Statement};
@@ -62,10 +54,17 @@ async fn every_flow_runs_under_the_templates_own_roles_and_touches_only_what_the
             function.reserved_concurrency, reserved,
             "{name}'s reserved concurrency"
         );
+        assert!(
+            !function.environment.contains_key(LOOPBACK_HTTP_VAR),
+            "{name}: a deployed function never fetches plain http from loopback"
+        );
     }
     let mut flows = Flows::prepare(&world).await;
     if let Err(deviation) = flows.run(&mut world) {
         panic!("under the template's roles:\n{deviation}");
+    }
+    if let Err(deviation) = flows.seams(&mut world) {
+        panic!("a seam, through the function binaries:\n{deviation}");
     }
     for route in &world.stack.routes {
         let key = format!("{} {}", route.method, route.path);

@@ -2,8 +2,7 @@
 //! with `--secrets aws --store dynamodb:TABLE` against moto; bad start-up input stops it with
 //! one clear line; Ctrl-C stops it cleanly.
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::testing::{JSM_KEY, JwksServer, ORIGIN};
@@ -389,4 +388,72 @@ fn ctrl_c_stops_serve_cleanly() {
     let mut serve = Serve::start(&[], &[]);
     let status = serve.interrupt();
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn the_demo_is_never_served_beyond_loopback() {
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8080"] {
+        let run = cli::chatpass(["serve", "--addr", addr]);
+        assert_ne!(run.code, 0, "{addr}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("loopback"), "{lines:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_helpers_answer_a_project_id_no_path_can_hold() {
+    let serve = Serve::start(&[], &[]);
+    for helper in ["keys", "user-details"] {
+        for project in ["a b", "a/../b", "A", "x\u{0}y"] {
+            let (status, _, body) = post(
+                &format!("{}/dev/{helper}", serve.base),
+                &[("content-type", "application/json".into())],
+                json!({ "project": project }).to_string(),
+            )
+            .await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (404, Some("unknown_project")),
+                "/dev/{helper} {project:?}: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_hands_pages_chatpass_js_and_its_demo_page_runs_under_a_strict_csp() {
+    let serve = Serve::start(&[], &[]);
+    let port: u16 = serve.base.rsplit(':').next().unwrap().parse().unwrap();
+    let page = format!("http://127.0.0.1:{}", port + 1);
+    let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/dist/");
+    for base in [&serve.base, &page] {
+        for (path, file) in [
+            ("/chatpass.js", "chatpass.js"),
+            ("/chatpass.mjs", "chatpass.mjs"),
+        ] {
+            let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+            assert_eq!(response.status(), 200, "{base}{path}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/javascript; charset=utf-8"
+            );
+            let committed = std::fs::read_to_string(format!("{dist}{file}")).unwrap();
+            assert_eq!(response.text().await.unwrap(), committed, "{base}{path}");
+        }
+    }
+    let response = reqwest::get(format!("{page}/")).await.unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.starts_with("script-src 'self';"), "{csp}");
+    let html = response.text().await.unwrap();
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty());
+    assert!(
+        scripts
+            .iter()
+            .all(|s| s.trim_start().starts_with("src=\"/")),
+        "every script of the page is a same-origin file"
+    );
 }

@@ -2,8 +2,7 @@
 //! out of bounds or not a number stops `chatpass serve` at start with one line naming it. The
 //! interval taking effect is proven end to end by tests/interop (a removed key refused after it).
 
-#[path = "common/cli.rs"]
-mod cli;
+use chatpass_tests::cli;
 
 use std::io::Read;
 use std::net::TcpListener;

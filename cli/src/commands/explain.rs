@@ -2,7 +2,7 @@
 //! refuse a token: which key, the decoded header and claims, the signature, expiry, problems.
 
 use super::{Failure, Report, inline_or_file, load_project};
-use crate::clock::{iso8601, now_or_system, relative};
+use crate::times::{iso8601, now_or_system, relative};
 use chatpass_signing::explain::{Explanation, Problem, explain, fingerprint};
 use chatpass_signing::keys::VendorKey;
 use serde::Deserialize;

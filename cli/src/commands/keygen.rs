@@ -3,12 +3,13 @@
 //! vendors that verify with the project's public key, a new key pair and its public JWKs).
 
 use super::{Failure, Report, random_bytes};
-use crate::clock::now_or_system;
 use crate::signing_keys::new_rsa_signing_key;
+use crate::times::now_or_system;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chatpass_service::ProjectConfig;
-use chatpass_signing::vendors::StarterKey;
+use chatpass_signing::public_keys;
+use chatpass_signing::vendors::{PublicKeyForm, StarterKey};
 use chatpass_signing::{VendorConfig, vendors};
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value, json};
@@ -21,7 +22,7 @@ use serde_json::{Map, Value, json};
 /// private key, and stderr shows the public JWK and a self-signed certificate's JWK.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print a starter project config for this vendor (jsm-chat, sprinklr, zendesk, ...)
+    /// Print a starter project config for this vendor (jsm-chat, dynamics365, pylon, ...)
     #[arg(long, value_name = "NAME", conflicts_with = "webhook")]
     vendor: Option<String>,
     /// Print a Standard Webhooks secret (whsec_...)
@@ -67,7 +68,11 @@ fn starter_config(vendor: &str) -> Result<String, Failure> {
     doc.insert("vendor".into(), vendor.into());
     match spec.starter.key {
         StarterKey::FromVendor => {
-            doc.insert("key".into(), KEY_PLACEHOLDER.into());
+            let placeholder = match spec.starter.key_placeholder {
+                "" => KEY_PLACEHOLDER,
+                encoded => encoded,
+            };
+            doc.insert("key".into(), placeholder.into());
             if spec.starter.key_id {
                 doc.insert("key_id".into(), KEY_ID_PLACEHOLDER.into());
             }
@@ -77,12 +82,7 @@ fn starter_config(vendor: &str) -> Result<String, Failure> {
                 .map_err(Failure::Unable)?;
             doc.insert("key".into(), key.pem.as_str().into());
             doc.insert("key_id".into(), key.kid.clone().into());
-            eprintln!(
-                "public JWK (GET /v1/projects/PROJECT/jwks.json publishes it: give the vendor that URL):\n{}\nfor a keyset uploaded by hand (x5c: a self-signed certificate valid {} days):\n{}",
-                Value::Object(key.public_jwk),
-                crate::signing_keys::CERTIFICATE_DAYS,
-                Value::Object(key.certificate_jwk),
-            );
+            eprint!("{}", public_key_note(spec.starter.public_key_form, &key)?);
         }
     }
     if !spec.starter.options.is_empty() {
@@ -106,6 +106,36 @@ fn starter_config(vendor: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
+/// The public key in the form the vendor takes, for stderr; never the private part.
+fn public_key_note(
+    form: PublicKeyForm,
+    key: &crate::signing_keys::NewSigningKey,
+) -> Result<String, Failure> {
+    let unable = |e: chatpass_signing::keys::KeyError| Failure::Unable(e.to_string());
+    Ok(match form {
+        PublicKeyForm::Pem => {
+            let pem = public_keys::pem(&key.public_jwk).map_err(unable)?;
+            let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            format!(
+                "public key (PEM; the vendor's key field takes the line after it, the PEM without its armour):\n{pem}{body}\n"
+            )
+        }
+        PublicKeyForm::DynamicsList => {
+            let list = public_keys::dynamics_list(&[&key.public_jwk], now_or_system(None))
+                .map_err(unable)?;
+            format!(
+                "public key list (the Public key URL's answer: kid, base64 PEM, expiry; the previous key is listed too during a rotation):\n{list}\n"
+            )
+        }
+        PublicKeyForm::Jwks | PublicKeyForm::None => format!(
+            "public JWK (GET /v1/projects/PROJECT/jwks.json publishes it: give the vendor that URL):\n{}\nfor a keyset uploaded by hand (x5c: a self-signed certificate valid {} days):\n{}\n",
+            Value::Object(key.public_jwk.clone()),
+            crate::signing_keys::CERTIFICATE_DAYS,
+            Value::Object(key.certificate_jwk.clone()),
+        ),
+    })
+}
+
 /// Whether the vendor's token carries an `exp` that `token_ttl_seconds` sets (Kustomer's does
 /// not: Kustomer ends a token 900 s after `iat` itself and refuses the setting).
 fn sets_exp(doc: &Map<String, Value>) -> Result<bool, Failure> {
@@ -123,4 +153,57 @@ fn sets_exp(doc: &Map<String, Value>) -> Result<bool, Failure> {
             .chain(&rules.optional_claims)
             .any(|claim| claim == "exp")
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_vendors_starter_config_loads_with_the_key_form_it_needs() {
+        for spec in vendors::specs() {
+            let Ok(text) = starter_config(spec.id) else {
+                panic!("{}: the starter config does not load", spec.id);
+            };
+            let doc: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(doc["vendor"], spec.id);
+            assert_eq!(
+                doc.get("key_id").is_some(),
+                spec.starter.key_id,
+                "{}",
+                spec.id
+            );
+            match spec.starter.key {
+                StarterKey::RsaKeyPair => assert!(
+                    doc["key"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("-----BEGIN PRIVATE KEY-----")
+                ),
+                StarterKey::FromVendor if spec.starter.key_placeholder.is_empty() => {
+                    assert_eq!(doc["key"], KEY_PLACEHOLDER, "{}", spec.id)
+                }
+                StarterKey::FromVendor => {
+                    assert_eq!(doc["key"], spec.starter.key_placeholder, "{}", spec.id)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_public_key_is_printed_in_the_form_the_vendor_takes() {
+        let key = new_rsa_signing_key(Algorithm::RS256, 1_700_000_000).unwrap();
+        let Ok(pem) = public_key_note(PublicKeyForm::Pem, &key) else {
+            panic!("no PEM");
+        };
+        assert!(pem.contains("-----BEGIN PUBLIC KEY-----"));
+        let Ok(list) = public_key_note(PublicKeyForm::DynamicsList, &key) else {
+            panic!("no list");
+        };
+        let entries: Value = serde_json::from_str(list.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(entries[0]["kid"], key.kid.as_str());
+        for note in [pem, list] {
+            assert!(!note.contains("PRIVATE"), "{note}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! Applies the vendor profile only; request policies (email domains, logouts) stay in the API.
 
 use super::{Failure, Report, inline_or_file, load_project, random_bytes};
-use crate::clock::now_or_system;
+use crate::times::now_or_system;
 use chatpass_service::ServiceError;
 use chatpass_service::vendor_api::{HttpVendorApi, VendorTokens};
 use chatpass_signing::minted::MintedByVendor;
@@ -16,7 +16,8 @@ use std::sync::Arc;
 ///
 /// Sprinklr's custom-user and cookie modes get a fresh random session reference, printed as
 /// `session`; it is not stored anywhere, so no callback will know it. For HubSpot, its API is
-/// asked for a token with the project's private-app token.
+/// asked for a token with the project's private-app token. A value the widget makes in the
+/// browser (Freshchat's `freshchat_uuid`) is given as `--page-input NAME=VALUE`.
 ///
 /// On error, prints a problem document (RFC 9457) on stderr and exits 1.
 #[derive(clap::Args)]
@@ -30,6 +31,10 @@ pub struct Args {
     /// Sign as of this time (unix seconds) instead of now
     #[arg(long, value_name = "UNIX_SECONDS")]
     now: Option<u64>,
+    /// The value the vendor's widget made in the browser, as the page would send it
+    /// (e.g. freshchat_uuid=2d1b3c4e-5f60-4a7b-8c9d-0e1f2a3b4c5d)
+    #[arg(long, value_name = "NAME=VALUE")]
+    page_input: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
@@ -55,16 +60,36 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             })?)
         }
     };
+    let input = match (&args.page_input, vendor.page_input()) {
+        (None, _) => None,
+        (Some(given), Some(spec)) if given.split_once('=').is_some_and(|(n, _)| n == spec.name) => {
+            let (_, value) = given.split_once('=').unwrap_or_default();
+            Some(
+                spec.parse(value)
+                    .map_err(|e| problem(422, "Invalid page input", e.code(), &e.to_string()))?,
+            )
+        }
+        (Some(_), _) => {
+            return Err(problem(
+                400,
+                "Invalid page input",
+                "bad_field",
+                "this vendor takes no page input of that name",
+            ));
+        }
+    };
     let signed = match vendor.minted() {
         Some(minted) => ask_the_vendor(&project.config.project, minted, &user, now)?,
-        None => vendor.sign(&user, now, session.as_deref()).map_err(|e| {
-            problem(
-                422,
-                "The vendor profile cannot sign for this user",
-                e.code(),
-                &e.to_string(),
-            )
-        })?,
+        None => vendor
+            .sign_with_page_input(&user, now, session.as_deref(), input.as_ref())
+            .map_err(|e| {
+                problem(
+                    422,
+                    "The vendor profile cannot sign for this user",
+                    e.code(),
+                    &e.to_string(),
+                )
+            })?,
     };
 
     let mut body = serde_json::to_value(&signed)

@@ -2,7 +2,7 @@
 //! the logout webhook does, and says why it would be refused.
 
 use super::{Failure, Report, inline_or_file, read_file};
-use crate::clock::{iso8601, now_or_system};
+use crate::times::{iso8601, now_or_system};
 use chatpass_signing::webhook::{Delivery, TOLERANCE_SECONDS, WebhookSecret, verify};
 use std::path::PathBuf;
 

@@ -1,13 +1,11 @@
 //! hash-user's handler in process, request to response, for Sprinklr (user mode), beside raw
-//! HMAC-SHA256 of the same signing input (issue 8). The state is the Lambda's, warm: the
+//! HMAC-SHA256 of the same signing input. The state is the Lambda's, warm: the
 //! config cache in front of the project's config (fetched once, before timing), the session
 //! store in memory, and the fixture's authorizer claims already in the request context.
 //! Building the request from the event is setup, not timed.
 //! Run: `cargo bench -p hash-user --bench handler`.
 
-use chatpass_service::testing::{
-    NOW, ORIGIN, SPRINKLR_KEY, cached_harness, fixture, json_body, request,
-};
+use chatpass_service::testing::{NOW, ORIGIN, SPRINKLR_KEY, fixture, harness, json_body, request};
 use chatpass_signing::mac::{hmac_sha256, hmac_sha256_hex};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::json;
@@ -18,7 +16,7 @@ fn handler(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let state = cached_harness(
+    let state = harness(
         &[(
             "acme-sprinklr",
             json!({"vendor": "sprinklr", "key": SPRINKLR_KEY, "options": {"mode": "user"},

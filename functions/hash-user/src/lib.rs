@@ -2,7 +2,7 @@
 //! SHA-256) the way the vendor's widget wants; for Sprinklr's custom-user and cookie modes it
 //! keeps the details server-side in a session under a 128-bit reference.
 
-use chatpass_service::pipeline::{self, Answer, Call, Identity, Route, SignedIn};
+use chatpass_service::pipeline::{self, Answer, Call, Identity, Route, Served, SignedIn};
 use chatpass_service::request::json_response;
 use chatpass_service::store::{SESSION_COOKIE, Session, new_reference};
 use chatpass_service::{ServiceError, State};
@@ -10,7 +10,11 @@ use chatpass_signing::{Endpoint, SessionUse};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
-pub const ROUTE: Route<SignedIn> = Route::sign_in("user-hash", "hash-user", Endpoint::UserHash);
+pub const ROUTE: Route<SignedIn> =
+    Route::sign_in("user-hash", "hash-user", Endpoint::UserHash, "user-hash");
+
+/// The routes this function answers.
+pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, sign).await
@@ -45,7 +49,7 @@ async fn sign(call: Call<'_, Identity>) -> Result<Answer, ServiceError> {
         reference,
         user: identity.user,
         created_ms: now_ms,
-        issued_at: identity.issued_at.unwrap_or(now_ms / 1000),
+        issued_at: identity.issued_at,
         expires_at,
     };
     state.sessions.put_session(&session).await?;

@@ -1,12 +1,10 @@
 //! issue-jwt's handler in process, request to response, beside raw HMAC-SHA256 of the same
-//! signing input (issue 8). The state is the Lambda's, warm: the config cache in front of the
+//! signing input. The state is the Lambda's, warm: the config cache in front of the
 //! project's config (fetched once, before timing), the session store in memory, and the
 //! fixture's authorizer claims already in the request context. Building the request from the
 //! event is setup, not timed. Run: `cargo bench -p issue-jwt --bench handler`.
 
-use chatpass_service::testing::{
-    JSM_KEY, NOW, cached_harness, fixture, jsm_project, json_body, request,
-};
+use chatpass_service::testing::{JSM_KEY, NOW, fixture, harness, jsm_project, json_body, request};
 use chatpass_signing::mac::hmac_sha256;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -17,7 +15,7 @@ fn handler(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let state = cached_harness(&[("acme-jsm", jsm_project())], NOW).state;
+    let state = harness(&[("acme-jsm", jsm_project())], NOW).state;
     let event = fixture(concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json"));
 
     // Warms the cache, and finds the signing input the handler MACs: header.payload of its token.

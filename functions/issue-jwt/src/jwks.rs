@@ -15,14 +15,15 @@ use serde_json::{Value, json};
 /// vendor no later than it reaches the signing function.
 pub const MAX_AGE_SECONDS: u32 = 300;
 
-pub const JWKS_ROUTE: Route<Anyone> = Route {
-    name: "jwks.json",
-    function: "issue-jwt",
-    methods: &[Method::GET],
-    caller: Anyone,
-    // The current version through the signing cache; the previous one through its own.
-    stages: Stages::Current,
-};
+/// The current version through the signing cache; the previous one through its own.
+pub const JWKS_ROUTE: Route<Anyone> = Route::new(
+    "jwks.json",
+    "issue-jwt",
+    &[Method::GET],
+    Anyone,
+    Stages::Current,
+    "jwks",
+);
 
 pub async fn jwks_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &JWKS_ROUTE, publish).await
@@ -34,7 +35,7 @@ async fn publish(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         vendor: vendor.id(),
     })?;
     let mut keys = vec![Value::Object(current.clone())];
-    if let Some(previous) = &call.state.previous_versions {
+    if let Some(previous) = &call.state.configs.previous {
         match previous.project(&project_id(call.request)?).await {
             Ok(previous) => {
                 if let Some(jwk) = previous.vendor.public_jwk()

@@ -6,7 +6,7 @@
 
 mod jwks;
 
-use chatpass_service::pipeline::{self, Call, Identity, Route, SignedIn};
+use chatpass_service::pipeline::{self, Call, Identity, Route, Served, SignedIn};
 use chatpass_service::request::json_response;
 use chatpass_service::{ServiceError, State};
 use chatpass_signing::Endpoint;
@@ -15,14 +15,17 @@ use lambda_http::{Body, Request, Response};
 
 pub use jwks::{JWKS_ROUTE, MAX_AGE_SECONDS, jwks_handler};
 
-pub const ROUTE: Route<SignedIn> = Route::sign_in("token", "issue-jwt", Endpoint::Token);
+pub const ROUTE: Route<SignedIn> = Route::sign_in("token", "issue-jwt", Endpoint::Token, "token");
+
+/// The routes this function answers.
+pub const ROUTES: &[Served] = &[
+    ROUTE.served(|state, request| Box::pin(token_handler(state, request))),
+    JWKS_ROUTE.served(|state, request| Box::pin(jwks_handler(state, request))),
+];
 
 /// The function's answer: `jwks.json` publishes keys; every other request is the token route.
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    if request.uri().path().rsplit('/').next() == Some(JWKS_ROUTE.name) {
-        return jwks_handler(state, request).await;
-    }
-    token_handler(state, request).await
+    Served::of(ROUTES, &request).handle(state, request).await
 }
 
 /// `POST /v1/projects/{project}/token`.

@@ -1,6 +1,6 @@
-//! The issue-jwt Lambda binary: the shared Lambda runner over this function's handler.
+//! The issue-jwt Lambda binary: the shared Lambda runner over this function's routes.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(&issue_jwt::ROUTE, issue_jwt::handler).await
+    chatpass_service::lambda::run(issue_jwt::ROUTES).await
 }

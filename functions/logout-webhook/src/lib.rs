@@ -5,7 +5,7 @@
 mod oidc;
 mod webhook;
 
-use chatpass_service::pipeline::{self, Answer, Call, Route, SignedDelivery};
+use chatpass_service::pipeline::{self, Answer, Call, Route, Served, SignedDelivery};
 use chatpass_service::request::{self, json_response};
 use chatpass_service::source::Stages;
 use chatpass_service::store::{Applied, Logout, MAX_ID_BYTES};
@@ -14,13 +14,17 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-pub const ROUTE: Route<SignedDelivery> = Route {
-    name: "logout",
-    function: "logout-webhook",
-    methods: &[Method::POST],
-    caller: SignedDelivery,
-    stages: Stages::CurrentAndPrevious,
-};
+pub const ROUTE: Route<SignedDelivery> = Route::new(
+    "logout",
+    "logout-webhook",
+    &[Method::POST],
+    SignedDelivery,
+    Stages::CurrentAndPrevious,
+    "logout-webhook",
+);
+
+/// The routes this function answers.
+pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
 /// A logout a delivery asks for, checked and ready to apply.
 pub(crate) struct Verified {

@@ -6,6 +6,7 @@
 use crate::Verified;
 use chatpass_service::ServiceError;
 use chatpass_service::error::LogoutRefusal;
+use chatpass_service::identity::rules::ClaimView;
 use chatpass_service::identity::{Rules, TokenError};
 use chatpass_service::pipeline::Call;
 use chatpass_service::request;
@@ -29,7 +30,13 @@ pub(crate) async fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError
     let (Some(token), None) = (tokens.next(), tokens.next()) else {
         return Err(refuse(LogoutRefusal::TokenCount));
     };
-    let keys = call.state.jwks.for_url(&oidc.jwks_url)?;
+    // A URL this runner may not fetch (plain http to loopback, in a deployed function) is the
+    // project's config to fix, not an outage to retry.
+    let keys = call.state.jwks.for_url(&oidc.jwks_url).map_err(|_| {
+        ServiceError::InvalidProjectConfig {
+            field: "oidc_logout.jwks_url".into(),
+        }
+    })?;
     let rules = Rules::logout(&oidc.issuer, &oidc.audience);
     let claims = match keys.verify(&token, &rules, call.state.clock.now()).await {
         Ok(claims) => claims,
@@ -43,8 +50,9 @@ pub(crate) async fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError
             .filter(|s| !s.is_empty())
     };
     let at = claims
-        .get("iat")
-        .and_then(Value::as_u64)
+        .seconds("iat")
+        .ok()
+        .flatten()
         .ok_or(refuse(LogoutRefusal::MissingIat))?;
     let jti = text("jti").ok_or(refuse(LogoutRefusal::MissingJti))?;
     let user_id = match (text("sub"), text("sid")) {

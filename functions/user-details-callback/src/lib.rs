@@ -2,8 +2,7 @@
 //! vendor's server, which calls back with a session reference (body, query or the forwarded
 //! `chatpass_session` cookie) and a callback key, with the user's details in its field names.
 
-use chatpass_service::identity::rules;
-use chatpass_service::pipeline::{self, Answer, Call, Route, VendorServer};
+use chatpass_service::pipeline::{self, Answer, Call, Route, Served, VendorServer};
 use chatpass_service::request::{self, json_response};
 use chatpass_service::source::Stages;
 use chatpass_service::store::{SESSION_COOKIE, SessionLookup};
@@ -13,13 +12,17 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Map, Value};
 
-pub const ROUTE: Route<VendorServer> = Route {
-    name: "user-details",
-    function: "user-details-callback",
-    methods: &[Method::GET, Method::POST],
-    caller: VendorServer,
-    stages: Stages::CurrentAndPrevious,
-};
+pub const ROUTE: Route<VendorServer> = Route::new(
+    "user-details",
+    "user-details-callback",
+    &[Method::GET, Method::POST],
+    VendorServer,
+    Stages::CurrentAndPrevious,
+    "user-details",
+);
+
+/// The routes this function answers.
+pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, answer).await
@@ -53,7 +56,7 @@ async fn answer(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         .sessions
         .logged_out_at(&project.project, &session.user.id, now)
         .await?;
-    if rules::ended_by_logout(Some(session.issued_at), logged_out_at) {
+    if pipeline::ended_by_logout(session.issued_at, logged_out_at) {
         return Err(ServiceError::SessionLoggedOut);
     }
     Ok(json_response(StatusCode::OK, &details(&project, &session.user)).into())

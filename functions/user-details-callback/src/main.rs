@@ -1,10 +1,6 @@
-//! The user-details-callback Lambda binary: the shared Lambda runner over this function's handler.
+//! The user-details-callback Lambda binary: the shared Lambda runner over this function's routes.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(
-        &user_details_callback::ROUTE,
-        user_details_callback::handler,
-    )
-    .await
+    chatpass_service::lambda::run(user_details_callback::ROUTES).await
 }

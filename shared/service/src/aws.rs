@@ -1,6 +1,7 @@
 //! The AWS SDK's shared config: region and credentials from the environment, an endpoint
 //! override for tests (`AWS_ENDPOINT_URL`), and timeouts and retries well under API
-//! Gateway's 30 s so a slow dependency becomes a 503, not a gateway timeout.
+//! Gateway's 30 s so a slow dependency becomes a 503, not a gateway timeout; and the SDK made
+//! ready before the first request.
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -38,6 +39,38 @@ pub fn loader() -> ConfigLoader {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+}
+
+/// The SDK made ready: its config, and the Secrets Manager client that has already made one
+/// call, so the first request finds credentials resolved, the TLS stack seeded, its roots
+/// loaded and a connection open (the config's one HTTPS client serves every SDK client made
+/// from it).
+pub struct Aws {
+    pub config: SdkConfig,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl Aws {
+    /// [`sdk_config`] made ready, as a function does during its init.
+    pub async fn from_env(prefix: &str) -> Aws {
+        Aws::ready(sdk_config().await, prefix).await
+    }
+
+    /// `config` made ready by one GetSecretValue of a secret no project can have (`.` is not in
+    /// a project id), its answer (ResourceNotFound) ignored: the one call every function's role
+    /// allows (template.yaml). It is bounded by the SDK's timeouts, well under Lambda's 10 s
+    /// init. DynamoDB's connection is opened by the first request (logout-webhook may not
+    /// GetItem).
+    pub async fn ready(config: SdkConfig, prefix: &str) -> Aws {
+        let secrets = aws_sdk_secretsmanager::Client::new(&config);
+        let warm_up = format!("{prefix}.warm-up");
+        let answer = secrets.get_secret_value().secret_id(warm_up).send().await;
+        tracing::debug!(
+            answered = answer.is_ok(),
+            "Secrets Manager connection opened during init"
+        );
+        Aws { config, secrets }
+    }
 }
 
 #[cfg(test)]

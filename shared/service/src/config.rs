@@ -1,4 +1,4 @@
-//! The project config (DESIGN.md "Project config"): one JSON document per chat project,
+//! The project config (docs/configuration.md): one JSON document per chat project,
 //! parsed and checked once at load. Errors name the project and the field, never a value.
 
 use crate::identity::ClaimMap;
@@ -173,12 +173,12 @@ impl ProjectConfig {
         let oidc_logout: Option<OidcLogout> =
             p.optional("oidc_logout", "an object with issuer, audience, jwks_url")?;
         if let Some(oidc) = &oidc_logout
-            && !crate::identity::is_allowed_url(&oidc.jwks_url)
+            && !crate::identity::is_allowed_url(&oidc.jwks_url, true)
         {
             return Err(error(
                 project,
                 "oidc_logout.jwks_url",
-                "must be an https URL (or http on loopback)",
+                "must be an https URL (plain http to loopback only for `chatpass serve`)",
             ));
         }
         let cookie_domain: Option<String> = p.optional("cookie_domain", "a domain name")?;

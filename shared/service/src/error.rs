@@ -83,7 +83,8 @@ impl LogoutRefusal {
             LogoutRefusal::NotConfigured => "this project takes no OIDC logout tokens".into(),
             LogoutRefusal::NotAForm => "the body is not a form".into(),
             LogoutRefusal::TokenCount => "the form must carry exactly one logout_token".into(),
-            LogoutRefusal::Refused(e) => format!("the logout token was refused: {e}"),
+            // Why exactly is for the log line (`reason`): the caller is not authenticated.
+            LogoutRefusal::Refused(_) => "the logout token was refused".into(),
             LogoutRefusal::MissingIat => "`iat` is required".into(),
             LogoutRefusal::MissingJti => "`jti` is required".into(),
             LogoutRefusal::SidOnly => {
@@ -416,6 +417,15 @@ impl ServiceError {
         codes
     }
 
+    /// Seconds a client should wait before retrying a 503: one for keys that may be fetched
+    /// again in a second, [`RETRY_AFTER_SECONDS`] for a dependency that is down.
+    pub fn retry_after(&self) -> u32 {
+        match self {
+            ServiceError::KeysUnavailable(JwksFetchError::TooSoon) => 1,
+            _ => RETRY_AFTER_SECONDS,
+        }
+    }
+
     /// The dependency failure behind a 5xx, for the one log line that records it.
     fn cause(&self) -> Option<String> {
         match self {
@@ -454,7 +464,7 @@ impl ServiceError {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after()));
         }
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

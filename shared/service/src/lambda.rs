@@ -7,25 +7,26 @@
 //! and panics on characters a URI may not hold (spaces, quotes, `<>`, control characters):
 //! deployed, a crafted URL would be a 500. [`LambdaEntry`] percent-encodes those first.
 
-use crate::State;
-use crate::pipeline::{Caller, Route};
+use crate::aws::Aws;
+use crate::clock::SystemClock;
+use crate::pipeline::Served;
+use crate::source::DEFAULT_PREFIX;
+use crate::{Settings, State};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// Runs `handler`, the function answering `route`, as a Lambda function until the runtime
-/// stops it.
-pub async fn run<C, F, Fut>(route: &Route<C>, handler: F) -> Result<(), Error>
-where
-    C: Caller,
-    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send + 'static,
-{
-    crate::logging::init();
+/// Runs the function whose routes are `routes` (its `ROUTES`) as a Lambda function until the
+/// runtime stops it: its settings from the environment, the SDK made ready and the state built
+/// during init, then each event to the route its path names.
+pub async fn run(routes: &'static [Served]) -> Result<(), Error> {
+    let function = routes[0].spec.function;
+    crate::logging::init(&[function]);
     std::panic::set_hook(Box::new(|panic| {
         // The message may quote the request; only where it happened is logged.
         tracing::error!(location = ?panic.location(), "panic");
@@ -34,9 +35,14 @@ where
         .cloudwatch_namespace(crate::metrics::namespace())
         .init()?;
     crate::metrics::describe();
-    crate::metrics::cold_start(route.function);
+    crate::metrics::cold_start(function);
+    let settings = Settings::from_env()?;
+    let aws = Aws::from_env(settings.secrets_prefix().unwrap_or(DEFAULT_PREFIX)).await;
     // One state for the life of the process, as a warm Lambda keeps it.
-    let state: &'static State = Box::leak(Box::new(State::from_env(route.stages)?));
+    let state = State::build(settings, Arc::new(SystemClock), Some(&aws))?;
+    let state: &'static State = Box::leak(Box::new(state));
+    let handler =
+        move |state, request: Request| Served::of(routes, &request).handle(state, request);
     lambda_http::lambda_runtime::run(LambdaEntry::new(state, handler, Some(metrics))).await
 }
 
@@ -192,12 +198,19 @@ fn encode_unsafe(text: &str, keep: &[u8]) -> String {
     out
 }
 
-/// A host name or address with an optional port: what a URL's authority may hold.
+/// A host name or address with an optional port that lambda_http can build the request's URL
+/// from: only the bytes an authority may hold, and accepted both by the URL parser lambda_http
+/// uses (a port within 0-65535, a closed IPv6 literal, a host before any `:`) and by `http::Uri`.
 fn is_authority(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(b))
+    let Ok(host) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        && reqwest::Url::parse(&format!("https://{host}/"))
+            .is_ok_and(|url| url.as_str().parse::<http::Uri>().is_ok())
 }
 
 #[cfg(test)]
@@ -217,5 +230,38 @@ mod tests {
                 .parse::<lambda_http::http::Uri>()
                 .is_ok()
         );
+    }
+
+    /// Hosts lambda_http 1.3 panicked on: each is dropped, as a Host header and as API
+    /// Gateway's domain name, and the event still becomes a request.
+    #[test]
+    fn drops_every_host_lambda_http_cannot_build_a_url_from() {
+        for host in [
+            "a:b", "x:99999", "[", "]", ":", "a:1:2", "[::1", "a b", "é", "",
+        ] {
+            assert!(!is_authority(host.as_bytes()), "{host}");
+            for in_header in [true, false] {
+                let mut event: serde_json::Value = serde_json::from_str(include_str!(
+                    "../../../functions/issue-jwt/events/token.json"
+                ))
+                .unwrap();
+                if in_header {
+                    event["headers"]["host"] = host.into();
+                } else {
+                    event["requestContext"]["domainName"] = host.into();
+                }
+                let payload: LambdaRequest = serde_json::from_value(event).unwrap();
+                let request = to_request(payload);
+                assert_ne!(request.uri().host(), Some(host), "{host}");
+            }
+        }
+        for host in [
+            "api.example.com",
+            "api.example.com:443",
+            "127.0.0.1:8080",
+            "[::1]:9000",
+        ] {
+            assert!(is_authority(host.as_bytes()), "{host}");
+        }
     }
 }

@@ -9,30 +9,28 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-/// The crates whose log lines chatpass writes itself.
-const OWN_CRATES: [&str; 7] = [
-    "chatpass",
-    "chatpass_service",
-    "chatpass_signing",
-    "issue_jwt",
-    "hash_user",
-    "user_details_callback",
-    "logout_webhook",
-];
+/// The crates under every function whose log lines chatpass writes itself.
+const SHARED_CRATES: [&str; 3] = ["chatpass", "chatpass_service", "chatpass_signing"];
 
 /// The filter every subscriber of chatpass uses: `RUST_LOG` (default `info`) for chatpass's own
-/// crates, and no finer than `info` for any other.
-pub fn filter() -> (EnvFilter, Targets) {
+/// crates (the shared ones and the crates of `functions`, by their folder names), and no finer
+/// than `info` for any other.
+pub fn filter(functions: &[&str]) -> (EnvFilter, Targets) {
     let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let own = SHARED_CRATES
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(functions.iter().map(|f| f.replace('-', "_")));
     let bounds = Targets::new()
-        .with_targets(OWN_CRATES.map(|c| (c, Level::TRACE)))
+        .with_targets(own.map(|c| (c, Level::TRACE)))
         .with_default(Level::INFO);
     (wanted, bounds)
 }
 
-/// JSON lines on stdout (CloudWatch reads them).
-pub fn init() {
-    let (wanted, bounds) = filter();
+/// JSON lines on stdout (CloudWatch reads them), for the crates of `functions` and the shared
+/// ones.
+pub fn init(functions: &[&str]) {
+    let (wanted, bounds) = filter(functions);
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

@@ -4,6 +4,7 @@
 
 use crate::keys::VendorKey;
 use crate::mac::sha256_hex;
+use crate::shapes::claim_path::ClaimPath;
 use crate::vendors::Vendor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -47,6 +48,14 @@ pub enum Problem {
     NotYetValid { nbf: u64, ahead: u64 },
     #[error("the token was issued at {iat}; the vendor refuses it {max_age} s after that")]
     TooOld { iat: u64, max_age: u64 },
+    #[error("the token lives {lifetime} s (exp − iat); the vendor refuses more than {max} s")]
+    LivesTooLong { lifetime: u64, max: u64 },
+    #[error("the token is {bytes} bytes; the vendor refuses more than {max}")]
+    TooLarge { bytes: usize, max: usize },
+    #[error(
+        "the claim `{0}` holds a value that is not a string; the vendor takes strings only there"
+    )]
+    NotAString(String),
 }
 
 /// What `explain` found.
@@ -127,7 +136,11 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     }
     let message = &token.trim()[..header_b64.len() + 1 + claims_b64.len()];
     let decoding = match (rules.algorithm, vendor.public_jwk()) {
-        (Algorithm::HS256, _) => Some(DecodingKey::from_secret(key.as_bytes())),
+        (Algorithm::HS256, _) => rules
+            .secret_encoding
+            .decode(key)
+            .ok()
+            .map(|secret| DecodingKey::from_secret(secret.as_bytes())),
         (_, Some(public)) => serde_json::from_value::<Jwk>(Value::Object(public.clone()))
             .ok()
             .and_then(|jwk| DecodingKey::from_jwk(&jwk).ok()),
@@ -140,16 +153,42 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
         out.problems.push(Problem::BadSignature);
     }
 
+    let at = |name: &str| ClaimPath::parse("claim", name).ok();
     for claim in &rules.required_claims {
-        if !claims.contains_key(claim) {
+        if at(claim)
+            .and_then(|path| path.get(&claims).cloned())
+            .is_none()
+        {
             out.problems.push(Problem::MissingClaim(claim.clone()));
         }
     }
+    let top = |name: &String| name.split('.').next().unwrap_or_default().to_owned();
+    let known: Vec<String> = rules
+        .required_claims
+        .iter()
+        .chain(&rules.optional_claims)
+        .map(top)
+        .collect();
     out.unused_claims = claims
         .keys()
-        .filter(|k| !rules.required_claims.contains(k) && !rules.optional_claims.contains(k))
+        .filter(|k| !known.contains(k))
         .cloned()
         .collect();
+    for prefix in &rules.string_only {
+        if let Some(value) = at(prefix).and_then(|path| path.get(&claims))
+            && !all_strings(value)
+        {
+            out.problems.push(Problem::NotAString(prefix.clone()));
+        }
+    }
+    if let Some(max) = rules.max_token_bytes
+        && token.trim().len() > max
+    {
+        out.problems.push(Problem::TooLarge {
+            bytes: token.trim().len(),
+            max,
+        });
+    }
 
     let iat = seconds(&claims, "iat", &mut out.problems);
     let exp = seconds(&claims, "exp", &mut out.problems);
@@ -179,6 +218,14 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     {
         out.problems.push(Problem::TooOld { iat, max_age });
     }
+    if let (Some(max), Some(iat), Some(exp)) = (rules.max_lifetime, iat, exp)
+        && exp.saturating_sub(iat) > max
+    {
+        out.problems.push(Problem::LivesTooLong {
+            lifetime: exp - iat,
+            max,
+        });
+    }
     if let Some(exp) = exp.filter(|exp| *exp <= now) {
         out.problems.push(Problem::Expired {
             at: exp,
@@ -188,6 +235,16 @@ pub fn explain(vendor: &dyn Vendor, key: &VendorKey, token: &str, now: u64) -> E
     out.header = Some(header);
     out.claims = Some(claims);
     out
+}
+
+/// True when the value is a string, or an object or array of nothing but strings.
+fn all_strings(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Object(map) => map.values().all(all_strings),
+        Value::Array(items) => items.iter().all(all_strings),
+        _ => false,
+    }
 }
 
 fn json_object(part: &str) -> Option<Map<String, Value>> {
@@ -217,7 +274,7 @@ mod tests {
     use super::*;
     use crate::VendorConfig;
     use jsonwebtoken::{EncodingKey, Header, encode};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const NOW: u64 = 1_700_000_000;
     const KEY: &str = "a-jsm-chat-key-of-some-length";
@@ -253,5 +310,69 @@ mod tests {
         let mut past = base;
         past["nbf"] = json!(NOW);
         assert!(jsm(past).accepted());
+    }
+
+    fn explained(project: Value, claims: Value, key: &[u8], now: u64) -> Explanation {
+        let config: VendorConfig = serde_json::from_value(project.clone()).unwrap();
+        let vendor = crate::vendors::build(&config).unwrap();
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(key),
+        )
+        .unwrap();
+        let key = VendorKey::new(project["key"].as_str().unwrap()).unwrap();
+        explain(&*vendor, &key, &token, now)
+    }
+
+    #[test]
+    fn names_the_amazon_connect_rules_a_token_breaks() {
+        let key = "c2VjdXJpdHkta2V5LWZyb20tYW1hem9uLWNvbm5lY3Q=";
+        let project =
+            json!({"vendor": "amazon-connect", "key": key, "options": {"widget_id": "w"}});
+        let good =
+            json!({"attributes": {"customerId": "u"}, "sub": "w", "iat": NOW, "exp": NOW + 600});
+        assert!(explained(project.clone(), good, key.as_bytes(), NOW).accepted());
+        let long =
+            json!({"attributes": {"customerId": "u"}, "sub": "w", "iat": NOW, "exp": NOW + 601});
+        assert_eq!(
+            explained(project.clone(), long, key.as_bytes(), NOW).problems,
+            [Problem::LivesTooLong {
+                lifetime: 601,
+                max: 600
+            }]
+        );
+        let number =
+            json!({"attributes": {"customerId": 7}, "sub": "w", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project.clone(), number, key.as_bytes(), NOW).problems,
+            [Problem::NotAString("attributes".into())]
+        );
+        let big = json!({"attributes": {"customerId": "u", "x": "y".repeat(7000)}, "sub": "w", "iat": NOW, "exp": NOW + 60});
+        assert!(matches!(
+            explained(project, big, key.as_bytes(), NOW).problems[..],
+            [Problem::TooLarge { max: 6144, .. }]
+        ));
+    }
+
+    #[test]
+    fn checks_an_infobip_token_with_the_decoded_key_and_its_required_claims() {
+        let raw = b"infobip-widget-secret-key-bytes!";
+        let key = base64::engine::general_purpose::STANDARD.encode(raw);
+        let project =
+            json!({"vendor": "infobip", "key": key, "key_id": "k1", "options": {"widget_id": "w"}});
+        let claims = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "sid": "s", "iat": NOW, "exp": NOW + 60});
+        let ok = explained(project.clone(), claims, raw, NOW);
+        assert!(ok.accepted(), "{:?}", ok.problems);
+        let no_jti = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "sid": "s", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project.clone(), no_jti, raw, NOW).problems,
+            [Problem::MissingClaim("jti".into())]
+        );
+        let raw_key = json!({"sub": "u", "stp": "externalPersonId", "iss": "w", "ski": "k1", "jti": "0f", "sid": "s", "iat": NOW, "exp": NOW + 60});
+        assert_eq!(
+            explained(project, raw_key, key.as_bytes(), NOW).problems,
+            [Problem::BadSignature]
+        );
     }
 }

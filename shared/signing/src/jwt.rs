@@ -22,13 +22,21 @@ pub(crate) struct Hs256 {
 
 impl Hs256 {
     pub(crate) fn new(key: &VendorKey, kid: Option<&str>) -> Self {
-        let mut header = json!({"alg": "HS256", "typ": "JWT"});
+        Hs256::with_header(key.as_bytes(), kid, true)
+    }
+
+    /// Under the key's bytes (decoded, for vendors that issue an encoded secret), with
+    /// `typ: "JWT"` in the header only when `typ`.
+    pub(crate) fn with_header(key: &[u8], kid: Option<&str>, typ: bool) -> Self {
+        let mut header = json!({"alg": "HS256"});
+        if typ {
+            header["typ"] = Value::from("JWT");
+        }
         if let Some(kid) = kid {
             header["kid"] = Value::from(kid);
         }
         Hs256 {
-            mac: Hmac::<Sha256>::new_from_slice(key.as_bytes())
-                .expect("HMAC accepts any key length"),
+            mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length"),
             header_b64: URL_SAFE_NO_PAD.encode(header.to_string()),
         }
     }

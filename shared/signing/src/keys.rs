@@ -27,6 +27,8 @@ pub enum KeyError {
     NotRandom,
     #[error("the key is not valid base64")]
     NotBase64,
+    #[error("the key is not valid hex")]
+    NotHex,
     #[error("the key is not a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)")]
     NotPkcs8Pem,
     #[error("the RSA key is under 2,048 bits")]
@@ -63,6 +65,57 @@ impl VendorKey {
     /// Shorter than vendors issue; worth a warning when loaded.
     pub fn is_short(&self) -> bool {
         self.0.len() < SHORT_VENDOR_KEY_BYTES
+    }
+}
+
+/// How a vendor's secret is written: used as its text, or decoded first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretEncoding {
+    /// The key's UTF-8 bytes, as most vendors' examples sign with.
+    #[default]
+    Raw,
+    /// Base64 (either alphabet, padding optional: vendors copy keys both ways).
+    Base64,
+    /// Base64url (RFC 4648 §5), padding optional.
+    Base64url,
+    /// Hexadecimal, either case.
+    Hex,
+}
+
+impl SecretEncoding {
+    /// The key's bytes; a key that does not decode is refused, never shown.
+    pub fn decode(self, key: &VendorKey) -> Result<SecretBytes, KeyError> {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+        let text = key.as_str().trim_end_matches('=');
+        let bytes = match self {
+            SecretEncoding::Raw => Ok(key.as_bytes().to_vec()),
+            SecretEncoding::Base64 if text.contains(['-', '_']) => URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|_| KeyError::NotBase64),
+            SecretEncoding::Base64 => STANDARD_NO_PAD
+                .decode(text)
+                .map_err(|_| KeyError::NotBase64),
+            SecretEncoding::Base64url => URL_SAFE_NO_PAD
+                .decode(text)
+                .map_err(|_| KeyError::NotBase64),
+            SecretEncoding::Hex => hex::decode(key.as_str()).map_err(|_| KeyError::NotHex),
+        }?;
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        Ok(SecretBytes(bytes))
+    }
+}
+
+/// A decoded secret: redacted in `Debug`, zeroed on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SecretBytes(Vec<u8>);
+
+impl SecretBytes {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -124,7 +177,7 @@ macro_rules! redacted_debug {
         }
     )*};
 }
-redacted_debug!(VendorKey, VerifierKey);
+redacted_debug!(VendorKey, VerifierKey, SecretBytes);
 
 #[cfg(test)]
 mod tests {
@@ -168,6 +221,46 @@ mod tests {
         assert!(!key.matches(b""));
         let other = VerifierKey::new(b"ponmlkjihgfedcba9876543210".to_vec()).unwrap();
         assert!(matches_any(&[other, key], b"0123456789abcdefghijklmnop"));
+    }
+
+    #[test]
+    fn decodes_each_secret_encoding_and_refuses_what_does_not_decode() {
+        let key = |text: &str| VendorKey::new(text).unwrap();
+        let decoded = |encoding: SecretEncoding, text: &str| {
+            encoding.decode(&key(text)).map(|b| b.as_bytes().to_vec())
+        };
+        assert_eq!(decoded(SecretEncoding::Raw, "ab").unwrap(), b"ab");
+        assert_eq!(decoded(SecretEncoding::Hex, "00ff").unwrap(), [0, 255]);
+        assert_eq!(decoded(SecretEncoding::Base64, "+/8=").unwrap(), [251, 255]);
+        assert_eq!(decoded(SecretEncoding::Base64, "-_8").unwrap(), [251, 255]);
+        assert_eq!(
+            decoded(SecretEncoding::Base64url, "-_8").unwrap(),
+            [251, 255]
+        );
+        assert_eq!(
+            decoded(SecretEncoding::Hex, "0g").err(),
+            Some(KeyError::NotHex)
+        );
+        assert_eq!(
+            decoded(SecretEncoding::Hex, "abc").err(),
+            Some(KeyError::NotHex)
+        );
+        assert_eq!(
+            decoded(SecretEncoding::Base64, "a b").err(),
+            Some(KeyError::NotBase64)
+        );
+        assert_eq!(
+            decoded(SecretEncoding::Base64url, "+/8").err(),
+            Some(KeyError::NotBase64)
+        );
+        assert_eq!(
+            decoded(SecretEncoding::Base64, "==").err(),
+            Some(KeyError::Empty)
+        );
+        let secret = SecretEncoding::Hex
+            .decode(&key("7365637265742d6b6579"))
+            .unwrap();
+        assert_eq!(format!("{secret:?}"), "SecretBytes([REDACTED])");
     }
 
     #[test]

@@ -47,4 +47,21 @@ pub trait MintedByVendor: Send + Sync {
     /// How long after minting a token may be handed out again (well below its lifetime, so
     /// every answer still has most of its life left).
     fn reuse_for(&self) -> u64;
+    /// The call for `user` when the state table keeps a value for them from an earlier answer
+    /// ([`MintedByVendor::kept`]: LiveChat's `entity_id`, so the same user stays the same
+    /// customer). The service calls this one; vendors that keep nothing need not override it.
+    /// A call with no kept value may name no user (LiveChat's first call): the service's token
+    /// cache must be keyed by the user as well as by the call.
+    fn call_with(&self, user: &User, _kept: Option<&str>) -> Result<VendorCall<'_>, SignError> {
+        self.call(user)
+    }
+    /// What the state table keeps for this user from an answer (see `call_with`).
+    fn kept(&self, _signed: &Signed) -> Option<String> {
+        None
+    }
+    /// How long after minting this answer may be handed out again, when the answer says its
+    /// own lifetime (LiveChat's `expires_in`); by default [`MintedByVendor::reuse_for`].
+    fn reuse_answer_for(&self, _signed: &Signed, _now: u64) -> u64 {
+        self.reuse_for()
+    }
 }

@@ -1,4 +1,4 @@
-//! The canonical user every scheme signs parts of (DESIGN.md "The user").
+//! The canonical user every scheme signs parts of: only verified identity claims fill it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -40,6 +40,21 @@ pub enum Field {
 }
 
 impl Field {
+    /// The text field of this canonical name (`email_verified` is not text).
+    pub fn from_name(name: &str) -> Option<Field> {
+        [
+            Field::Id,
+            Field::Email,
+            Field::Name,
+            Field::FirstName,
+            Field::LastName,
+            Field::Phone,
+            Field::AvatarUrl,
+        ]
+        .into_iter()
+        .find(|field| field.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Field::Id => "id",

@@ -1,7 +1,7 @@
 //! RFC 4231 test cases 1-7 and Project Wycheproof's HMAC-SHA256 cases through the crate's MAC
 //! verification, each at its tag size: every valid case accepted, every invalid one refused.
 
-mod common;
+use crate::common;
 
 use chatpass_signing::mac::{hmac_sha256, verify_hmac_sha256};
 

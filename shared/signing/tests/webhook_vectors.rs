@@ -1,6 +1,6 @@
 //! Every case of webhooks.json through the library's Standard Webhooks verification.
 
-mod common;
+use crate::common;
 
 use chatpass_signing::webhook::{Delivery, WebhookSecret, verify};
 

@@ -293,6 +293,98 @@ impl Flows {
     }
 }
 
+/// Authorities lambda_http 1.3 could build no URL from (a "Lambda panicked" 500 once).
+const MALFORMED_AUTHORITIES: [&str; 7] = ["a:b", "x:99999", "[", "]", ":", "a:1:2", "[::1"];
+
+impl Flows {
+    /// The seams a security review found, through the functions' real binaries: an identity
+    /// carrying `events` in every rendering is refused at both sign-in routes, and a Host
+    /// header or `domainName` no URL can hold is answered, never a function error.
+    pub fn seams(&mut self, world: &mut World) -> Step<()> {
+        let user =
+            json!({"id": format!("u-seams-{}", now()), "email": EMAIL, "email_verified": true});
+        let claims = claims_for(&user, now() - 30);
+        let logout_event = json!({"http://schemas.openid.net/event/backchannel-logout": {}});
+        let renderings = [
+            (
+                "Go's map[...] (API Gateway)",
+                json!(format!(
+                    "map[{}:map[]]",
+                    "http://schemas.openid.net/event/backchannel-logout"
+                )),
+            ),
+            ("JSON text", json!(logout_event.to_string())),
+            ("an empty value", json!("")),
+        ];
+        for (rendering, events) in renderings {
+            let mut with_events = claims.clone();
+            with_events["events"] = events;
+            for (function, fixture_name, project) in [
+                ("issue-jwt", "token", JWT_PROJECT),
+                ("hash-user", "user-hash", HASH_PROJECT),
+            ] {
+                let event = with_identity(fixture(function, fixture_name), project, &with_events);
+                let step = format!("{function} refuses an identity carrying events as {rendering}");
+                world.step(&step, event, 401, Some("unauthorized"))?;
+            }
+        }
+        let token = with_identity(fixture("issue-jwt", "token"), JWT_PROJECT, &claims);
+        for authority in MALFORMED_AUTHORITIES {
+            let mut in_host = token.clone();
+            in_host["headers"]["host"] = json!(authority);
+            world.step(
+                &format!("token with Host `{authority}`"),
+                in_host,
+                200,
+                None,
+            )?;
+            let mut in_domain = token.clone();
+            in_domain["requestContext"]["domainName"] = json!(authority);
+            let step = format!("token with domainName `{authority}`");
+            world.step(&step, in_domain, 200, None)?;
+        }
+        let others = [
+            (
+                for_project(fixture("issue-jwt", "jwks"), KEYPAIR_PROJECT),
+                200,
+            ),
+            (
+                with_identity(fixture("hash-user", "user-hash"), HASH_PROJECT, &claims),
+                200,
+            ),
+            (
+                callback_body(CUSTOM_PROJECT, &"0".repeat(32), CALLBACK_KEY_NEW),
+                404,
+            ),
+            (
+                signed_logout_webhook(
+                    JWT_PROJECT,
+                    &webhook_secret(2),
+                    &format!("msg-seams-{}", now()),
+                    now(),
+                    &logged_out_body("u-nobody"),
+                ),
+                200,
+            ),
+        ];
+        for (event, status) in others {
+            for authority in ["x:99999", "[::1"] {
+                let mut event = event.clone();
+                event["headers"]["host"] = json!(authority);
+                event["requestContext"]["domainName"] = json!(authority);
+                let route = event["routeKey"].as_str().unwrap_or_default().to_owned();
+                world.step(
+                    &format!("{route} with host `{authority}`"),
+                    event,
+                    status,
+                    None,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What no log line may hold: the projects' keys, callback keys, webhook secrets, the email.
 pub fn secrets() -> Vec<String> {
     let mut secrets: Vec<String> = [

@@ -5,6 +5,7 @@ use super::edge::Edge;
 use super::http1::{self, Message, Server};
 use super::signed;
 use super::stack::{Credentials, FunctionSpec};
+use chatpass_service::identity::LOOPBACK_HTTP_VAR;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -109,8 +110,10 @@ impl Function {
             ("AWS_SECRET_ACCESS_KEY", &credentials.secret_access_key),
             ("AWS_SESSION_TOKEN", &session_token),
             ("TZ", ":UTC"),
-            // The rehearsal's one addition: every AWS endpoint is the account's edge.
+            // The rehearsal's additions: every AWS endpoint is the account's edge, and the
+            // identity provider's stand-in serves its keys over plain http on loopback.
             ("AWS_ENDPOINT_URL", &edge.url()),
+            (LOOPBACK_HTTP_VAR, "allow"),
         ] {
             command.env(name, value);
         }

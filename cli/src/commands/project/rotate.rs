@@ -356,7 +356,7 @@ fn signing_key(
         .vendor
         .jwt_rules()
         .map_or(jsonwebtoken::Algorithm::RS256, |rules| rules.algorithm);
-    let now = crate::clock::now_or_system(None);
+    let now = crate::times::now_or_system(None);
     let key = new_rsa_signing_key(algorithm, now).map_err(Failure::Unable)?;
     let mut document = current.clone();
     document.insert("key".into(), Value::from(key.pem.as_str()));

@@ -1,19 +1,21 @@
 //! The embedded default of `chatpass serve`: a demo project per vendor with keys made at
 //! start, a stand-in identity provider (`/dev/login`, `/dev/jwks.json`), and the helpers the
-//! demo page uses to play the brand's backend (`/dev/logout`) and the vendor's server
-//! (`/dev/user-details`, `/dev/keys`: the project's published keys, which the page cannot read
-//! cross-origin itself). None of this exists outside the demo.
+//! demo page uses to play the brand's backend (`/dev/logout`, and the site's own sign-in on the
+//! page's origin, `/site/...`) and the vendor's server (`/dev/user-details`, `/dev/keys`: the
+//! project's published keys, which the page cannot read cross-origin itself). None of this
+//! exists outside the demo.
 
 use super::gateway::{Gateway, HttpResponse, from_lambda};
 use crate::commands::random_bytes;
-use crate::routes::Route;
+use crate::routes;
 use crate::signing_keys::new_rsa_signing_key;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use chatpass_service::ProjectConfig;
 use chatpass_service::identity::{IdentityVerifier, Jwks, StandinIdp};
-use chatpass_service::pipeline::Cors;
+use chatpass_service::pipeline::{Cors, RouteSpec, Served};
+use chatpass_service::settings::IdentityProvider;
+use chatpass_service::{ProjectConfig, ProjectId};
 use chatpass_signing::mac::sha256_hex;
 use chatpass_signing::vendors;
 use chatpass_signing::vendors::StarterKey;
@@ -26,6 +28,12 @@ use std::sync::Arc;
 
 const AUDIENCE: &str = "chatpass-demo";
 const PAGE: &str = include_str!("page.html");
+/// The demo site's session cookie (HttpOnly: the page's scripts never see it): the stand-in
+/// identity provider's ID token, from which `/site/token` mints fresh ones.
+const SITE_COOKIE: &str = "demo_site";
+/// The demo page runs under a strict CSP: its scripts are its own origin's files only.
+const PAGE_CSP: &str =
+    "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /// One demo project as the page lists it, with the widget's calls the page shows.
 #[derive(Clone, serde::Serialize)]
@@ -93,12 +101,13 @@ fn documents(
 }
 
 impl Demo {
-    /// Makes keys and the stand-in IdP; the page is served from `page_origins`.
+    /// Makes keys and the stand-in IdP; the page is served from `page_origins`. With the demo:
+    /// its projects' configs, and its identity provider as the functions trust it.
     pub fn generate(
         issuer: &str,
         page_origins: Vec<String>,
         now: u64,
-    ) -> Result<(Demo, Vec<ProjectConfig>), String> {
+    ) -> Result<(Demo, Vec<ProjectConfig>, IdentityProvider), String> {
         let webhook_secret = format!("whsec_{}", STANDARD.encode(random_bytes::<32>()?));
         let callback_key = random_text::<32>()?;
         let mut configs = Vec::new();
@@ -117,12 +126,17 @@ impl Demo {
             configs.push(config);
         }
         let idp = StandinIdp::generate(issuer, AUDIENCE);
-        let verifier = Arc::new(IdentityVerifier {
-            jwks: Jwks::document(&idp.jwks()).map_err(|e| e.to_string())?,
+        let verifier = Arc::new(IdentityVerifier::new(
+            Jwks::document(&idp.jwks()).map_err(|e| e.to_string())?,
+            issuer.to_owned(),
+            AUDIENCE.to_owned(),
+        ));
+        let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
+        let trusted = IdentityProvider {
+            jwks: idp.jwks(),
             issuer: issuer.to_owned(),
             audience: AUDIENCE.to_owned(),
-        });
-        let webhook_secret = WebhookSecret::parse(&webhook_secret).map_err(|e| e.to_string())?;
+        };
         Ok((
             Demo {
                 idp,
@@ -133,16 +147,12 @@ impl Demo {
                 page_origins,
             },
             configs,
+            trusted,
         ))
     }
 
     pub fn projects(&self) -> &[DemoProject] {
         &self.projects
-    }
-
-    /// The verifier of the stand-in's tokens, the demo's identity provider.
-    pub fn verifier(&self) -> Arc<IdentityVerifier> {
-        self.verifier.clone()
     }
 
     /// The demo page, with the API's address filled in.
@@ -153,10 +163,93 @@ impl Demo {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
         response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+
+    /// The brand site's own sign-in, on the page's origin: `/site/login` (`{"email","name"}`)
+    /// starts a session in an HttpOnly cookie, `/site/token` answers a fresh ID token for it
+    /// (what a site's `auth.getIdToken()` does), `/site/logout` ends it and tells chatpass, as
+    /// the brand's backend would (`/dev/logout`).
+    pub async fn site(
+        &self,
+        gateway: &Gateway,
+        parts: &http::request::Parts,
+        body: &Bytes,
+    ) -> HttpResponse {
+        let now = gateway.state.clock.now();
+        let session = self.site_session(&parts.headers, now).await;
+        let (status, answer, cookie) = match (parts.uri.path(), session) {
+            ("/site/login", _) => {
+                let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let (status, answer) = self.login(now, &body);
+                let cookie = answer["id_token"].as_str().map(|token| {
+                    format!("{SITE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict")
+                });
+                let shown =
+                    json!({ "sub": answer["sub"], "email": body["email"], "code": answer["code"] });
+                (status, shown, cookie)
+            }
+            ("/site/token", Some(claims)) => {
+                let mut profile = json!({"email_verified": true});
+                for field in ["email", "name", "given_name", "family_name"] {
+                    if let Some(value) = claims.get(field) {
+                        profile[field] = value.clone();
+                    }
+                }
+                let subject = claims["sub"].as_str().unwrap_or_default();
+                let token = self.idp.id_token(subject, now, profile);
+                let who =
+                    json!({ "id_token": token, "email": claims["email"], "sub": claims["sub"] });
+                (StatusCode::OK, who, None)
+            }
+            ("/site/logout", Some(claims)) => {
+                let token =
+                    self.idp
+                        .id_token(claims["sub"].as_str().unwrap_or_default(), now, json!({}));
+                let (status, answer) = self
+                    .logout(gateway, now, &json!({ "id_token": token }))
+                    .await;
+                let cleared =
+                    format!("{SITE_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                (status, answer, Some(cleared))
+            }
+            (_, None) => (
+                StatusCode::UNAUTHORIZED,
+                json!({"code": "signed_out", "detail": "not signed in to the demo site"}),
+                None,
+            ),
+            _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"}), None),
+        };
+        let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::SET_COOKIE, cookie);
+        }
         response
+    }
+
+    /// The claims of the site session's ID token, if the cookie holds one the stand-in signed.
+    async fn site_session(&self, headers: &http::HeaderMap, now: u64) -> Option<Value> {
+        let token = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(SITE_COOKIE)?.strip_prefix('='))?;
+        let claims = self.verifier.verify(token, now).await.ok()?;
+        serde_json::to_value(claims).ok()
     }
 
     /// The `/dev/...` routes on the API's address.
@@ -173,7 +266,7 @@ impl Demo {
             return cors.apply(from_lambda(Cors::preflight(&methods)));
         }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let now = gateway.verifying.clock.now();
+        let now = gateway.state.clock.now();
         let (status, answer) = match (&parts.method, parts.uri.path()) {
             (&Method::GET, "/dev/jwks.json") => (
                 StatusCode::OK,
@@ -261,7 +354,7 @@ impl Demo {
                 .expect("a valid request");
             let response = gateway
                 .call(
-                    Route::Logout,
+                    route(&logout_webhook::ROUTE.spec),
                     &project.project,
                     request.into_parts().0,
                     Bytes::from(delivery.clone()),
@@ -278,16 +371,22 @@ impl Demo {
 
     /// `{"project"}` → what the vendor's server gets from the project's `jwks.json`.
     async fn keys(&self, gateway: &Gateway, body: &Value) -> (StatusCode, Value) {
-        let Some(project) = body["project"].as_str() else {
-            return (
-                StatusCode::BAD_REQUEST,
-                json!({"code": "bad_request", "detail": "project is required"}),
-            );
+        let project = match project_of(body) {
+            Ok(project) => project,
+            Err(refusal) => return refusal,
         };
-        let request = http::Request::get(format!("/v1/projects/{project}/jwks.json"))
-            .body(())
-            .expect("a valid request");
-        as_the_vendor_sees_it(gateway, Route::Jwks, project, request, Bytes::new()).await
+        let Ok(request) = http::Request::get(format!("/v1/projects/{project}/jwks.json")).body(())
+        else {
+            return unknown_project();
+        };
+        as_the_vendor_sees_it(
+            gateway,
+            route(&issue_jwt::JWKS_ROUTE.spec),
+            project.as_str(),
+            request,
+            Bytes::new(),
+        )
+        .await
     }
 
     /// `{"project", "token"}` → what the vendor's server gets from user-details for it. Without
@@ -298,11 +397,9 @@ impl Demo {
         body: &Value,
         headers: &http::HeaderMap,
     ) -> (StatusCode, Value) {
-        let Some(project) = body["project"].as_str() else {
-            return (
-                StatusCode::BAD_REQUEST,
-                json!({"code": "bad_request", "detail": "project is required"}),
-            );
+        let project = match project_of(body) {
+            Ok(project) => project,
+            Err(refusal) => return refusal,
         };
         let mut request = http::Request::post(format!("/v1/projects/{project}/user-details"))
             .header(
@@ -321,17 +418,50 @@ impl Demo {
                 String::new()
             }
         };
-        let request = request.body(()).expect("a valid request");
+        let Ok(request) = request.body(()) else {
+            return unknown_project();
+        };
         let payload = Bytes::from(payload);
-        as_the_vendor_sees_it(gateway, Route::UserDetails, project, request, payload).await
+        as_the_vendor_sees_it(
+            gateway,
+            route(&user_details_callback::ROUTE.spec),
+            project.as_str(),
+            request,
+            payload,
+        )
+        .await
     }
+}
+
+/// The `project` of a `/dev` request's body, checked against the id pattern before it is put
+/// in a path: anything else is refused as the API refuses it.
+fn project_of(body: &Value) -> Result<ProjectId, (StatusCode, Value)> {
+    let Some(project) = body["project"].as_str() else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            json!({"code": "bad_request", "detail": "project is required"}),
+        ));
+    };
+    ProjectId::parse(project).ok_or_else(unknown_project)
+}
+
+fn unknown_project() -> (StatusCode, Value) {
+    (
+        StatusCode::NOT_FOUND,
+        json!({"code": "unknown_project", "detail": "no such project"}),
+    )
+}
+
+/// The route table's entry of a route the demo calls itself.
+fn route(spec: &RouteSpec) -> &'static Served {
+    routes::named(spec.name).expect("every function's routes are in the table")
 }
 
 /// `request` to `route` of `project` from the vendor's server (loopback), answered to the page
 /// as the status and JSON body the vendor's server got (`null` when the body is not JSON).
 async fn as_the_vendor_sees_it(
     gateway: &Gateway,
-    route: Route,
+    route: &Served,
     project: &str,
     request: http::Request<()>,
     body: Bytes,

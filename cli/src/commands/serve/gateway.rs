@@ -3,10 +3,9 @@
 //! function with that function's state, and turns the answer back into HTTP, so `serve` runs
 //! the very same handler code.
 
-use crate::routes::Route;
 use bytes::Bytes;
 use chatpass_service::State;
-use chatpass_service::source::Stages;
+use chatpass_service::pipeline::Served;
 use http_body_util::Full;
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2httpRequestContext, ApiGatewayV2httpRequestContextHttpDescription,
@@ -20,35 +19,24 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub type HttpResponse = http::Response<Full<Bytes>>;
 
-/// The functions' states, as each deployed function would have its own.
+/// The functions' state: each route reads the configs at the versions it declares, as its
+/// deployed function does.
 pub struct Gateway {
-    /// The state of the functions that verify callers (user-details, logout): configs with
-    /// AWSPREVIOUS's keys too.
-    pub verifying: State,
-    /// The state of the functions that only sign (token, user-hash): the same store, clock and
-    /// identity verifier, and configs read at AWSCURRENT alone, as the deployed functions do.
-    pub signing: State,
+    pub state: State,
 }
 
 impl Gateway {
-    fn state(&self, route: Route) -> &State {
-        match route.stages() {
-            Stages::Current | Stages::Previous => &self.signing,
-            Stages::CurrentAndPrevious => &self.verifying,
-        }
-    }
-
     /// The function's answer to a request for `route` of `project` from `source_ip`.
     pub async fn call(
         &self,
-        route: Route,
+        route: &Served,
         project: &str,
         parts: http::request::Parts,
         body: Bytes,
         source_ip: IpAddr,
     ) -> HttpResponse {
         let request = to_lambda(parts, body, route, project, source_ip);
-        from_lambda(route.handle(self.state(route), request).await)
+        from_lambda(route.handle(&self.state, request).await)
     }
 }
 
@@ -56,7 +44,7 @@ impl Gateway {
 fn to_lambda(
     parts: http::request::Parts,
     body: Bytes,
-    route: Route,
+    route: &Served,
     project: &str,
     source_ip: IpAddr,
 ) -> Request {
@@ -73,8 +61,7 @@ fn to_lambda(
     let mut ctx = ApiGatewayV2httpRequestContext::default();
     ctx.route_key = Some(format!(
         "{} /v1/projects/{{project}}/{}",
-        parts.method,
-        route.name()
+        parts.method, route.spec.name
     ));
     ctx.stage = Some("$default".into());
     ctx.request_id = Some(request_id());

@@ -2,20 +2,20 @@
 //! context API Gateway would give them. With no flags, the embedded demo; with flags, real
 //! project files, JWKS, Secrets Manager and DynamoDB.
 
+mod assets;
 mod demo;
 mod gateway;
 mod server;
 
 use super::{Failure, Report};
+use crate::routes;
+use chatpass_service::aws::Aws;
 use chatpass_service::clock::{Clock, SystemClock};
-use chatpass_service::identity::{IdentityVerifier, Jwks};
-use chatpass_service::source::{
-    CacheSettings, ConfigCache, ConfigSource, DEFAULT_PREFIX, FileSource, MemorySource,
-    SecretsManagerSource, Stages,
-};
-use chatpass_service::store::{DynamoSessionStore, MemorySessionStore, SessionStore};
-use chatpass_service::vendor_api::{HttpVendorApi, MemoryVendorApi, OVERRIDE_VAR, VendorApi};
-use chatpass_service::{State, aws};
+use chatpass_service::identity::{FetchPolicy, REFRESH_VAR, refresh_ms};
+use chatpass_service::settings::{ConfigsFrom, IdentityProvider, SessionsIn, VendorApiAt};
+use chatpass_service::source::{CacheSettings, DEFAULT_PREFIX, FileSource};
+use chatpass_service::vendor_api::OVERRIDE_VAR;
+use chatpass_service::{Settings, State};
 use demo::Demo;
 use gateway::Gateway;
 use server::App;
@@ -70,14 +70,20 @@ async fn serve(args: Args) -> Result<(), String> {
     // Listen for Ctrl-C (and SIGTERM) before anything else, so an early one is handled too.
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    chatpass_service::logging::init();
-    chatpass_service::identity::refresh_ms_from_env()?;
+    chatpass_service::logging::init(&routes::functions().collect::<Vec<_>>());
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;
     chatpass_service::metrics::describe();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let embedded = args.projects.is_none() && args.secrets.is_none();
+    let mut settings = settings(&args)?;
+    let embedded = matches!(settings.configs, ConfigsFrom::Memory(_));
+    if embedded && !args.addr.ip().is_loopback() {
+        return Err(format!(
+            "--addr {}: the demo's stand-in identity provider signs in anyone who asks; serve it on a loopback address (127.0.0.1), or serve real projects with --projects or --secrets aws",
+            args.addr
+        ));
+    }
     let api = bind(args.addr).await?;
     let api_addr = api.local_addr().map_err(|e| e.to_string())?;
     let page = if embedded {
@@ -86,134 +92,57 @@ async fn serve(args: Args) -> Result<(), String> {
         None
     };
 
-    let sdk = if args.secrets.as_deref() == Some("aws") || args.store.starts_with("dynamodb:") {
-        Some(aws::sdk_config().await)
-    } else {
-        None
-    };
-    let sessions: Arc<dyn SessionStore> = match args.store.split_once(':') {
-        None if args.store == "memory" => Arc::new(MemorySessionStore::new()),
-        Some(("dynamodb", table)) if !table.is_empty() => Arc::new(DynamoSessionStore::new(
-            aws_sdk_dynamodb::Client::new(sdk.as_ref().expect("loaded above")),
-            table,
-        )),
-        _ => {
-            return Err(format!(
-                "--store `{}`: use memory or dynamodb:TABLE",
-                args.store
-            ));
-        }
-    };
-
-    let mut demo = None;
-    // The source of token and user-hash, which only sign: with Secrets Manager it reads
-    // AWSCURRENT alone (one GetSecretValue per project per TTL), as the deployed issue-jwt and
-    // hash-user do; user-details and logout also accept AWSPREVIOUS's keys, so theirs reads both.
-    let mut signing_source: Option<Arc<dyn ConfigSource>> = None;
-    // The previous versions, whose public keys `jwks.json` still publishes (Secrets Manager only).
-    let mut previous_source: Option<Arc<dyn ConfigSource>> = None;
-    let source: Arc<dyn ConfigSource> = match (args.secrets.as_deref(), &args.projects) {
-        (Some("aws"), _) => {
-            let prefix =
-                std::env::var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|_| DEFAULT_PREFIX.into());
-            let client = aws_sdk_secretsmanager::Client::new(sdk.as_ref().expect("loaded above"));
-            signing_source = Some(Arc::new(SecretsManagerSource::new(
-                client.clone(),
-                prefix.clone(),
-                Stages::Current,
-            )));
-            previous_source = Some(Arc::new(SecretsManagerSource::new(
-                client.clone(),
-                prefix.clone(),
-                Stages::Previous,
-            )));
-            Arc::new(SecretsManagerSource::new(
-                client,
-                prefix,
-                Stages::CurrentAndPrevious,
-            ))
-        }
-        (None | Some("file"), Some(path)) => {
-            let source = FileSource::new(path);
-            let projects = source.load_all()?;
-            println!(
-                "projects from {}: {}",
-                path.display(),
-                projects
-                    .iter()
-                    .map(|p| p.project.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            Arc::new(source)
-        }
-        (Some("file"), None) => return Err("--secrets file needs --projects FILE".into()),
-        (Some(other), _) => return Err(format!("--secrets `{other}`: use file or aws")),
-        (None, None) => {
-            let page_addr = page
-                .as_ref()
-                .and_then(|p| p.local_addr().ok())
-                .expect("bound above");
+    let demo = match &page {
+        Some(page) => {
+            let page_addr = page.local_addr().map_err(|e| e.to_string())?;
             let origins = vec![
                 format!("http://{page_addr}"),
                 format!("http://localhost:{}", page_addr.port()),
             ];
-            let (made, configs) =
-                Demo::generate(&format!("http://{api_addr}/dev"), origins, clock.now())?;
-            demo = Some(Arc::new(made));
-            Arc::new(MemorySource::new(configs))
+            let issuer = format!("http://{api_addr}/dev");
+            let (demo, configs, idp) = Demo::generate(&issuer, origins, clock.now())?;
+            settings.configs = ConfigsFrom::Memory(configs);
+            settings.identity = Some(idp);
+            // The demo's keys are made at start, so no vendor knows them: vendors that mint
+            // their own tokens (HubSpot) are asked of an in-memory stand-in of their API,
+            // unless a test points the calls at its own.
+            if matches!(settings.vendor_api, VendorApiAt::Vendors) {
+                settings.vendor_api = VendorApiAt::Memory;
+            }
+            Some(Arc::new(demo))
         }
+        None => None,
     };
-
-    let verifier: Option<Arc<IdentityVerifier>> =
-        match (&args.jwks, &args.issuer, &args.audience, &demo) {
-            (Some(jwks), Some(issuer), Some(audience), _) => Some(Arc::new(
-                load_verifier(jwks, issuer, audience, clock.clone()).await?,
-            )),
-            (None, _, _, Some(demo)) => Some(demo.verifier()),
-            _ => None,
-        };
-    if verifier.is_none() {
-        println!(
+    if let ConfigsFrom::File(path) = &settings.configs {
+        let projects = FileSource::new(path).load_all()?;
+        let ids: Vec<&str> = projects.iter().map(|p| p.project.as_str()).collect();
+        println!("projects from {}: {}", path.display(), ids.join(", "));
+    }
+    let aws = match settings.uses_aws() {
+        true => Some(Aws::from_env(settings.secrets_prefix().unwrap_or(DEFAULT_PREFIX)).await),
+        false => None,
+    };
+    let state = State::build(settings, clock, aws.as_ref())?;
+    match &state.verifier {
+        // A --jwks URL is fetched now, so a wrong one stops serve here.
+        Some(verifier) => verifier
+            .jwks
+            .load()
+            .await
+            .map_err(|e| format!("--jwks {}: {e}", args.jwks.as_deref().unwrap_or("")))?,
+        None => println!(
             "no --jwks: token and user-hash will answer 401 (there is no identity provider to check callers against)"
-        );
+        ),
     }
-    let settings = CacheSettings::from_env();
-    let configs: Arc<dyn ConfigSource> =
-        Arc::new(ConfigCache::new(source, clock.clone(), settings));
-    // Without a signing-only source, every route reads the same configs through one cache.
-    let signing_configs: Arc<dyn ConfigSource> = match signing_source {
-        Some(signing) => Arc::new(ConfigCache::new(signing, clock.clone(), settings)),
-        None => configs.clone(),
-    };
-    // Vendors that mint tokens (HubSpot) are asked over HTTPS; the demo, whose keys no vendor
-    // knows, asks an in-memory stand-in of their API unless a test points calls at its own.
-    let vendor_api: Arc<dyn VendorApi> = match (&demo, std::env::var(OVERRIDE_VAR)) {
-        (Some(_), Err(_)) => Arc::new(MemoryVendorApi::new()),
-        _ => Arc::new(HttpVendorApi::from_env()?),
-    };
-    let mut verifying = State::new(configs, sessions, clock.clone()).with_vendor_api(vendor_api);
-    if let Some(verifier) = verifier {
-        verifying = verifying.with_verifier(verifier);
-    }
-    let mut signing = verifying.clone().with_configs(signing_configs);
-    if let Some(previous) = previous_source {
-        signing = signing.with_previous_versions(Arc::new(ConfigCache::new(
-            previous,
-            clock.clone(),
-            settings.for_previous_versions(),
-        )));
-    }
-    let gateway = Gateway { signing, verifying };
     let app = Arc::new(App {
-        gateway,
+        gateway: Gateway { state },
         demo: demo.clone(),
         metrics,
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
 
     println!(
-        "chatpass serve: API on http://{api_addr} (metrics at /metrics, for loopback clients)"
+        "chatpass serve: API on http://{api_addr} (metrics at /metrics, for loopback clients; the page script at /chatpass.js and /chatpass.mjs)"
     );
     let mut tasks = vec![tokio::spawn(server::serve(
         api,
@@ -223,7 +152,7 @@ async fn serve(args: Args) -> Result<(), String> {
     if let (Some(page), Some(demo)) = (page, &demo) {
         let page_addr = page.local_addr().map_err(|e| e.to_string())?;
         println!(
-            "demo page: http://{page_addr}/  (sign in, pick a vendor, see its settings, log out)"
+            "demo page: http://{page_addr}/  (sign in, pick a vendor: chatpass.js signs its stand-in widget in; log out in every tab)"
         );
         println!(
             "demo projects: {}",
@@ -239,6 +168,7 @@ async fn serve(args: Args) -> Result<(), String> {
         let api_url = format!("http://{api_addr}");
         tasks.push(tokio::spawn(server::serve_page(
             page,
+            app.clone(),
             api_url,
             stopped.clone(),
         )));
@@ -255,21 +185,53 @@ async fn serve(args: Args) -> Result<(), String> {
     Ok(())
 }
 
-/// The identity provider's keys from `--jwks`; a URL is fetched once now, so a wrong one is
-/// found at start, and then kept fresh.
-async fn load_verifier(
-    jwks: &str,
-    issuer: &str,
-    audience: &str,
-    clock: Arc<dyn Clock>,
-) -> Result<IdentityVerifier, String> {
-    let keys = Jwks::from_setting(jwks, clock).map_err(|e| format!("--jwks {e}"))?;
-    keys.load()
-        .await
-        .map_err(|e| format!("--jwks {jwks}: {e}"))?;
-    Ok(IdentityVerifier {
-        jwks: keys,
-        issuer: issuer.to_owned(),
-        audience: audience.to_owned(),
+/// The settings `serve`'s flags describe; with neither --projects nor --secrets, the demo's
+/// (it fills in its projects and identity provider). Plain http to loopback is allowed for
+/// key sets: serve runs on a laptop, or beside an identity provider on the same host.
+fn settings(args: &Args) -> Result<Settings, String> {
+    let var = |name: &str| std::env::var(name).ok();
+    let configs = match (args.secrets.as_deref(), &args.projects) {
+        (Some("aws"), _) => ConfigsFrom::SecretsManager {
+            prefix: var("CHATPASS_SECRET_PREFIX").unwrap_or_else(|| DEFAULT_PREFIX.into()),
+        },
+        (None | Some("file"), Some(path)) => ConfigsFrom::File(path.clone()),
+        (Some("file"), None) => return Err("--secrets file needs --projects FILE".into()),
+        (Some(other), _) => return Err(format!("--secrets `{other}`: use file or aws")),
+        (None, None) => ConfigsFrom::Memory(Vec::new()),
+    };
+    let sessions = match args.store.split_once(':') {
+        None if args.store == "memory" => SessionsIn::Memory,
+        Some(("dynamodb", table)) if !table.is_empty() => SessionsIn::DynamoDb {
+            table: table.to_owned(),
+        },
+        _ => {
+            return Err(format!(
+                "--store `{}`: use memory or dynamodb:TABLE",
+                args.store
+            ));
+        }
+    };
+    let identity = match (&args.jwks, &args.issuer, &args.audience) {
+        (Some(jwks), Some(issuer), Some(audience)) => Some(IdentityProvider {
+            jwks: jwks.clone(),
+            issuer: issuer.clone(),
+            audience: audience.clone(),
+        }),
+        _ => None,
+    };
+    let vendor_api = match var(OVERRIDE_VAR).filter(|v| !v.is_empty()) {
+        Some(origin) => VendorApiAt::Loopback(origin),
+        None => VendorApiAt::Vendors,
+    };
+    Ok(Settings {
+        configs,
+        sessions,
+        cache: CacheSettings::from_vars(&var),
+        identity,
+        key_sets: FetchPolicy {
+            refresh_ms: refresh_ms(var(REFRESH_VAR).as_deref())?,
+            loopback_http: true,
+        },
+        vendor_api,
     })
 }

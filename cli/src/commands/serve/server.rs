@@ -1,10 +1,12 @@
 //! The HTTP server of `chatpass serve`: one listener per address, each connection served by
 //! hyper with read timeouts, each request sent to its route's function through the gateway
-//! stand-in (or to the demo's helpers), until Ctrl-C.
+//! stand-in (or to chatpass.js, or the demo's helpers), until Ctrl-C.
 
+use super::assets;
 use super::demo::Demo;
 use super::gateway::{Gateway, HttpResponse, from_lambda};
-use crate::routes::Route;
+use crate::routes;
+use bytes::Bytes;
 use chatpass_service::ServiceError;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -40,22 +42,19 @@ impl App {
         request: http::Request<Incoming>,
     ) -> Result<HttpResponse, Infallible> {
         let (parts, body) = request.into_parts();
-        let read = tokio::time::timeout(
-            BODY_READ_TIMEOUT,
-            Limited::new(body, MAX_READ_BYTES).collect(),
-        );
-        let body = match read.await {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(_)) => {
-                let error = ServiceError::PayloadTooLarge(MAX_READ_BYTES);
-                return Ok(from_lambda(error.into_response()));
-            }
-            Err(_) => return Ok(request_timeout()),
+        let body = match read_body(body).await {
+            Ok(body) => body,
+            Err(refused) => return Ok(refused),
         };
         let path = parts.uri.path().to_owned();
+        if parts.method == http::Method::GET
+            && let Some(script) = assets::chatpass(&path)
+        {
+            return Ok(script);
+        }
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         if let ["v1", "projects", project, name] = segments[..]
-            && let Some(route) = Route::named(name)
+            && let Some(route) = routes::named(name)
         {
             let answer = self.gateway.call(route, project, parts, body, remote.ip());
             return Ok(answer.await);
@@ -71,6 +70,31 @@ impl App {
 }
 
 impl App {
+    /// A request to the demo page's address: the page, its scripts, and the brand site's own
+    /// sign-in (`/site/...`), all same-origin.
+    pub async fn handle_page(
+        self: Arc<Self>,
+        api: Arc<String>,
+        request: http::Request<Incoming>,
+    ) -> Result<HttpResponse, Infallible> {
+        let (parts, body) = request.into_parts();
+        let body = match read_body(body).await {
+            Ok(body) => body,
+            Err(refused) => return Ok(refused),
+        };
+        let path = parts.uri.path();
+        Ok(match (&parts.method, path, &self.demo) {
+            (&http::Method::GET, "/" | "/index.html", _) => Demo::page(&api),
+            (&http::Method::GET, _, _) if assets::demo(path).is_some() => {
+                assets::demo(path).expect("checked")
+            }
+            (&http::Method::POST, _, Some(demo)) if path.starts_with("/site/") => {
+                demo.site(&self.gateway, &parts, &body).await
+            }
+            _ => from_lambda(ServiceError::NoRoute.into_response()),
+        })
+    }
+
     /// The metrics in Prometheus's text format.
     fn metrics_page(&self) -> HttpResponse {
         self.metrics.run_upkeep();
@@ -80,6 +104,22 @@ impl App {
             http::HeaderValue::from_static("text/plain; version=0.0.4"),
         );
         response
+    }
+}
+
+/// The request's body, or the answer refusing it (too large, too slow).
+async fn read_body(body: Incoming) -> Result<Bytes, HttpResponse> {
+    let read = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        Limited::new(body, MAX_READ_BYTES).collect(),
+    );
+    match read.await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(_)) => {
+            let error = ServiceError::PayloadTooLarge(MAX_READ_BYTES);
+            Err(from_lambda(error.into_response()))
+        }
+        Err(_) => Err(request_timeout()),
     }
 }
 
@@ -109,23 +149,14 @@ pub async fn serve(
 /// Serves the demo page, which calls the API at `api` cross-origin, until `shutdown`.
 pub async fn serve_page(
     listener: TcpListener,
+    app: Arc<App>,
     api: String,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let api = Arc::new(api);
-    accept(
-        listener,
-        shutdown,
-        move |_, request: http::Request<Incoming>| {
-            let api = api.clone();
-            async move {
-                Ok(match request.uri().path() {
-                    "/" | "/index.html" => Demo::page(&api),
-                    _ => from_lambda(ServiceError::NoRoute.into_response()),
-                })
-            }
-        },
-    )
+    accept(listener, shutdown, move |_, request| {
+        app.clone().handle_page(api.clone(), request)
+    })
     .await
 }
 

@@ -73,8 +73,12 @@ pub enum JwksError {
 /// so the caller is told to retry (503), never to give up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwksFetchError {
-    #[error("the JWKS URL must be https (or http on loopback)")]
+    #[error("the JWKS URL must be https (plain http to loopback only where the runner allows it)")]
     Insecure,
+    /// The keys were fetched less than a second ago and cannot be fetched again yet: the
+    /// token may be signed with a key published since, so it is neither accepted nor refused.
+    #[error("the keys were fetched less than a second ago; retry in a second")]
+    TooSoon,
     #[error("the JWKS could not be fetched: {0}")]
     Fetch(String),
     #[error("the fetched JWKS cannot be used: {0}")]

@@ -1,12 +1,12 @@
-//! An identity provider's keys: a fixed JWKS document, or one fetched from a URL (https only;
-//! plain http only on loopback) and kept fresh the way API Gateway's JWT authorizer and OIDC
-//! Core 10.1.1 expect: refreshed on a TTL, fetched again at once for a token whose `kid` is
-//! unknown (one fetch in flight, at most one a second), each fetch bounded in time and size.
-//! A token with an unknown `kid` within that second waits for it to pass and the keys to be
-//! fetched again: one token a minute at most; others within the second are refused.
+//! An identity provider's keys: a fixed JWKS document, or one fetched from a URL (https; plain
+//! http to loopback only where the runner allows it) and kept fresh the way API Gateway's JWT
+//! authorizer and OIDC Core 10.1.1 expect: refreshed on a TTL, fetched again at once for a
+//! token whose `kid` is unknown, each fetch bounded in time and size. At most one attempt a
+//! second, failed ones included; after a failure none for [`RETRY_MS`]; no request waits
+//! behind more than one attempt. A token with an unknown `kid` within a second of the last
+//! attempt waits for that second to pass (one token a minute); the others are told to retry.
 
 use super::error::{JwksError, JwksFetchError, VerifyError};
-use super::jwks_refresh::refresh_ms_from_env;
 use super::key_set::KeySet;
 use super::rules::Rules;
 use super::verifier::verify;
@@ -22,9 +22,9 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// The largest JWKS document read; the body is cut off while it is read.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// How long fetched keys are used before they are fetched again, unless the operator sets
-/// `CHATPASS_JWKS_REFRESH_SECONDS` (see [`super::jwks_refresh`]).
+/// another interval (`CHATPASS_JWKS_REFRESH_SECONDS`).
 pub const REFRESH_MS: u64 = 300_000;
-/// A token with an unknown `kid` fetches the keys again unless a fetch completed this recently.
+/// The least time between two attempts to fetch a key set, whatever their outcome.
 pub const MIN_REFETCH_MS: u64 = 1_000;
 /// How often a token with an unknown `kid` may be held until [`MIN_REFETCH_MS`] has passed
 /// (a key first used just after a fetch): rarely enough that made-up `kid`s cannot make
@@ -34,8 +34,34 @@ pub const HOLD_EVERY_MS: u64 = 60_000;
 /// refresh interval, and a new attempt is made at most every [`RETRY_MS`].
 pub const STALE_MS: u64 = 3_600_000;
 pub const RETRY_MS: u64 = 5_000;
+/// Set to `allow` by a test that runs a function binary against an identity provider's
+/// stand-in on loopback; template.yaml never sets it (a template check holds it).
+pub const LOOPBACK_HTTP_VAR: &str = "CHATPASS_TEST_LOOPBACK_HTTP";
 /// The most JWKS URLs a [`JwksCache`] keeps (one per identity provider in the configs).
 const MAX_URLS: usize = 256;
+
+/// How fetched keys are kept: how often they are refreshed, and whether plain http to a
+/// loopback host may be fetched. A deployed function never allows it (in Lambda, loopback is
+/// the Runtime and Extensions API) unless a test sets [`LOOPBACK_HTTP_VAR`]; `chatpass serve`
+/// allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchPolicy {
+    pub refresh_ms: u64,
+    pub loopback_http: bool,
+}
+
+impl FetchPolicy {
+    /// A deployed function's: https only, refreshed every [`REFRESH_MS`].
+    pub const HTTPS_ONLY: FetchPolicy = FetchPolicy {
+        refresh_ms: REFRESH_MS,
+        loopback_http: false,
+    };
+    /// `chatpass serve`'s and the tests': http to a loopback host allowed too.
+    pub const LOOPBACK_HTTP: FetchPolicy = FetchPolicy {
+        refresh_ms: REFRESH_MS,
+        loopback_http: true,
+    };
+}
 
 /// Why a token was not accepted: the token itself, or keys that could not be had (retryable).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,14 +72,16 @@ pub enum TokenError {
     KeysUnavailable(#[from] JwksFetchError),
 }
 
-/// https anywhere; http only to a loopback host.
-pub fn is_allowed_url(url: &str) -> bool {
+/// https anywhere; http to a loopback host only when `loopback_http` says so.
+pub fn is_allowed_url(url: &str, loopback_http: bool) -> bool {
     let Ok(parsed) = url.parse::<reqwest::Url>() else {
         return false;
     };
     match parsed.scheme() {
         "https" => true,
-        "http" => matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")),
+        "http" => {
+            loopback_http && matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+        }
         _ => false,
     }
 }
@@ -70,14 +98,18 @@ impl Jwks {
         KeySet::parse(document).map(|keys| Jwks::Fixed(Arc::new(keys)))
     }
 
-    /// Keys fetched from `url` when first needed.
-    pub fn url(url: &str, clock: Arc<dyn Clock>) -> Result<Jwks, JwksFetchError> {
-        if !is_allowed_url(url) {
+    /// Keys fetched from `url` when first needed, kept as `policy` says.
+    pub fn url(
+        url: &str,
+        clock: Arc<dyn Clock>,
+        policy: FetchPolicy,
+    ) -> Result<Jwks, JwksFetchError> {
+        if !is_allowed_url(url, policy.loopback_http) {
             return Err(JwksFetchError::Insecure);
         }
         Ok(Jwks::Fetched(FetchedJwks {
             url: url.to_owned(),
-            refresh_ms: refresh_ms_from_env().unwrap_or(REFRESH_MS),
+            refresh_ms: policy.refresh_ms,
             clock,
             latest: Mutex::default(),
             gate: tokio::sync::Mutex::new(()),
@@ -85,10 +117,14 @@ impl Jwks {
     }
 
     /// The `--jwks` / `CHATPASS_JWKS` setting: a URL, a JSON document, or a file holding one.
-    pub fn from_setting(setting: &str, clock: Arc<dyn Clock>) -> Result<Jwks, String> {
+    pub fn from_setting(
+        setting: &str,
+        clock: Arc<dyn Clock>,
+        policy: FetchPolicy,
+    ) -> Result<Jwks, String> {
         let setting = setting.trim();
         if setting.starts_with("https://") || setting.starts_with("http://") {
-            return Jwks::url(setting, clock).map_err(|e| format!("{setting}: {e}"));
+            return Jwks::url(setting, clock, policy).map_err(|e| format!("{setting}: {e}"));
         }
         let document = if setting.starts_with('{') {
             setting.to_owned()
@@ -115,23 +151,42 @@ impl Jwks {
         rules: &Rules<'_>,
         now: u64,
     ) -> Result<Map<String, Value>, TokenError> {
+        let keys = self.keys().await?;
+        self.verify_with(keys, token, rules, now)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// The keys as they stand: fixed, or fetched (again, once they are older than the refresh
+    /// interval).
+    pub async fn keys(&self) -> Result<Arc<KeySet>, JwksFetchError> {
         match self {
-            Jwks::Fixed(keys) => Ok(verify(keys, token, rules, now)?),
-            Jwks::Fetched(fetched) => {
-                let keys = fetched.keys().await?;
-                match verify(&keys, token, rules, now) {
-                    Err(VerifyError::UnknownKey) => {
-                        let keys = fetched.refetch(&keys).await?;
-                        Ok(verify(&keys, token, rules, now)?)
-                    }
-                    result => Ok(result?),
-                }
+            Jwks::Fixed(keys) => Ok(keys.clone()),
+            Jwks::Fetched(fetched) => fetched.keys().await,
+        }
+    }
+
+    /// [`Jwks::verify`] against `keys` (from [`Jwks::keys`]), with the keys that verified the
+    /// token: `keys`, or keys fetched again for a `kid` they lack.
+    pub async fn verify_with(
+        &self,
+        keys: Arc<KeySet>,
+        token: &str,
+        rules: &Rules<'_>,
+        now: u64,
+    ) -> Result<(Map<String, Value>, Arc<KeySet>), TokenError> {
+        match (self, verify(&keys, token, rules, now)) {
+            (Jwks::Fetched(fetched), Err(VerifyError::UnknownKey)) => {
+                let keys = fetched.refetch(&keys).await?;
+                let claims = verify(&keys, token, rules, now)?;
+                Ok((claims, keys))
             }
+            (_, result) => Ok((result?, keys)),
         }
     }
 }
 
-/// Keys fetched from a URL, with the time the fetch completed.
+/// Keys fetched from a URL, with what the last attempts gave.
 pub struct FetchedJwks {
     url: String,
     /// How long fetched keys are used before they are fetched again.
@@ -145,10 +200,48 @@ pub struct FetchedJwks {
 #[derive(Default)]
 struct Latest {
     keys: Option<Arc<KeySet>>,
+    /// When the keys were fetched.
     fetched_ms: u64,
-    failed_ms: Option<u64>,
+    /// When the last attempt ended, whatever its outcome.
+    attempted_ms: Option<u64>,
+    /// Attempts ended so far: a request that waited while one ended does not make another.
+    attempts: u64,
+    /// The last attempt's failure, until an attempt succeeds.
+    failure: Option<(u64, JwksFetchError)>,
     /// When a token was last held for the once-a-second bound.
     held_ms: Option<u64>,
+}
+
+impl Latest {
+    /// The keys while they are fresh, or (`failing`) while they may stand in for fresh ones.
+    fn usable(&self, now: u64, refresh_ms: u64, failing: bool) -> Option<Arc<KeySet>> {
+        let keys = self.keys.as_ref()?;
+        let age = now.saturating_sub(self.fetched_ms);
+        let limit = if failing {
+            refresh_ms + STALE_MS
+        } else {
+            refresh_ms
+        };
+        (age < limit).then(|| keys.clone())
+    }
+
+    /// The last failure, if it ended less than [`RETRY_MS`] ago.
+    fn recent_failure(&self, now: u64) -> Option<&JwksFetchError> {
+        self.failure
+            .as_ref()
+            .filter(|(at, _)| now.saturating_sub(*at) < RETRY_MS)
+            .map(|(_, error)| error)
+    }
+
+    /// What is known while no attempt may be made: the keys, stale ones included, or the
+    /// failure that keeps them from being fetched.
+    fn known(&self, now: u64, refresh_ms: u64) -> Result<Arc<KeySet>, JwksFetchError> {
+        self.usable(now, refresh_ms, true).ok_or_else(|| {
+            self.failure
+                .as_ref()
+                .map_or(JwksFetchError::TooSoon, |(_, error)| error.clone())
+        })
+    }
 }
 
 impl FetchedJwks {
@@ -157,64 +250,85 @@ impl FetchedJwks {
     }
 
     /// Fresh keys, or keys fetched again if they are older than the refresh interval. While the
-    /// provider fails, the last keys serve for [`STALE_MS`] more.
+    /// provider fails, the last keys serve for [`STALE_MS`] more and no attempt is made within
+    /// [`RETRY_MS`] of a failed one.
     async fn keys(&self) -> Result<Arc<KeySet>, JwksFetchError> {
-        if let Some(keys) = self.usable(false) {
-            return Ok(keys);
-        }
+        let attempts = {
+            let now = self.clock.now_ms();
+            let latest = self.latest();
+            if let Some(keys) = latest.usable(now, self.refresh_ms, false) {
+                return Ok(keys);
+            }
+            if latest.recent_failure(now).is_some() {
+                return latest.known(now, self.refresh_ms);
+            }
+            latest.attempts
+        };
         let _fetching = self.gate.lock().await;
-        // Another request may have fetched them while this one waited.
-        if let Some(keys) = self.usable(false) {
-            return Ok(keys);
+        {
+            let now = self.clock.now_ms();
+            let latest = self.latest();
+            if latest.attempts != attempts {
+                // Another request made the attempt while this one waited: its outcome stands.
+                return match latest.usable(now, self.refresh_ms, false) {
+                    Some(keys) => Ok(keys),
+                    None => latest.known(now, self.refresh_ms),
+                };
+            }
         }
         match self.fetch().await {
             Ok(keys) => Ok(keys),
-            Err(error) => match self.usable(true) {
-                Some(stale) => {
-                    tracing::warn!(cause = %error, "JWKS fetch failed; using the keys fetched before");
-                    Ok(stale)
+            Err(error) => {
+                let now = self.clock.now_ms();
+                match self.latest().usable(now, self.refresh_ms, true) {
+                    Some(stale) => {
+                        tracing::warn!(cause = %error, "JWKS fetch failed; using the keys fetched before");
+                        Ok(stale)
+                    }
+                    None => Err(error),
                 }
-                None => Err(error),
-            },
+            }
         }
     }
 
-    /// Fresh keys; with `failing`, also the last keys while the provider has failed lately.
-    fn usable(&self, failing: bool) -> Option<Arc<KeySet>> {
-        let now = self.clock.now_ms();
-        let latest = self.latest();
-        let keys = latest.keys.as_ref()?;
-        let age = now.saturating_sub(latest.fetched_ms);
-        let failed_lately = latest
-            .failed_ms
-            .is_some_and(|at| now.saturating_sub(at) < RETRY_MS);
-        let stale_ok = (failing || failed_lately) && age < self.refresh_ms + STALE_MS;
-        (age < self.refresh_ms || stale_ok).then(|| keys.clone())
-    }
-
     /// Keys fetched again for a token whose `kid` was not in `seen`, unless another request
-    /// fetched them meanwhile. Within [`MIN_REFETCH_MS`] of the last fetch, the fetch waits
+    /// made an attempt meanwhile (its outcome stands). Within [`RETRY_MS`] of a failed attempt
+    /// none is made (retryable); within [`MIN_REFETCH_MS`] of the last attempt the fetch waits
     /// for the rest of that interval if no token was held in the last [`HOLD_EVERY_MS`], and
-    /// is not made otherwise (the keys as they are).
+    /// the token is told to retry otherwise ([`JwksFetchError::TooSoon`]), never refused.
     async fn refetch(&self, seen: &Arc<KeySet>) -> Result<Arc<KeySet>, JwksFetchError> {
+        let attempts = self.latest().attempts;
         let _fetching = self.gate.lock().await;
         let hold_ms = {
             let now = self.clock.now_ms();
             let mut latest = self.latest();
-            let since_fetch = now.saturating_sub(latest.fetched_ms);
-            match &latest.keys {
-                Some(keys) if !Arc::ptr_eq(keys, seen) => return Ok(keys.clone()),
-                Some(keys) if since_fetch < MIN_REFETCH_MS => {
-                    let held_lately = latest
-                        .held_ms
-                        .is_some_and(|at| now.saturating_sub(at) < HOLD_EVERY_MS);
-                    if held_lately {
-                        return Ok(keys.clone());
-                    }
-                    latest.held_ms = Some(now);
-                    MIN_REFETCH_MS - since_fetch
+            if let Some(keys) = latest.keys.as_ref().filter(|keys| !Arc::ptr_eq(keys, seen)) {
+                return Ok(keys.clone());
+            }
+            if latest.attempts != attempts {
+                // An attempt ended while this request waited, and brought no new keys.
+                return Err(latest
+                    .failure
+                    .as_ref()
+                    .map_or(JwksFetchError::TooSoon, |(_, error)| error.clone()));
+            }
+            if let Some(error) = latest.recent_failure(now) {
+                return Err(error.clone());
+            }
+            let since = latest
+                .attempted_ms
+                .map_or(u64::MAX, |at| now.saturating_sub(at));
+            if since < MIN_REFETCH_MS {
+                let held_lately = latest
+                    .held_ms
+                    .is_some_and(|at| now.saturating_sub(at) < HOLD_EVERY_MS);
+                if held_lately {
+                    return Err(JwksFetchError::TooSoon);
                 }
-                _ => 0,
+                latest.held_ms = Some(now);
+                MIN_REFETCH_MS - since
+            } else {
+                0
             }
         };
         if hold_ms > 0 {
@@ -235,13 +349,15 @@ impl FetchedJwks {
         });
         let now = self.clock.now_ms();
         let mut latest = self.latest();
+        latest.attempted_ms = Some(now);
+        latest.attempts += 1;
         match &fetched {
             Ok(keys) => {
                 latest.keys = Some(keys.clone());
                 latest.fetched_ms = now;
-                latest.failed_ms = None;
+                latest.failure = None;
             }
-            Err(_) => latest.failed_ms = Some(now),
+            Err(error) => latest.failure = Some((now, error.clone())),
         }
         fetched
     }
@@ -280,18 +396,20 @@ async fn fetch_document(url: &str) -> Result<String, JwksFetchError> {
 /// [`Jwks`] per URL so each is fetched and refreshed once for all projects that share it.
 pub struct JwksCache {
     clock: Arc<dyn Clock>,
+    policy: FetchPolicy,
     sets: Mutex<HashMap<String, Arc<Jwks>>>,
 }
 
 impl JwksCache {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    pub fn new(clock: Arc<dyn Clock>, policy: FetchPolicy) -> Self {
         JwksCache {
             clock,
+            policy,
             sets: Mutex::default(),
         }
     }
 
-    /// The keys at `url`.
+    /// The keys at `url`; a URL this runner may not fetch is [`JwksFetchError::Insecure`].
     pub fn for_url(&self, url: &str) -> Result<Arc<Jwks>, JwksFetchError> {
         let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(jwks) = sets.get(url) {
@@ -301,7 +419,7 @@ impl JwksCache {
             // Configs name few providers; past the bound, start over rather than grow.
             sets.clear();
         }
-        let jwks = Arc::new(Jwks::url(url, self.clock.clone())?);
+        let jwks = Arc::new(Jwks::url(url, self.clock.clone(), self.policy)?);
         sets.insert(url.to_owned(), jwks.clone());
         Ok(jwks)
     }
@@ -321,13 +439,36 @@ mod tests {
     const AUDIENCE: &str = "chatpass";
 
     #[test]
-    fn only_https_or_loopback_http() {
-        assert!(is_allowed_url("https://idp.example.com/jwks"));
-        assert!(is_allowed_url("http://127.0.0.1:8080/jwks"));
-        assert!(is_allowed_url("http://localhost/jwks"));
-        assert!(!is_allowed_url("http://idp.example.com/jwks"));
-        assert!(!is_allowed_url("http://127.0.0.1.evil.com/jwks"));
-        assert!(!is_allowed_url("file:///etc/passwd"));
+    fn only_https_and_plain_http_to_loopback_only_where_the_runner_allows_it() {
+        for loopback in [true, false] {
+            assert!(is_allowed_url("https://idp.example.com/jwks", loopback));
+            assert!(!is_allowed_url("http://idp.example.com/jwks", loopback));
+            assert!(!is_allowed_url("http://127.0.0.1.evil.com/jwks", loopback));
+            assert!(!is_allowed_url("file:///etc/passwd", loopback));
+            for url in [
+                "http://127.0.0.1:8080/jwks",
+                "http://localhost/jwks",
+                "http://[::1]:9001/2018-06-01/runtime/invocation/next",
+            ] {
+                assert_eq!(is_allowed_url(url, loopback), loopback, "{url}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deployed_function_never_fetches_plain_http_from_loopback() {
+        let server = JwksServer::start(&new_idp().jwks()).await;
+        let clock = Arc::new(ManualClock::at(NOW));
+        let cache = JwksCache::new(clock.clone(), FetchPolicy::HTTPS_ONLY);
+        assert_eq!(
+            cache.for_url(&server.url()).err(),
+            Some(JwksFetchError::Insecure)
+        );
+        assert!(matches!(
+            Jwks::url(&server.url(), clock, FetchPolicy::HTTPS_ONLY),
+            Err(JwksFetchError::Insecure)
+        ));
+        assert_eq!(server.fetches(), 0);
     }
 
     fn token(idp: &StandinIdp, now: u64) -> String {
@@ -354,7 +495,7 @@ mod tests {
     async fn served(document: &str) -> (JwksServer, Arc<ManualClock>, Jwks) {
         let server = JwksServer::start(document).await;
         let clock = Arc::new(ManualClock::at(NOW));
-        let jwks = Jwks::url(&server.url(), clock.clone()).unwrap();
+        let jwks = Jwks::url(&server.url(), clock.clone(), FetchPolicy::LOOPBACK_HTTP).unwrap();
         (server, clock, jwks)
     }
 
@@ -391,6 +532,7 @@ mod tests {
         jwks.load().await.unwrap();
         let forged = token(&stranger, NOW);
         let refused = Err(TokenError::Refused(VerifyError::UnknownKey));
+        let too_soon = Err(TokenError::KeysUnavailable(JwksFetchError::TooSoon));
 
         // 900 ms after the fetch: the first is held the last 100 ms, then one fetch for all.
         clock.advance_ms(MIN_REFETCH_MS - 100);
@@ -398,18 +540,31 @@ mod tests {
             let (jwks, forged) = (jwks.clone(), forged.clone());
             tokio::spawn(async move { jwks.verify(&forged, &rules(), NOW).await })
         });
+        let mut answers = Vec::new();
         for attempt in attempts {
-            assert_eq!(attempt.await.unwrap(), refused);
+            answers.push(attempt.await.unwrap());
         }
+        assert!(
+            answers.contains(&refused),
+            "the held one, checked against the new keys"
+        );
+        assert!(
+            answers.iter().all(|a| *a == refused || *a == too_soon),
+            "{answers:?}"
+        );
         assert_eq!(server.fetches(), 2, "one fetch for the twenty");
 
-        // Within the next second and the same minute: refused at once, nothing fetched.
+        // Within the next second and the same minute: told to retry, nothing fetched.
         clock.advance_ms(MIN_REFETCH_MS - 100);
-        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
+        assert_eq!(jwks.verify(&forged, &rules(), NOW).await, too_soon);
         assert_eq!(server.fetches(), 2, "no wait twice within a minute");
         clock.advance_ms(100);
         assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
-        assert_eq!(server.fetches(), 3, "a second on: fetched again at once");
+        assert_eq!(
+            server.fetches(),
+            3,
+            "a second on: fetched again at once, then refused"
+        );
 
         // A minute after the wait, a token just after a fetch waits again.
         clock.advance_ms(HOLD_EVERY_MS);
@@ -417,6 +572,99 @@ mod tests {
         clock.advance_ms(MIN_REFETCH_MS - 100);
         assert_eq!(jwks.verify(&forged, &rules(), NOW).await, refused);
         assert_eq!(server.fetches(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_logout_signed_with_a_new_key_is_never_refused_after_the_hold_was_spent() {
+        // Forged kids spend the minute's hold and make a fetch; the provider then publishes a
+        // key and signs a logout with it less than a second after chatpass's last fetch.
+        let (old, new, stranger) = (new_idp(), new_idp(), new_idp());
+        let (server, clock, jwks) = served(&old.jwks()).await;
+        jwks.load().await.unwrap();
+        let logout_rules = Rules::logout(ISSUER, AUDIENCE);
+        let forged = logout_token(&stranger);
+        let refused = Err(TokenError::Refused(VerifyError::UnknownKey));
+        clock.advance_ms(MIN_REFETCH_MS - 100);
+        assert_eq!(jwks.verify(&forged, &logout_rules, NOW).await, refused);
+        clock.advance_ms(1_100);
+        assert_eq!(jwks.verify(&forged, &logout_rules, NOW).await, refused);
+        assert_eq!(server.fetches(), 3);
+
+        server.publish(&StandinIdp::jwks_of(&[&old, &new]));
+        clock.advance_ms(200);
+        let real = logout_token(&new);
+        assert_eq!(
+            jwks.verify(&real, &logout_rules, NOW).await,
+            Err(TokenError::KeysUnavailable(JwksFetchError::TooSoon)),
+            "retryable (503, Retry-After: 1), never a 400"
+        );
+        // The sender retries a second later: the keys are fetched again and it verifies.
+        clock.advance_ms(MIN_REFETCH_MS);
+        assert_eq!(
+            jwks.verify(&real, &logout_rules, NOW).await.unwrap()["sub"],
+            "u-1"
+        );
+        // A forged kid after that fetch, once its bound has passed, is still refused.
+        clock.advance_ms(MIN_REFETCH_MS);
+        assert_eq!(jwks.verify(&forged, &logout_rules, NOW).await, refused);
+    }
+
+    #[tokio::test]
+    async fn while_the_provider_fails_unknown_kids_make_one_attempt_per_retry_interval() {
+        let (idp, stranger) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&idp.jwks()).await;
+        jwks.load().await.unwrap();
+        server.fail_with(500);
+        clock.advance_ms(MIN_REFETCH_MS);
+        // Thirty made-up kids over three seconds: one attempt, every answer retryable.
+        for _ in 0..30 {
+            let answer = jwks.verify(&token(&stranger, NOW), &rules(), NOW).await;
+            assert!(
+                matches!(answer, Err(TokenError::KeysUnavailable(_))),
+                "{answer:?}"
+            );
+            clock.advance_ms(100);
+        }
+        assert_eq!(server.fetches(), 2, "the load, then one attempt");
+        // A known kid is answered from the keys at hand throughout, with no attempt.
+        assert!(jwks.verify(&token(&idp, NOW), &rules(), NOW).await.is_ok());
+        // The retry interval over: one attempt more.
+        clock.advance_ms(RETRY_MS);
+        assert!(
+            jwks.verify(&token(&stranger, NOW), &rules(), NOW)
+                .await
+                .is_err()
+        );
+        assert_eq!(server.fetches(), 3);
+    }
+
+    #[tokio::test]
+    async fn no_request_waits_behind_more_than_one_attempt_while_the_provider_hangs() {
+        let (idp, stranger) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&idp.jwks()).await;
+        let jwks = Arc::new(jwks);
+        jwks.load().await.unwrap();
+        server.hang();
+        clock.advance_ms(MIN_REFETCH_MS);
+        let started = std::time::Instant::now();
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let (jwks, forged) = (jwks.clone(), token(&stranger, NOW));
+                tokio::spawn(async move { jwks.verify(&forged, &rules(), NOW).await })
+            })
+            .collect();
+        for attempt in attempts {
+            assert!(matches!(
+                attempt.await.unwrap(),
+                Err(TokenError::KeysUnavailable(_))
+            ));
+        }
+        let waited = started.elapsed();
+        assert_eq!(server.fetches(), 2, "one attempt for the eight");
+        assert!(
+            waited < FETCH_TIMEOUT * 2,
+            "answered after {waited:?}: more than one attempt's timeout"
+        );
     }
 
     #[tokio::test]
@@ -450,7 +698,7 @@ mod tests {
         ));
         // A logout token with an unknown kid while the provider is down: retryable too.
         let logout = logout_token(&new_idp());
-        let fresh = Jwks::url(&server.url(), clock.clone()).unwrap();
+        let fresh = Jwks::url(&server.url(), clock.clone(), FetchPolicy::LOOPBACK_HTTP).unwrap();
         assert!(matches!(
             fresh
                 .verify(&logout, &Rules::logout(ISSUER, AUDIENCE), NOW)
@@ -465,7 +713,7 @@ mod tests {
         let server = JwksServer::start("{}").await;
         server.endless();
         let clock = Arc::new(ManualClock::at(NOW));
-        let jwks = Jwks::url(&server.url(), clock).unwrap();
+        let jwks = Jwks::url(&server.url(), clock, FetchPolicy::LOOPBACK_HTTP).unwrap();
         assert_eq!(
             jwks.load().await,
             Err(JwksFetchError::Fetch(format!(

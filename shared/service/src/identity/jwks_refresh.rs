@@ -1,9 +1,8 @@
 //! How often keys fetched from a JWKS URL are refreshed: every [`REFRESH_MS`], or as the
-//! operator sets `CHATPASS_JWKS_REFRESH_SECONDS` (read once; a bad value fails at start).
+//! operator sets `CHATPASS_JWKS_REFRESH_SECONDS` (read at start; a bad value fails there).
 
 use super::jwks::REFRESH_MS;
 use std::ops::RangeInclusive;
-use std::sync::OnceLock;
 
 /// The environment variable that sets the refresh interval, in whole seconds.
 pub const REFRESH_VAR: &str = "CHATPASS_JWKS_REFRESH_SECONDS";
@@ -11,18 +10,10 @@ pub const REFRESH_VAR: &str = "CHATPASS_JWKS_REFRESH_SECONDS";
 /// second), and at least once a day, so a removed key never verifies for longer.
 pub const REFRESH_SECONDS: RangeInclusive<u64> = 1..=86_400;
 
-/// The refresh interval in milliseconds, from [`REFRESH_VAR`] (read once per process), or the
-/// error that names the variable and its bounds. `chatpass serve` and the functions' init call
-/// it at start so a bad value stops them there.
-pub fn refresh_ms_from_env() -> Result<u64, String> {
-    static SETTING: OnceLock<Result<u64, String>> = OnceLock::new();
-    SETTING
-        .get_or_init(|| refresh_ms(std::env::var(REFRESH_VAR).ok().as_deref()))
-        .clone()
-}
-
-/// The interval a setting gives: [`REFRESH_MS`] when unset or empty.
-fn refresh_ms(setting: Option<&str>) -> Result<u64, String> {
+/// The refresh interval in milliseconds a setting of [`REFRESH_VAR`] gives ([`REFRESH_MS`]
+/// when unset or empty), or the error that names the variable and its bounds. The settings
+/// read it once, at start, so a bad value stops a function or `serve` there.
+pub fn refresh_ms(setting: Option<&str>) -> Result<u64, String> {
     let Some(setting) = setting.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(REFRESH_MS);
     };

@@ -1,22 +1,26 @@
-//! Who a caller is: verified claims from API Gateway's JWT authorizer or from chatpass's own
-//! verifier, the one set of rules they pass, the identity provider's keys, and a stand-in
-//! provider for the demo and the tests.
+//! Tokens and the keys that sign them, free of HTTP: verifying an identity or logout token
+//! against an identity provider's key set (kept fresh), the rules a token of each kind passes,
+//! claims as API Gateway's authorizer renders them, and a stand-in provider for the demo and
+//! the tests. The pipeline turns its errors into answers.
 
-mod caller;
 mod claims;
 mod error;
+mod issuer;
 mod jwks;
 mod jwks_refresh;
 mod key_set;
 pub mod rules;
 mod standin_idp;
+mod verified;
 mod verifier;
 
-pub use caller::{IdentityVerifier, identity_claims};
 pub use claims::{ClaimMap, Claims, IdentityError, flatten};
 pub use error::{JwksError, JwksFetchError, VerifyError};
-pub use jwks::{FETCH_TIMEOUT, Jwks, JwksCache, TokenError, is_allowed_url};
-pub use jwks_refresh::{REFRESH_VAR, refresh_ms_from_env};
+pub use issuer::IdentityVerifier;
+pub use jwks::{
+    FETCH_TIMEOUT, FetchPolicy, Jwks, JwksCache, LOOPBACK_HTTP_VAR, TokenError, is_allowed_url,
+};
+pub use jwks_refresh::{REFRESH_VAR, refresh_ms};
 pub use key_set::KeySet;
 pub use rules::{Rules, TokenKind};
 pub use standin_idp::StandinIdp;

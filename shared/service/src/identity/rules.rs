@@ -1,12 +1,9 @@
 //! The rules a token passes beyond its signature, issuer and audience — its kind (identity or
 //! back-channel logout) and its times — applied alike to claims from API Gateway's JWT
-//! authorizer (flattened to strings) and from chatpass's own verifier (JSON); and the two
-//! rules every sign-in passes: the project's email policy and "not logged out since".
+//! authorizer (flattened to strings) and from chatpass's own verifier (JSON).
 
 use super::claims::Claims;
 use super::error::VerifyError;
-use crate::{ProjectConfig, ServiceError};
-use chatpass_signing::User;
 use serde_json::{Map, Value};
 
 /// Seconds of clock skew allowed on `exp`, `nbf` and `iat`.
@@ -43,13 +40,16 @@ impl TokenKind {
     }
 
     /// The times (`exp` required; `nbf`, `iat`; the lifetime) and the kind: an identity token
-    /// is never a logout token, and a logout token carries the back-channel event and no `nonce`.
+    /// carries no `events` claim at all (whatever its value or rendering: only security event
+    /// tokens such as a back-channel logout token have one), and a logout token carries the
+    /// back-channel event and no `nonce`.
     pub fn check(self, claims: &impl ClaimView, now: u64) -> Result<(), VerifyError> {
         check_times(claims, now, self.max_lifetime())?;
-        let logout_event = claims.has_backchannel_event();
         match self {
-            TokenKind::Identity if logout_event => Err(VerifyError::LogoutToken),
-            TokenKind::Logout if !logout_event => Err(VerifyError::NotLogoutToken),
+            TokenKind::Identity if claims.has("events") => Err(VerifyError::LogoutToken),
+            TokenKind::Logout if !claims.has_backchannel_event() => {
+                Err(VerifyError::NotLogoutToken)
+            }
             TokenKind::Logout if claims.has("nonce") => Err(VerifyError::Nonce),
             _ => Ok(()),
         }
@@ -115,7 +115,8 @@ impl ClaimView for Map<String, Value> {
     }
 }
 
-/// The authorizer's claims: numbers as text, objects as JSON text.
+/// The authorizer's claims: numbers as text; objects as API Gateway renders them (Go's
+/// `map[k:v]`), or as JSON text where a test or another front end flattened them so.
 impl ClaimView for Claims {
     fn seconds(&self, name: &'static str) -> Result<Option<u64>, VerifyError> {
         self.get(name)
@@ -130,9 +131,11 @@ impl ClaimView for Claims {
     }
 
     fn has_backchannel_event(&self) -> bool {
-        self.get("events")
-            .and_then(|text| serde_json::from_str::<Map<String, Value>>(text).ok())
-            .is_some_and(|events| events.contains_key(BACKCHANNEL_EVENT))
+        self.get("events").is_some_and(|text| {
+            let json = serde_json::from_str::<Map<String, Value>>(text)
+                .is_ok_and(|events| events.get(BACKCHANNEL_EVENT).is_some_and(Value::is_object));
+            json || text.starts_with("map[") && text.contains(&format!("{BACKCHANNEL_EVENT}:map["))
+        })
     }
 
     fn has(&self, name: &str) -> bool {
@@ -165,84 +168,78 @@ fn check_times(claims: &impl ClaimView, now: u64, max_lifetime: u64) -> Result<(
     Ok(())
 }
 
-/// The logged-out rule, written once: an identity issued at `issued_at` — and any session
-/// minted from it — is over when the user's last logout is at or after that second. Without
-/// an issue time, any logout on record ends it.
-pub fn ended_by_logout(issued_at: Option<u64>, logged_out_at: Option<u64>) -> bool {
-    match (logged_out_at, issued_at) {
-        (None, _) => false,
-        (Some(out), Some(iat)) => iat <= out,
-        (Some(_), None) => true,
-    }
-}
-
-/// The project's email policy: `allowed_email_domains` only ever matches a verified email,
-/// and vendors that identify users by email never get an unverified one (unless the project
-/// says `trust_unverified_email`).
-pub fn check_email_policy(project: &ProjectConfig, user: &User) -> Result<(), ServiceError> {
-    let email = user.email.as_deref().filter(|e| !e.is_empty());
-    let verified = user.email_verified == Some(true);
-    if !project.allowed_email_domains.is_empty() {
-        let domain = email
-            .and_then(|e| e.rsplit_once('@'))
-            .map(|(_, d)| d.to_ascii_lowercase());
-        if !domain.is_some_and(|d| project.allowed_email_domains.contains(&d)) {
-            return Err(ServiceError::EmailDomainNotAllowed);
-        }
-        if !verified {
-            return Err(ServiceError::EmailNotVerified);
-        }
-    }
-    if email.is_some()
-        && project.vendor.identifies_by_email()
-        && !verified
-        && !project.trust_unverified_email
-    {
-        return Err(ServiceError::EmailNotVerified);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::flat_claims;
+    use crate::testing::{Rendering, authorizer_claims, flat_claims};
     use serde_json::json;
 
     const NOW: u64 = 1_700_000_000;
 
     #[test]
-    fn the_same_rules_hold_for_json_and_for_the_authorizers_flattened_claims() {
-        let logout_event = json!({ BACKCHANNEL_EVENT: {} }).to_string();
+    fn the_same_rules_hold_for_json_and_for_the_authorizers_claims_in_either_rendering() {
         let day = MAX_IDENTITY_LIFETIME_SECONDS;
-        let cases: [(Value, Result<(), VerifyError>); 4] = [
+        let logout = Err(VerifyError::LogoutToken);
+        let cases: [(Value, Result<(), VerifyError>); 8] = [
             (json!({"iat": NOW, "exp": NOW + 300}), Ok(())),
+            (
+                json!({"iat": NOW, "exp": NOW + 300, "aud": ["a", "b"]}),
+                Ok(()),
+            ),
             (
                 json!({"iat": NOW, "exp": NOW + day + 1}),
                 Err(VerifyError::LifetimeTooLong { max: day }),
             ),
             (
                 json!({"iat": NOW, "exp": NOW + 60, "events": { BACKCHANNEL_EVENT: {} }}),
-                Err(VerifyError::LogoutToken),
+                logout.clone(),
             ),
+            // Any `events` claim at all: another event, an empty one, a string, a list.
+            (
+                json!({"iat": NOW, "exp": NOW + 60, "events": {"urn:other": {"x": 1}}}),
+                logout.clone(),
+            ),
+            (
+                json!({"iat": NOW, "exp": NOW + 60, "events": {}}),
+                logout.clone(),
+            ),
+            (json!({"iat": NOW, "exp": NOW + 60, "events": ""}), logout),
             (json!({"iat": NOW}), Err(VerifyError::TimeClaim("exp"))),
         ];
         for (claims, expected) in cases {
             let json = claims.as_object().unwrap().clone();
             assert_eq!(TokenKind::Identity.check(&json, NOW), expected, "{claims}");
-            let flattened = crate::identity::flatten(json);
-            assert_eq!(
-                TokenKind::Identity.check(&flattened, NOW),
-                expected,
-                "{claims} flattened"
-            );
+            for rendering in Rendering::BOTH {
+                let flat = authorizer_claims(&claims, rendering);
+                assert_eq!(
+                    TokenKind::Identity.check(&flat, NOW),
+                    expected,
+                    "{claims} as {rendering:?}"
+                );
+            }
         }
-        let authorizer = flat_claims(&[
+        let logout = json!({"iat": NOW, "exp": NOW + 60, "events": { BACKCHANNEL_EVENT: {} }});
+        for rendering in Rendering::BOTH {
+            let flat = authorizer_claims(&logout, rendering);
+            assert_eq!(TokenKind::Logout.check(&flat, NOW), Ok(()), "{rendering:?}");
+        }
+    }
+
+    #[test]
+    fn the_api_gateway_rendering_of_a_logout_event_is_a_logout_token() {
+        let flat = flat_claims(&[
             ("iat", "1700000000"),
             ("exp", "1700000060"),
-            ("events", &logout_event),
+            (
+                "events",
+                "map[http://schemas.openid.net/event/backchannel-logout:map[]]",
+            ),
         ]);
-        assert_eq!(TokenKind::Logout.check(&authorizer, NOW), Ok(()));
+        assert_eq!(
+            TokenKind::Identity.check(&flat, NOW),
+            Err(VerifyError::LogoutToken)
+        );
+        assert_eq!(TokenKind::Logout.check(&flat, NOW), Ok(()));
     }
 
     #[test]
@@ -264,14 +261,5 @@ mod tests {
             TokenKind::Logout.check(long.as_object().unwrap(), NOW),
             Err(VerifyError::LifetimeTooLong { max: 600 })
         );
-    }
-
-    #[test]
-    fn a_logout_ends_what_was_issued_at_or_before_it() {
-        assert!(!ended_by_logout(Some(NOW), None));
-        assert!(ended_by_logout(Some(NOW), Some(NOW)));
-        assert!(ended_by_logout(Some(NOW - 1), Some(NOW)));
-        assert!(!ended_by_logout(Some(NOW + 1), Some(NOW)));
-        assert!(ended_by_logout(None, Some(NOW)));
     }
 }

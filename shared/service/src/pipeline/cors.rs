@@ -1,6 +1,6 @@
 //! CORS from a list of allowed origins (a project's `allowed_origins`): a browser's origin
-//! must be listed; listed origins get their answers (errors included) readable, and
-//! preflights are answered here.
+//! must be listed; listed origins get their answers (errors included) readable, with the
+//! `Retry-After` of a 503 (so a page's script can wait it out), and preflights are answered here.
 
 use crate::ServiceError;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -39,6 +39,10 @@ impl Cors {
                 header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
                 HeaderValue::from_static("true"),
             );
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("retry-after"),
+            );
         }
         response
     }
@@ -68,5 +72,51 @@ impl Cors {
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(origin: Option<&str>) -> http::Response<()> {
+        let mut headers = HeaderMap::new();
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+        }
+        let allowed = vec!["https://www.example.com".to_owned()];
+        let cors = Cors::check(&allowed, &headers).expect("allowed");
+        cors.apply(http::Response::new(()))
+    }
+
+    #[test]
+    fn a_listed_origin_can_read_the_retry_after_of_a_503() {
+        let response = from(Some("https://www.example.com"));
+        let headers = response.headers();
+        assert_eq!(
+            headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://www.example.com"
+        );
+        assert_eq!(
+            headers[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+            "retry-after"
+        );
+    }
+
+    #[test]
+    fn a_request_from_no_page_gets_no_cors_headers() {
+        let response = from(None);
+        assert!(
+            response
+                .headers()
+                .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+                .is_none()
+        );
+        assert!(
+            response
+                .headers()
+                .get(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+                .is_none()
+        );
     }
 }

@@ -1,57 +1,24 @@
-//! One pipeline for every route. A route declares what it is (its methods, how its caller
-//! authenticates, which secret versions it reads); [`respond`] does the shared steps once, in
+//! One pipeline for every route. A route declares what it is (`route.rs`: its methods, how its
+//! caller authenticates, which secret versions it reads); [`respond`] does the shared steps once, in
 //! one order — log line, project, preflight and method, the caller and its rules — then runs the
 //! route's own story and turns its errors into problem+json, with CORS on both outcomes.
 
-mod callers;
+mod caller;
 mod cors;
 mod log;
+mod route;
+mod sign_in;
 
-pub use callers::{Anyone, Caller, Identity, SignedDelivery, SignedIn, VendorServer};
+pub use caller::{Anyone, Caller, SignedDelivery, Unchecked, VendorServer};
 pub use cors::Cors;
 pub use log::RequestLog;
+pub use route::{Handler, Route, RouteSpec, Served};
+pub use sign_in::{Identity, SignedIn, ended_by_logout, identity_claims};
 
-use crate::source::Stages;
 use crate::{ProjectConfig, ServiceError, State, request};
-use chatpass_signing::Endpoint;
 use http::Method;
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
-
-/// What a route is.
-pub struct Route<C> {
-    /// The last path segment (`/v1/projects/{project}/<name>`), also the log line's `route`.
-    pub name: &'static str,
-    /// The Lambda function that answers it (its folder under `functions/`), the metrics'
-    /// `function` dimension.
-    pub function: &'static str,
-    /// The methods it takes, OPTIONS included where browsers preflight; others are a 405.
-    pub methods: &'static [Method],
-    pub caller: C,
-    /// The secret versions its function reads: signing needs AWSCURRENT only; routes that
-    /// verify callers also accept AWSPREVIOUS's keys while a rotation is under way.
-    pub stages: Stages,
-}
-
-impl Route<SignedIn> {
-    /// A sign-in route: browsers preflight it and POST, and what it signs uses AWSCURRENT.
-    pub const fn sign_in(name: &'static str, function: &'static str, endpoint: Endpoint) -> Self {
-        Route {
-            name,
-            function,
-            methods: &[Method::OPTIONS, Method::POST],
-            caller: SignedIn { endpoint },
-            stages: Stages::Current,
-        }
-    }
-}
-
-impl<C: Caller> Route<C> {
-    /// True for the routes API Gateway's JWT authorizer guards (the browser-facing ones).
-    pub const fn browser(&self) -> bool {
-        C::BROWSER
-    }
-}
 
 /// What a route's story has to work with.
 pub struct Call<'a, Who> {
@@ -84,7 +51,7 @@ pub async fn respond<C: Caller>(
     route: &Route<C>,
     story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError>,
 ) -> Response<Body> {
-    let mut log = RequestLog::start(&request, route.name, route.function);
+    let mut log = RequestLog::start(&request, route.spec.name, route.spec.function);
     let mut cors = Cors::default();
     let result = steps(state, &request, route, &mut log, &mut cors, story).await;
     let (response, outcome, reason) = match result {
@@ -113,6 +80,7 @@ async fn steps<C: Caller>(
 ) -> Result<Answer, ServiceError> {
     let project = state
         .configs
+        .for_route(route.spec.stages)
         .project(&request::project_id(request)?)
         .await?;
     log.vendor(project.vendor.id());
@@ -120,12 +88,12 @@ async fn steps<C: Caller>(
         *cors = Cors::check(&project.allowed_origins, request.headers())?;
         if request.method() == Method::OPTIONS {
             return Ok(Answer {
-                response: Cors::preflight(route.methods),
+                response: Cors::preflight(route.spec.methods),
                 outcome: "preflight",
             });
         }
     }
-    request::require_method(request, route.methods)?;
+    request::require_method(request, route.spec.methods)?;
     let who = route.caller.identify(state, request, &project).await?;
     story(Call {
         state,

@@ -45,9 +45,9 @@ impl CacheSettings {
     }
 
     /// Defaults, overridden by `CHATPASS_CONFIG_TTL_SECONDS`, `CHATPASS_CONFIG_NEGATIVE_TTL_SECONDS`,
-    /// `CHATPASS_CONFIG_STALE_SECONDS` and `CHATPASS_CONFIG_MAX_ENTRIES` when set to numbers.
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    /// `CHATPASS_CONFIG_STALE_SECONDS` and `CHATPASS_CONFIG_MAX_ENTRIES` when `var` gives numbers.
+    pub fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| var(name).and_then(|v| v.parse::<u64>().ok());
         let d = CacheSettings::default();
         CacheSettings {
             ttl: var("CHATPASS_CONFIG_TTL_SECONDS").unwrap_or(d.ttl),

@@ -143,17 +143,19 @@ impl SessionStore for DynamoSessionStore {
         Box::pin(async move {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
-            let put = self
+            let mut put = self
                 .client
                 .put_item()
                 .table_name(&self.table)
                 .item("pk", s(session_key(&session.project, &session.reference)))
                 .item("user", s(user))
                 .item("created_ms", n(session.created_ms))
-                .item("identity_iat", n(session.issued_at))
                 .item("expires_at", n(session.expires_at))
-                .condition_expression("attribute_not_exists(pk)")
-                .send();
+                .condition_expression("attribute_not_exists(pk)");
+            if let Some(iat) = session.issued_at {
+                put = put.item("identity_iat", n(iat));
+            }
+            let put = put.send();
             timed(put).await.map_err(|e| unavailable(&e))?;
             Ok(())
         })
@@ -188,8 +190,7 @@ impl SessionStore for DynamoSessionStore {
                 reference: reference.to_owned(),
                 user,
                 created_ms,
-                // Sessions stored before `identity_iat` was: judged by when they were made.
-                issued_at: number(&item, "identity_iat").unwrap_or(created_ms / 1000),
+                issued_at: number(&item, "identity_iat"),
                 expires_at,
             })))
         })

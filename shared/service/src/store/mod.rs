@@ -31,9 +31,9 @@ pub struct Session {
     pub reference: String,
     pub user: User,
     pub created_ms: u64,
-    /// When the identity behind the session was issued (its token's `iat`; without one, when
-    /// the session was made): a logout at or after it ends the session, however late it comes.
-    pub issued_at: u64,
+    /// When the identity behind the session was issued (its token's `iat`): a logout at or after
+    /// it ends the session, however late it comes. Without one, any logout of the user ends it.
+    pub issued_at: Option<u64>,
     pub expires_at: u64,
 }
 
@@ -173,7 +173,7 @@ pub mod contract {
         store: &dyn SessionStore,
         reference: &str,
         user_id: &str,
-        (issued_at, expires_at): (u64, u64),
+        (issued_at, expires_at): (Option<u64>, u64),
     ) -> Session {
         let session = Session {
             project: "p".into(),
@@ -188,7 +188,7 @@ pub mod contract {
     }
 
     async fn holds_sessions_until_they_expire(store: &dyn SessionStore) {
-        let session = put(store, "r1", "u-1", (990, 1_300)).await;
+        let session = put(store, "r1", "u-1", (Some(990), 1_300)).await;
         assert_eq!(
             lookup(store, "p", "r1", 1_299).await,
             SessionLookup::Active(Box::new(session.clone()))
@@ -208,6 +208,12 @@ pub mod contract {
         assert!(
             store.put_session(&session).await.is_err(),
             "a reference is never overwritten"
+        );
+        let unknown_issue = put(store, "r0", "u-0", (None, 1_300)).await;
+        assert_eq!(
+            lookup(store, "p", "r0", 1_000).await,
+            SessionLookup::Active(Box::new(unknown_issue)),
+            "a session whose identity has no `iat` keeps none"
         );
     }
 
@@ -247,7 +253,7 @@ pub mod contract {
     }
 
     async fn ends_one_session(store: &dyn SessionStore) {
-        put(store, "r2", "u-2", (1_000, 5_000)).await;
+        put(store, "r2", "u-2", (Some(1_000), 5_000)).await;
         let logout = Logout::Session {
             reference: "r2".into(),
         };

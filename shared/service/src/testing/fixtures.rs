@@ -28,7 +28,7 @@ pub const USER_ID: &str = "u-1001";
 /// A session reference as chatpass issues them (32 lowercase hex digits).
 pub const REFERENCE: &str = "00112233445566778899aabbccddeeff";
 
-/// The canonical user of DESIGN.md ("The user"), as the fixtures' claims describe her.
+/// The canonical user (docs/design.md, "The user"), as the fixtures' claims describe her.
 pub fn alice() -> chatpass_signing::User {
     chatpass_signing::User {
         id: USER_ID.into(),

@@ -1,6 +1,6 @@
 //! A stand-in for an identity provider's JWKS endpoint on 127.0.0.1: serves whatever document
-//! it was last given, counts fetches, and can fail or send a body that never ends, so the key
-//! caches are tested against real HTTP.
+//! it was last given, counts fetches, and can fail, hang, or send a body that never ends, so
+//! the key caches are tested against real HTTP.
 
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,7 @@ struct Published {
     fetches: AtomicUsize,
     fail_with: AtomicU16,
     endless: AtomicBool,
+    hang: AtomicBool,
 }
 
 /// The endpoint; it stops when dropped.
@@ -53,6 +54,11 @@ impl JwksServer {
         self.published.endless.store(true, Ordering::SeqCst);
     }
 
+    /// Reads each request and never answers it (the provider hangs).
+    pub fn hang(&self) {
+        self.published.hang.store(true, Ordering::SeqCst);
+    }
+
     /// How many requests it has answered.
     pub fn fetches(&self) -> usize {
         self.published.fetches.load(Ordering::SeqCst)
@@ -69,6 +75,9 @@ async fn answer(mut stream: TcpStream, published: Arc<Published>) {
         }
     }
     published.fetches.fetch_add(1, Ordering::SeqCst);
+    if published.hang.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
     if published.endless.load(Ordering::SeqCst) {
         let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
         let _ = stream.write_all(head.as_bytes()).await;

@@ -15,11 +15,9 @@ pub use vendor_api_server::{Received, VendorApiServer};
 
 use crate::clock::ManualClock;
 use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
-use crate::source::{
-    BoxFuture, CacheSettings, ConfigCache, ConfigSource, MemorySource, SourceError,
-};
-use crate::store::{Logout, MemorySessionStore, Session, SessionStore};
-use crate::{ProjectConfig, ProjectId, State};
+use crate::source::{BoxFuture, ConfigSource, SourceError};
+use crate::store::{Logout, Session, SessionStore};
+use crate::{ProjectConfig, ProjectId, Settings, State};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
@@ -27,40 +25,30 @@ use std::sync::{Arc, OnceLock};
 /// A state over memory ports, with handles on its store and clock.
 pub struct Harness {
     pub state: State,
-    pub store: Arc<MemorySessionStore>,
+    pub store: Arc<dyn SessionStore>,
     pub clock: Arc<ManualClock>,
 }
 
-/// A state holding `projects` (id, config document), its clock at `now`.
+/// A state holding `projects` (id, config document), its clock at `now`, built as every runner
+/// builds its state ([`State::build`] from in-memory [`Settings`]): the config cache in front
+/// of the projects, as a warm Lambda has it.
 pub fn harness(projects: &[(&str, Value)], now: u64) -> Harness {
-    let store = Arc::new(MemorySessionStore::new());
     let clock = Arc::new(ManualClock::at(now));
-    let configs = projects
-        .iter()
-        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).expect("a valid test project"));
-    let state = State::new(
-        Arc::new(MemorySource::new(configs)),
-        store.clone(),
-        clock.clone(),
-    );
+    let state = memory_state(projects, clock.clone());
     Harness {
+        store: state.sessions.clone(),
         state,
-        store,
         clock,
     }
 }
 
-/// [`harness`] with the deployed functions' config cache in front of its projects, as a warm
-/// Lambda has it (the benches fetch once before timing).
-pub fn cached_harness(projects: &[(&str, Value)], now: u64) -> Harness {
-    let mut h = harness(projects, now);
-    let cached = ConfigCache::new(
-        h.state.configs.clone(),
-        h.clock.clone(),
-        CacheSettings::default(),
-    );
-    h.state = h.state.with_configs(Arc::new(cached));
-    h
+/// The state of [`harness`] on `clock`.
+pub fn memory_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
+    let configs = projects
+        .iter()
+        .map(|(id, doc)| ProjectConfig::from_value(id, doc.clone()).expect("a valid test project"))
+        .collect();
+    State::build(Settings::memory(configs), clock, None).expect("in-memory settings build")
 }
 
 impl Harness {
@@ -93,11 +81,11 @@ pub fn idp() -> &'static StandinIdp {
 
 /// A verifier of `idp`'s identity tokens, from its JWKS document.
 pub fn verifier_for(idp: &StandinIdp) -> Arc<IdentityVerifier> {
-    Arc::new(IdentityVerifier {
-        jwks: Jwks::document(&idp.jwks()).expect("the stand-in's JWKS"),
-        issuer: idp.issuer.clone(),
-        audience: idp.audience.clone(),
-    })
+    Arc::new(IdentityVerifier::new(
+        Jwks::document(&idp.jwks()).expect("the stand-in's JWKS"),
+        idp.issuer.clone(),
+        idp.audience.clone(),
+    ))
 }
 
 /// A session of `user` in `project` made at `at` (unix seconds; its identity issued then too),
@@ -114,7 +102,7 @@ pub fn session(
         reference: reference.into(),
         user,
         created_ms: at * 1000,
-        issued_at: at,
+        issued_at: Some(at),
         expires_at: at + ttl,
     }
 }
@@ -227,6 +215,35 @@ pub fn flat_claims(pairs: &[(&str, &str)]) -> crate::identity::Claims {
         .collect()
 }
 
+/// How a front end renders a claim that is neither a string nor a number into the strings an
+/// authorizer hands a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendering {
+    /// As API Gateway's JWT authorizer does: arrays as `[a b]`, objects as Go's `map[k:v]`.
+    ApiGateway,
+    /// Arrays and objects as JSON text.
+    JsonText,
+}
+
+impl Rendering {
+    pub const BOTH: [Rendering; 2] = [Rendering::ApiGateway, Rendering::JsonText];
+}
+
+/// `claims` (a JSON object) as an authorizer hands them on: every value a string.
+pub fn authorizer_claims(claims: &Value, rendering: Rendering) -> crate::identity::Claims {
+    let members = claims.as_object().expect("an object of claims").clone();
+    match rendering {
+        Rendering::ApiGateway => crate::identity::flatten(members),
+        Rendering::JsonText => members
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+    }
+}
+
 /// Asserts that the page at [`ORIGIN`] may read the answer (its CORS header names it).
 #[track_caller]
 pub fn assert_readable_by_origin(response: &Response<Body>, what: &str) {
@@ -287,11 +304,9 @@ impl ConfigSource for RawSource {
 /// A state over in-memory ports whose configs are checked on lookup (see [`RawSource`]), so
 /// a project may hold a config that does not check.
 pub fn raw_state(projects: &[(&str, Value)], clock: Arc<ManualClock>) -> State {
-    State::new(
-        Arc::new(RawSource::new(projects)),
-        Arc::new(MemorySessionStore::new()),
-        clock,
-    )
+    let state =
+        State::build(Settings::memory(Vec::new()), clock, None).expect("in-memory settings build");
+    state.with_configs(Arc::new(RawSource::new(projects)))
 }
 
 /// Sends `event` through a function's Lambda entry point (what its `main` runs), with `state`,

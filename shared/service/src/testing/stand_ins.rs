@@ -5,7 +5,7 @@ use crate::source::{BoxFuture, ConfigSource, SourceError};
 use crate::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
 use crate::{ProjectConfig, ProjectId};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A config source that is down.
 pub struct DownSource;
@@ -78,16 +78,30 @@ impl Write for LogCapture {
 }
 
 impl LogCapture {
+    /// The capture of this test binary, installed by the first test that asks.
     pub fn install() -> LogCapture {
-        let capture = LogCapture::default();
-        let writer = capture.clone();
-        tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .init();
-        capture
+        static INSTALLED: OnceLock<LogCapture> = OnceLock::new();
+        INSTALLED
+            .get_or_init(|| {
+                let capture = LogCapture::default();
+                let writer = capture.clone();
+                tracing_subscriber::fmt()
+                    .json()
+                    .flatten_event(true)
+                    .with_max_level(tracing::Level::TRACE)
+                    .with_writer(move || writer.clone())
+                    .init();
+                capture
+            })
+            .clone()
+    }
+
+    /// The `reason` of the request line of request `request_id`, once it is logged.
+    pub fn reason_of(&self, request_id: &str) -> Option<String> {
+        self.request_lines()
+            .into_iter()
+            .find(|line| line["request_id"] == request_id)
+            .and_then(|line| line["reason"].as_str().map(str::to_owned))
     }
 
     pub fn text(&self) -> String {

@@ -48,7 +48,7 @@ impl HttpVendorApi {
         })
     }
 
-    /// From the environment: redirected when [`OVERRIDE_VAR`] is set.
+    /// From the environment: redirected when [`OVERRIDE_VAR`] is set (`chatpass sign`).
     pub fn from_env() -> Result<Self, String> {
         match std::env::var(OVERRIDE_VAR).ok().filter(|v| !v.is_empty()) {
             Some(origin) => HttpVendorApi::redirected_to(&origin),

@@ -1,7 +1,9 @@
 //! The claims a project maps from the user (`{"email": "email", "first_name": "given_name"}`:
-//! canonical field → claim name), checked at load: known fields, distinct claim names, none
-//! that shadows a claim the vendor sets itself. Values only ever come from the verified user.
+//! canonical field → claim name or path, `attributes.email`), checked at load: known fields,
+//! distinct claims, none that shadows a claim the vendor sets itself. Values only ever come
+//! from the verified user.
 
+use super::claim_path::ClaimPath;
 use crate::user::Field;
 use crate::{User, VendorConfigError};
 use serde_json::{Map, Value};
@@ -20,7 +22,7 @@ const FIELDS: [(&str, Option<Field>); 8] = [
 
 /// Field → claim, in the order the config gave (claims are written in that order).
 pub(crate) struct IdentityClaims {
-    claims: Vec<(&'static str, Option<Field>, String)>,
+    claims: Vec<(&'static str, Option<Field>, ClaimPath)>,
 }
 
 impl IdentityClaims {
@@ -31,7 +33,7 @@ impl IdentityClaims {
         map: &Map<String, Value>,
         reserved: &[&str],
     ) -> Result<Self, VendorConfigError> {
-        let mut claims: Vec<(&'static str, Option<Field>, String)> = Vec::new();
+        let mut claims: Vec<(&'static str, Option<Field>, ClaimPath)> = Vec::new();
         for (field, claim) in map {
             let at = format!("{path}.{field}");
             let claim = claim
@@ -44,19 +46,23 @@ impl IdentityClaims {
             if claim.is_empty() {
                 return Err(VendorConfigError::bad(&at, "the claim name is empty"));
             }
-            if reserved.contains(&claim) {
+            let path = ClaimPath::parse(&at, claim)?;
+            if reserved
+                .iter()
+                .any(|r| ClaimPath::parse(&at, r).is_ok_and(|r| r.overlaps(&path)))
+            {
                 return Err(VendorConfigError::bad(
                     &at,
                     format!("`{claim}` is a claim the vendor sets itself"),
                 ));
             }
-            if claims.iter().any(|(_, _, c)| c == claim) {
+            if claims.iter().any(|(_, _, c)| c.overlaps(&path)) {
                 return Err(VendorConfigError::bad(
                     &at,
                     format!("`{claim}` is already mapped from another field"),
                 ));
             }
-            claims.push((name, *known, claim.to_owned()));
+            claims.push((name, *known, path));
         }
         Ok(IdentityClaims { claims })
     }
@@ -67,6 +73,19 @@ impl IdentityClaims {
             .iter()
             .find(|(name, _, _)| *name == field)
             .map(|(_, _, claim)| claim.as_str())
+    }
+
+    /// The claim paths, for checks against other claims.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = &ClaimPath> {
+        self.claims.iter().map(|(_, _, path)| path)
+    }
+
+    /// The canonical field whose value is not text (`email_verified`) and its path, if mapped.
+    pub(crate) fn non_text(&self) -> impl Iterator<Item = (&'static str, &ClaimPath)> {
+        self.claims
+            .iter()
+            .filter(|(_, field, _)| field.is_none())
+            .map(|(name, _, path)| (*name, path))
     }
 
     /// True when the email goes in a claim.
@@ -87,7 +106,7 @@ impl IdentityClaims {
                 None => user.email_verified.map(Value::from),
             };
             if let Some(value) = value {
-                claims.insert(claim.clone(), value);
+                claim.insert(claims, value);
             }
         }
     }

@@ -37,6 +37,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key: StarterKey::FromVendor,
         key_id: false,
         options: r#"{"identify_by": "external_id"}"#,
+        ..Starter::KEY_ONLY
     },
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {

@@ -3,26 +3,41 @@
 //! project's config (options parsed, keys prepared) and then turns (user, now) into the
 //! widget's `settings` and `expires_at`.
 
+mod amazon_connect;
 mod chatwoot;
 mod crisp;
 mod drift;
+mod dynamics365;
+mod freshchat;
 mod front;
 mod helpscout;
+mod hmac;
 mod hubspot;
+mod infobip;
 mod intercom;
 mod intercom_jwt;
 mod jsm_chat;
 mod jwt;
 mod kustomer;
+mod livechat;
+mod liveperson;
+mod plain;
+mod pylon;
 mod salesforce_miaw;
 mod sprinklr;
+mod sunshine;
 mod tawkto;
 mod useresponse;
 mod zendesk;
+mod zendesk_classic;
 
 use crate::keys::VendorKey;
 use crate::minted::MintedByVendor;
-use crate::shapes::{HashVendor, JwtVendor, Parts, Settings, by_email, mixes_kinds};
+use crate::page_input::{PageInput, PageInputSpec};
+use crate::shapes::preset::Preset;
+use crate::shapes::{
+    HashVendor, JwtVendor, Parts, Settings, by_email, generic_hmac, generic_jwt, mixes_kinds,
+};
 use crate::{SignError, Signed, User, VendorConfigError};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
@@ -64,6 +79,16 @@ pub struct JwtRules {
     pub optional_claims: Vec<String>,
     /// The vendor refuses a token this many seconds after its `iat` (Kustomer).
     pub max_age_from_iat: Option<u64>,
+    /// The vendor refuses a token whose `exp` is more than this many seconds after its `iat`.
+    pub max_lifetime: Option<u64>,
+    /// The vendor refuses an encoded token longer than this many bytes.
+    pub max_token_bytes: Option<usize>,
+    /// Claims (paths) under which the vendor takes strings only.
+    pub string_only: Vec<String>,
+    /// How the HS256 secret is decoded before use.
+    pub secret_encoding: crate::keys::SecretEncoding,
+    /// Claims new on every token (`jti`): two tokens for the same user and time differ there.
+    pub fresh_claims: Vec<String>,
 }
 
 impl JwtRules {
@@ -77,6 +102,11 @@ impl JwtRules {
             required_claims: owned(required),
             optional_claims: owned(optional),
             max_age_from_iat: None,
+            max_lifetime: None,
+            max_token_bytes: None,
+            string_only: Vec::new(),
+            secret_encoding: crate::keys::SecretEncoding::Raw,
+            fresh_claims: Vec::new(),
         }
     }
 }
@@ -118,9 +148,25 @@ pub trait Vendor: Send + Sync {
     fn minted(&self) -> Option<&dyn MintedByVendor> {
         None
     }
+    /// A value the widget makes in the browser that this vendor's token carries (Freshchat's
+    /// `freshchat_uuid`): the service takes it from the request body by this name, checks it
+    /// with [`PageInputSpec::parse`] and passes it to [`Vendor::sign_with_page_input`].
+    fn page_input(&self) -> Option<&PageInputSpec> {
+        None
+    }
+    /// [`Vendor::sign`] with the page-supplied value, checked, for vendors that declare one.
+    fn sign_with_page_input(
+        &self,
+        user: &User,
+        now: u64,
+        session: Option<&str>,
+        _input: Option<&PageInput>,
+    ) -> Result<Signed, SignError> {
+        self.sign(user, now, session)
+    }
 }
 
-/// The vendor part of a project config (DESIGN.md "Project config").
+/// The vendor part of a project config.
 #[derive(Debug, Clone, Deserialize)]
 pub struct VendorConfig {
     pub vendor: String,
@@ -144,6 +190,10 @@ enum Scheme {
     Hash(Parts),
     /// An HS256 JWT of these claims under the settings field `field`; no options.
     Hs256Jwt { field: &'static str, claims: Parts },
+    /// A preset over the generic `jwt` vendor.
+    JwtPreset(Preset),
+    /// A preset over the generic `hmac` vendor.
+    HmacPreset(Preset),
 }
 
 /// Everything chatpass knows of a vendor, declared in the vendor's own file.
@@ -217,6 +267,24 @@ pub struct Starter {
     pub key_id: bool,
     /// The `options` to start from, as JSON (`""` for none).
     pub options: &'static str,
+    /// What stands for a vendor-issued key until it is pasted, when the vendor's key is
+    /// decoded first (`""`: the plain placeholder). It decodes, so the starter loads.
+    pub key_placeholder: &'static str,
+    /// The form the vendor fetches the project's public key in (`StarterKey::RsaKeyPair`).
+    pub public_key_form: PublicKeyForm,
+}
+
+/// How a vendor that verifies with the project's public key takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicKeyForm {
+    /// The vendor holds a shared secret: no public key.
+    None,
+    /// A JWKS (`GET .../jwks.json`).
+    Jwks,
+    /// A PEM (`-----BEGIN PUBLIC KEY-----`), pasted or fetched.
+    Pem,
+    /// Dynamics 365's list of `{kid, publicKey, expiry}`.
+    DynamicsList,
 }
 
 /// Where a new project's `key` comes from.
@@ -234,6 +302,8 @@ impl Starter {
         key: StarterKey::FromVendor,
         key_id: false,
         options: "",
+        key_placeholder: "",
+        public_key_form: PublicKeyForm::None,
     };
 }
 
@@ -258,7 +328,7 @@ pub struct PageCalls {
     pub sign_out: &'static str,
 }
 
-/// Every vendor chatpass knows, in the order VENDORS.md lists them.
+/// Every vendor chatpass knows.
 const REGISTRY: &[&VendorSpec] = &[
     &jsm_chat::SPEC,
     &kustomer::SPEC,
@@ -276,6 +346,17 @@ const REGISTRY: &[&VendorSpec] = &[
     &salesforce_miaw::SPEC,
     &hubspot::SPEC,
     &jwt::SPEC,
+    &amazon_connect::SPEC,
+    &dynamics365::SPEC,
+    &liveperson::SPEC,
+    &freshchat::SPEC,
+    &zendesk_classic::SPEC,
+    &sunshine::SPEC,
+    &infobip::SPEC,
+    &pylon::SPEC,
+    &plain::SPEC,
+    &livechat::SPEC,
+    &hmac::SPEC,
 ];
 
 /// Every vendor's spec.
@@ -288,7 +369,7 @@ pub fn spec(id: &str) -> Option<&'static VendorSpec> {
     specs().find(|spec| spec.id == id)
 }
 
-/// The vendor ids, in the order VENDORS.md lists them.
+/// The vendor ids, in the registry's order.
 pub fn ids() -> impl Iterator<Item = &'static str> {
     specs().map(|spec| spec.id)
 }
@@ -306,6 +387,16 @@ pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError
             HashVendor::build(config, spec, by_email(parts), Settings::Parts(parts))
         }
         Scheme::Hs256Jwt { field, claims } => JwtVendor::hs256(config, spec, field, claims),
+        Scheme::JwtPreset(ref preset) => {
+            let options =
+                generic_jwt::options_from(preset.options(config)?).map_err(|e| preset.rename(e))?;
+            generic_jwt::build(config, spec, options).map_err(|e| preset.rename(e))
+        }
+        Scheme::HmacPreset(ref preset) => {
+            let options = generic_hmac::options_from(preset.options(config)?)
+                .map_err(|e| preset.rename(e))?;
+            generic_hmac::build(config, spec, options).map_err(|e| preset.rename(e))
+        }
     }
 }
 
@@ -325,8 +416,28 @@ const MAX_TTL: u64 = 86_400;
 
 /// `token_ttl_seconds`, default 300, at most a day.
 pub(crate) fn ttl(config: &VendorConfig) -> Result<u64, VendorConfigError> {
-    match config.token_ttl_seconds.unwrap_or(DEFAULT_TTL) {
-        ttl @ 1..=MAX_TTL => Ok(ttl),
+    ttl_within(config, None)
+}
+
+/// `token_ttl_seconds` for a vendor that refuses tokens living longer than `cap` seconds: the
+/// default is the cap when it is shorter; a setting over it is refused, naming both.
+pub(crate) fn ttl_within(
+    config: &VendorConfig,
+    cap: Option<u64>,
+) -> Result<u64, VendorConfigError> {
+    let max = cap.map_or(MAX_TTL, |cap| cap.min(MAX_TTL));
+    if cap == Some(0) {
+        return Err(VendorConfigError::bad(
+            "options.max_lifetime",
+            "must be at least 1",
+        ));
+    }
+    match config.token_ttl_seconds.unwrap_or(DEFAULT_TTL.min(max)) {
+        ttl @ 1..=MAX_TTL if ttl <= max => Ok(ttl),
+        _ if cap.is_some() => Err(VendorConfigError::bad(
+            "token_ttl_seconds",
+            format!("must be 1 to {max}: the vendor refuses tokens living longer"),
+        )),
         _ => Err(VendorConfigError::bad(
             "token_ttl_seconds",
             format!("must be 1 to {MAX_TTL}"),

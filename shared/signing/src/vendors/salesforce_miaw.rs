@@ -5,8 +5,8 @@
 //! Salesforce checks it against the public keys at `GET /v1/projects/{project}/jwks.json`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
-    VendorSpec, options, ttl,
+    DemoMode, Endpoint, JwtRules, PageCalls, PublicKeyForm, Scheme, Starter, StarterKey, Vendor,
+    VendorConfig, VendorSpec, options, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::{Jws, PrivateJws};
@@ -27,6 +27,8 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key: StarterKey::RsaKeyPair,
         key_id: true,
         options: r#"{"issuer": "https://www.example.com"}"#,
+        public_key_form: PublicKeyForm::Jwks,
+        ..Starter::KEY_ONLY
     },
     demo_modes: &[DemoMode {
         suffix: "",

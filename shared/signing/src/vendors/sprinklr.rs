@@ -67,6 +67,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key: StarterKey::FromVendor,
         key_id: false,
         options: r#"{"mode": "user", "hash_creation_time": true}"#,
+        ..Starter::KEY_ONLY
     },
     demo_modes: &[
         DemoMode {

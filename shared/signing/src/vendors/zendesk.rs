@@ -20,6 +20,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key: StarterKey::FromVendor,
         key_id: true,
         options: "",
+        ..Starter::KEY_ONLY
     },
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {

@@ -1,0 +1,46 @@
+//! Amazon Connect communications widget, JWT security: HS256 with the widget's 44-character
+//! security key; `sub` is the widget id, `iat`, `exp` at most 10 minutes on; the user goes in
+//! `attributes` (string values only), optional `segmentAttributes`; the whole encoded token
+//! under 6,144 bytes. https://docs.aws.amazon.com/connect/latest/adminguide/add-chat-to-website.html
+//! https://docs.aws.amazon.com/connect/latest/adminguide/pass-contact-attributes-chat.html
+
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
+use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "amazon-connect",
+    endpoint: Endpoint::Token,
+    scheme: Scheme::JwtPreset(Preset {
+        template: r#"{"algorithm": "HS256",
+            "claims": {"id": "attributes.customerId", "email": "attributes.email", "name": "attributes.name",
+                       "first_name": "attributes.firstName", "last_name": "attributes.lastName", "phone": "attributes.phone"},
+            "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
+            "header": {"kid": false}, "settings_key": "token"}"#,
+        options: &[
+            BrandOption {
+                name: "widget_id",
+                kind: OptionKind::Text,
+                required: true,
+                into: &[("constants", "sub")],
+            },
+            BrandOption {
+                name: "segment_attributes",
+                kind: OptionKind::Object,
+                required: false,
+                into: &[("constants", "segmentAttributes")],
+            },
+        ],
+    }),
+    starter: Starter {
+        options: r#"{"widget_id": "paste the widget id here"}"#,
+        ..Starter::KEY_ONLY
+    },
+    demo_modes: &[DemoMode {
+        suffix: "",
+        options: r#"{"widget_id": "demo-widget"}"#,
+    }],
+    page: PageCalls {
+        sign_in: "amazon_connect('authenticate', (callback) => callback({settings.token})); // in the widget snippet, before its script loads",
+        sign_out: "// the widget has no sign-out call: its contact ends with the chat; drop the token on logout",
+    },
+};

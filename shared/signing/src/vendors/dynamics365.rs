@@ -1,0 +1,54 @@
+//! Dynamics 365 Omnichannel live chat, authenticated chat: RS256 with the project's own key
+//! (`kid` in the header), claims `sub` (the user id), `iss`, `iat`, `exp`, optional `nbf`, and
+//! `lwicontexts`, the JSON text of the mapped context variables; Dynamics fetches the public
+//! key from the "Public key URL" as a PEM or a list of `{kid, publicKey, expiry}`.
+//! https://learn.microsoft.com/en-us/dynamics365/customer-service/administer/create-chat-auth-settings
+//! https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
+
+use super::{
+    DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, StarterKey, VendorSpec,
+};
+use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "dynamics365",
+    endpoint: Endpoint::Token,
+    scheme: Scheme::JwtPreset(Preset {
+        template: r#"{"algorithm": "RS256", "claims": {"id": "sub"}, "header": {"kid": true}, "settings_key": "token"}"#,
+        options: &[
+            BrandOption {
+                name: "issuer",
+                kind: OptionKind::Text,
+                required: true,
+                into: &[("constants", "iss")],
+            },
+            BrandOption {
+                name: "context",
+                kind: OptionKind::Object,
+                required: false,
+                into: &[("json_claims", "lwicontexts")],
+            },
+            BrandOption {
+                name: "nbf",
+                kind: OptionKind::Flag,
+                required: false,
+                into: &[("nbf", "")],
+            },
+        ],
+    }),
+    starter: Starter {
+        key: StarterKey::RsaKeyPair,
+        key_id: true,
+        options: r#"{"issuer": "https://www.example.com", "context": {"msdyn_email": "email", "msdyn_name": "name"}}"#,
+        key_placeholder: "",
+        public_key_form: PublicKeyForm::DynamicsList,
+    },
+    demo_modes: &[DemoMode {
+        suffix: "",
+        options: r#"{"issuer": "https://demo.chatpass.example", "context": {"msdyn_email": "email"}}"#,
+    }],
+    page: PageCalls {
+        sign_in: "window.addEventListener(\"lcw:ready\", () => Microsoft.Omnichannel.LiveChatWidget.SDK.setAuthTokenProvider((callback) => callback({settings.token}))); // or name a global function in the widget's data-auth-token-provider-name",
+        sign_out: "Microsoft.Omnichannel.LiveChatWidget.SDK.removeAuthTokenProvider();",
+    },
+};

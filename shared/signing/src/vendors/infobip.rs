@@ -1,0 +1,42 @@
+//! Infobip Live Chat, web user authentication: a personalization token, HS256 with the
+//! widget's secret key base64-decoded, claims `jti` (new on every token: Live Chat refuses a
+//! reused one), `sub` (the user id) with `stp` `externalPersonId`, `iss` (the widget id), `ski`
+//! (the key's id, `key_id`), `sid` (the sign-in session: the reference the service passes,
+//! else a fresh id), `iat`, `exp`; the page hands it to `liveChat('auth', token, callback)`.
+//! https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication
+//! https://www.infobip.com/docs/live-chat/users-and-authentication/token-generator-examples
+
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
+use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+
+pub(super) const SPEC: VendorSpec = VendorSpec {
+    id: "infobip",
+    endpoint: Endpoint::Token,
+    scheme: Scheme::JwtPreset(Preset {
+        template: r#"{"algorithm": "HS256", "secret_encoding": "base64", "random_claims": ["jti"],
+            "claims": {"id": "sub"}, "constants": {"stp": "externalPersonId"}, "key_id_claims": ["ski"],
+            "session_claims": ["sid"],
+            "header": {"kid": false}, "settings_key": "token"}"#,
+        options: &[BrandOption {
+            name: "widget_id",
+            kind: OptionKind::Text,
+            required: true,
+            into: &[("constants", "iss")],
+        }],
+    }),
+    starter: Starter {
+        key_id: true,
+        options: r#"{"widget_id": "paste the widget id here"}"#,
+        // base64 of "paste the widget's secret key here": it decodes, so the starter loads.
+        key_placeholder: "cGFzdGUgdGhlIHdpZGdldCdzIHNlY3JldCBrZXkgaGVyZQ==",
+        ..Starter::KEY_ONLY
+    },
+    demo_modes: &[DemoMode {
+        suffix: "",
+        options: r#"{"widget_id": "demo-widget"}"#,
+    }],
+    page: PageCalls {
+        sign_in: "liveChat('auth', {settings.token}, (error, result) => {});",
+        sign_out: "liveChat('logout', null, (error, result) => {});",
+    },
+};

@@ -1,0 +1,9 @@
+//! Each function's handler against the in-memory ports, one module per function (and per
+//! route where a function has more than one).
+
+mod hash_user;
+mod issue_jwt;
+mod issue_jwt_hubspot;
+mod issue_jwt_jwks;
+mod logout_webhook;
+mod user_details_callback;

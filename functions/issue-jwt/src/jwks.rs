@@ -4,8 +4,7 @@
 //! token minted just before the rotation still verifies when the vendor fetches again.
 
 use chatpass_service::pipeline::{self, Answer, Anyone, Call, Route};
-use chatpass_service::request::{json_response, project_id};
-use chatpass_service::source::{SourceError, Stages};
+use chatpass_service::request::json_response;
 use chatpass_service::{ServiceError, State};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -16,15 +15,9 @@ use serde_json::{Value, json};
 pub const MAX_AGE_SECONDS: u32 = 300;
 
 /// The current version through the signing cache; the previous one through its own.
-pub const JWKS_ROUTE: Route<Anyone> = Route::new(
-    "jwks.json",
-    "issue-jwt",
-    &[Method::GET],
-    Anyone,
-    Stages::Current,
-    "jwks",
-)
-.cacheable_for(MAX_AGE_SECONDS);
+pub const JWKS_ROUTE: Route<Anyone> =
+    Route::new("jwks.json", "issue-jwt", &[Method::GET], Anyone, "jwks")
+        .cacheable_for(MAX_AGE_SECONDS);
 
 pub async fn jwks_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &JWKS_ROUTE, publish).await
@@ -36,22 +29,12 @@ async fn publish(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         vendor: vendor.id(),
     })?;
     let mut keys = vec![Value::Object(current.clone())];
-    if let Some(previous) = &call.state.configs.previous {
-        match previous.project(&project_id(call.request)?).await {
-            Ok(previous) => {
-                if let Some(jwk) = previous.vendor.public_jwk()
-                    && jwk.get("kid") != current.get("kid")
-                {
-                    keys.push(Value::Object(jwk.clone()));
-                }
-            }
-            // No previous version, or one that does not load: nothing more to publish.
-            Err(SourceError::NotFound | SourceError::Invalid(_)) => {}
-            // Never a keyset that may lack a key still in use: the vendor retries.
-            Err(SourceError::Unavailable(cause)) => {
-                return Err(ServiceError::ConfigUnavailable(cause));
-            }
-        }
+    // Never a keyset that may lack a key still in use: an unreadable previous version is a 503.
+    if let Some(previous) = pipeline::previous_config(call.state, &call.project).await?
+        && let Some(jwk) = previous.vendor.public_jwk()
+        && jwk.get("kid") != current.get("kid")
+    {
+        keys.push(Value::Object(jwk.clone()));
     }
     Ok(json_response(StatusCode::OK, &json!({ "keys": keys })).into())
 }

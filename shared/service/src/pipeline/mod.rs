@@ -15,7 +15,8 @@ pub use log::RequestLog;
 pub use route::{Handler, Route, RouteSpec, Served};
 pub use sign_in::{Identity, SignedIn, ended_by_logout, identity_claims};
 
-use crate::{ProjectConfig, ServiceError, State, request};
+use crate::source::SourceError;
+use crate::{ProjectConfig, ProjectId, ServiceError, State, request};
 use http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
@@ -40,6 +41,26 @@ impl From<Response<Body>> for Answer {
             response,
             outcome: "ok",
         }
+    }
+}
+
+/// The previous version (AWSPREVIOUS) of `project`'s config, where the source keeps versions
+/// and one is there and loads: the keys a caller may still present while a rotation is under
+/// way, and the public key `jwks.json` still publishes. Asked only when the current config's
+/// keys did not do, so a request with the current keys reads one version.
+pub async fn previous_config(
+    state: &State,
+    project: &ProjectConfig,
+) -> Result<Option<Arc<ProjectConfig>>, ServiceError> {
+    let (Some(previous), Some(id)) = (&state.configs.previous, ProjectId::parse(&project.project))
+    else {
+        return Ok(None);
+    };
+    match previous.project(&id).await {
+        Ok(config) => Ok(Some(config)),
+        Err(SourceError::NotFound | SourceError::Invalid(_)) => Ok(None),
+        // Never a refusal that may only be for want of the previous keys: the caller retries.
+        Err(SourceError::Unavailable(cause)) => Err(ServiceError::ConfigUnavailable(cause)),
     }
 }
 
@@ -86,7 +107,7 @@ async fn steps<C: Caller>(
 ) -> Result<Answer, ServiceError> {
     let project = state
         .configs
-        .for_route(route.spec.stages)
+        .current
         .project(&request::project_id(request)?)
         .await?;
     log.vendor(project.vendor.id());

@@ -92,7 +92,8 @@ def warm_up(url, threads, connections, seconds, script, env):
 def load(report, label, pid, url, token, settings, out):
     """One server's figures under `wrk` after a warm-up; returns them for the ratios."""
     report.figure(f"http.{label}.answer", shape(url, token))
-    env = dict(os.environ, BENCH_TOKEN=token)
+    env = dict(os.environ, BENCH_TOKEN=token, BENCH_TOKENS_FILE=str(out / "tokens.txt"),
+               BENCH_ACTIVE=settings["active"], BENCH_RENEWALS=settings["renewals"])
     threads, connections = settings["threads"], settings["connections"]
     warm_up(url, threads, connections, settings["warmup"], "token.lua", env)
     before = cpu_ticks(pid)

@@ -13,7 +13,9 @@ figures: BENCHMARKS.md; every run's record: docs/records/benchmark-runs.md.
 
 Knobs (environment): BENCH_OUT (bench/target/run) is where the outputs go; BUILD=0 reuses the
 builds; SECTIONS (http jwt inprocess cold secrets deployed) runs only those; WRK_THREADS (1),
-WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); COLD_RUNS (30); SECRETS_DURATION
+WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); the HTTP load's users:
+BENCH_IDENTITIES (20000 identity tokens), BENCH_ACTIVE (1000 signed in at a time),
+BENCH_RENEWALS (12: each token's sign-in and renewals); COLD_RUNS (30); SECRETS_DURATION
 (20 s), SECRETS_CONNECTIONS (16), SHORT_TTL (5 s); JWT_ITERATIONS (20000); CRITERION_ARGS;
 QUIET_LOAD (0.7) and QUIET_WAIT_MINUTES (0: do not wait) to wait, after building, for the
 1-minute load average to fall below QUIET_LOAD before measuring; BENCH_PROFILE (release; dev
@@ -95,12 +97,17 @@ def wait_for_quiet(quiet_load, minutes):
         time.sleep(30)
 
 
-def http_section(report, children, chatpass, floor, token, out):
+def http_section(report, children, chatpass, floor, tokens, out):
     settings = {"threads": knob("WRK_THREADS", "1"), "connections": knob("WRK_CONNECTIONS", "32"),
-                "duration": knob("WRK_DURATION", "15"), "warmup": knob("WRK_WARMUP", "3")}
+                "duration": knob("WRK_DURATION", "15"), "warmup": knob("WRK_WARMUP", "3"),
+                "active": knob("BENCH_ACTIVE", "1000"), "renewals": knob("BENCH_RENEWALS", "12")}
     report.section(f"HTTP: POST /v1/projects/acme-jsm/token, wrk -t{settings['threads']} "
                    f"-c{settings['connections']} -d{settings['duration']}s after "
-                   f"{settings['warmup']}s warm-up")
+                   f"{settings['warmup']}s warm-up; {len(tokens)} users' identity tokens, "
+                   f"{settings['active']} signed in at a time, each token sent "
+                   f"{settings['renewals']} times (its sign-in and renewals)")
+    (out / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    token = tokens[0]
     (out / "projects.json").write_text(json.dumps(
         {"acme-jsm": {"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}}))
     jwks = ["--jwks", out / "jwks.json", "--issuer", ISSUER, "--audience", AUDIENCE]
@@ -208,7 +215,9 @@ def main():
     bootstraps = (cold_start.bootstraps(out, main_target / folder, bench_target / folder)
                   if {"cold", "deployed"} & set(sections) else {})
     fixture_events = events(out)
-    token = idp.make(out, ISSUER, AUDIENCE, lifetime=3 * 3600)
+    identities = int(knob("BENCH_IDENTITIES", "20000")) if "http" in sections else 1
+    tokens = idp.make_many(out, ISSUER, AUDIENCE, identities, lifetime=3 * 3600)
+    token = tokens[0]
 
     quiet_load = float(knob("QUIET_LOAD", "0.7"))
     wait_for_quiet(quiet_load, float(knob("QUIET_WAIT_MINUTES", "0")))
@@ -224,7 +233,7 @@ def main():
     with Children(out / "logs") as children:
         if "http" in sections:
             with timed(report, "section http"):
-                http = http_section(report, children, chatpass, floor, token, out)
+                http = http_section(report, children, chatpass, floor, tokens, out)
             found.update(
                 throughput_vs_node=ratio(http["serve"]["rps"], http["node"]["rps"]),
                 p99_vs_node=ratio(http["serve"]["p99_ms"], http["node"]["p99_ms"], 3),

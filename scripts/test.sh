@@ -193,7 +193,7 @@ bench_checks() {
   step "bench: every section once, smoke run (dev builds, short runs)"
   local cgroup=/sys/fs/cgroup/cpu
   [[ -w $cgroup ]] || cgroup=none
-  BENCH_PROFILE=dev WRK_DURATION=1 WRK_WARMUP=1 JWT_ITERATIONS=100 \
+  BENCH_PROFILE=dev WRK_DURATION=1 WRK_WARMUP=1 BENCH_IDENTITIES=100 BENCH_ACTIVE=10 JWT_ITERATIONS=100 \
     CRITERION_ARGS="--warm-up-time 0.1 --measurement-time 0.3 --sample-size 10" COLD_RUNS=1 \
     SECRETS_DURATION=2 SHORT_TTL=1 MEMORY_SIZES=512 DEPLOYED_RUNS=1 DEPLOYED_WARM=10 \
     CPU_CGROUP=$cgroup BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" .venv/bin/python bench/run.py

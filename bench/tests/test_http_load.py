@@ -18,7 +18,8 @@ import http_load  # noqa: E402
 from report import Report  # noqa: E402
 from test_cost_and_wrk import WRK_REPORT  # noqa: E402
 
-SETTINGS = {"threads": "1", "connections": "2", "duration": "1", "warmup": "1"}
+SETTINGS = {"threads": "1", "connections": "2", "duration": "1", "warmup": "1", "active": "2",
+            "renewals": "3"}
 
 
 class LoadTest(unittest.TestCase):

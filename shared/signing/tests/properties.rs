@@ -72,3 +72,30 @@ proptest! {
         }
     }
 }
+
+/// A user with an empty id is no user: no vendor signs for one (the fuzzer found a JWT preset
+/// that minted a token without its id claim).
+#[test]
+fn no_vendor_signs_for_an_empty_id() {
+    let user = User {
+        id: String::new(),
+        email: Some("a@example.com".into()),
+        email_verified: Some(true),
+        ..User::default()
+    };
+    for vendor_id in vendors::ids() {
+        let config: VendorConfig = serde_json::from_value(json!({
+            "vendor": vendor_id, "key": "0123456789abcdef0123456789abcdef"
+        }))
+        .unwrap();
+        let Ok(vendor) = vendors::build(&config) else {
+            continue;
+        };
+        let signed = vendor.sign(
+            &user,
+            1_700_000_000,
+            Some("00112233445566778899aabbccddeeff"),
+        );
+        assert!(signed.is_err(), "{vendor_id} signed for an empty id");
+    }
+}

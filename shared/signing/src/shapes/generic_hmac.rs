@@ -109,6 +109,7 @@ impl Vendor for GenericHmac {
     }
 
     fn sign(&self, user: &User, _now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
+        user.require(crate::user::Field::Id)?;
         let parts = self
             .message
             .iter()

@@ -435,6 +435,7 @@ impl GenericJwt {
         session: Option<&str>,
         input: Option<&PageInput>,
     ) -> Result<Map<String, Value>, SignError> {
+        user.require(Field::Id)?;
         let mut claims = Map::new();
         self.claims.fill(user, &mut claims);
         for (path, value) in &self.constants {

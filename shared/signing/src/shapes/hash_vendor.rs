@@ -51,6 +51,7 @@ impl Vendor for HashVendor {
     }
 
     fn sign(&self, user: &User, _now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
+        user.require(crate::user::Field::Id)?;
         let settings = match self.settings {
             Settings::Parts(parts) => parts::fill(parts, user, Inputs::Key(&self.key))?,
             Settings::Computed(settings) => settings(user, &self.key)?,

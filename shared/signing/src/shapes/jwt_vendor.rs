@@ -58,6 +58,7 @@ impl Vendor for JwtVendor {
     }
 
     fn sign(&self, user: &User, now: u64, _session: Option<&str>) -> Result<Signed, SignError> {
+        user.require(crate::user::Field::Id)?;
         let expires_at = now.saturating_add(self.lifetime);
         let token = self.jwt.sign(&(self.claims)(user, now, expires_at)?)?;
         let mut settings = Map::new();

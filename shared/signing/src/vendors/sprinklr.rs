@@ -223,6 +223,7 @@ impl Vendor for Sprinklr {
     }
 
     fn sign(&self, user: &User, now: u64, session: Option<&str>) -> Result<Signed, SignError> {
+        user.require(Field::Id)?;
         let now_ms = now.saturating_mul(1000);
         let mut expires_at = None;
         let mut settings = match self.options.mode {

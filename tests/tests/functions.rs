@@ -5,5 +5,6 @@ mod hash_user;
 mod issue_jwt;
 mod issue_jwt_hubspot;
 mod issue_jwt_jwks;
+mod issue_jwt_livechat;
 mod logout_webhook;
 mod user_details_callback;

@@ -34,15 +34,24 @@ pub async fn token_handler(state: &State, request: Request) -> Response<Body> {
 }
 
 /// The vendor's token for the signed-in user, valid from now: signed with the project's key,
-/// or asked of the vendor's server (once per user while fresh).
+/// or asked of the vendor's server (once per user while fresh, with what the state table keeps
+/// for the user).
 async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError> {
     let now = call.state.clock.now();
     let vendor = &call.project.vendor;
     let signed = match vendor.minted() {
         Some(minted) => {
-            let tokens = &call.state.vendor_tokens;
+            let (state, project) = (call.state, &call.project.project);
+            let tokens = &state.vendor_tokens;
             tokens
-                .mint(&call.project.project, minted, &call.who.user, now)
+                .mint(
+                    &*state.sessions,
+                    project,
+                    vendor.id(),
+                    minted,
+                    &call.who.user,
+                    now,
+                )
                 .await?
         }
         None => vendor.sign(&call.who.user, now, None)?,

@@ -45,18 +45,11 @@ impl Endpoint {
     }
 }
 
-/// Vendors whose service side is still to come (the page's `freshchat_uuid` in the request
-/// body): chatpass-signing's vendor_vectors checks their cases meanwhile.
-const SERVICE_SIDE_PENDING: &[&str] = &["freshchat"];
-
 fn cases() -> Vec<Value> {
     vectors("vendors.json")["cases"]
         .as_array()
         .expect("vendors.json has cases")
-        .iter()
-        .filter(|c| !SERVICE_SIDE_PENDING.contains(&c["project"]["vendor"].as_str().unwrap()))
-        .cloned()
-        .collect()
+        .clone()
 }
 
 /// The settings to compare: a token with claims new on every token (`random_claims`) is

@@ -54,7 +54,9 @@ async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError
                 )
                 .await?
         }
-        None => vendor.sign(&call.who.user, now, None)?,
+        None => {
+            vendor.sign_with_page_input(&call.who.user, now, None, call.who.page_input.as_ref())?
+        }
     };
     Ok(json_response(StatusCode::OK, &signed).into())
 }

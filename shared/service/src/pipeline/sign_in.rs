@@ -1,6 +1,7 @@
 //! The sign-in caller: the signed-in user of the brand's page, as API Gateway's JWT authorizer
 //! or chatpass's own verifier vouches for them, and the rules every sign-in passes — the
-//! project's email policy and "not logged out since" (written once, for sessions too).
+//! project's email policy and "not logged out since" (written once, for sessions too). The
+//! body holds nothing but the one value the project's vendor may take from the page.
 
 use super::caller::Caller;
 use crate::config::MissingClaim;
@@ -9,9 +10,11 @@ use crate::identity::rules::{ClaimView, TokenKind};
 use crate::identity::{Claims, TokenError};
 use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, State, request};
+use chatpass_signing::page_input::{PageInput, PageInputSpec};
 use chatpass_signing::{Endpoint, SignError, User};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use serde_json::Value;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -20,11 +23,14 @@ pub struct SignedIn {
     pub endpoint: Endpoint,
 }
 
-/// A caller who passed every identity rule: the user to sign and when their identity was
-/// issued (`None` when its token has no `iat`: then any logout of the user ends what it made).
+/// A caller who passed every identity rule: the user to sign, when their identity was issued
+/// (`None` when its token has no `iat`: then any logout of the user ends what it made), and the
+/// value the page sent for the vendor, checked in its declared form (Freshchat's
+/// `freshchat_uuid`; never an identity).
 pub struct Identity {
     pub user: User,
     pub issued_at: Option<u64>,
+    pub page_input: Option<PageInput>,
 }
 
 impl Caller for SignedIn {
@@ -39,11 +45,9 @@ impl Caller for SignedIn {
         request: &Request,
         project: &ProjectConfig,
     ) -> Result<Identity, ServiceError> {
-        if let Some(field) = request::json_body(request)?.and_then(|b| b.keys().next().cloned()) {
-            return Err(ServiceError::UnexpectedField(field));
-        }
-        let claims = identity_claims(state, request).await?;
         let vendor = &project.vendor;
+        let page_value = page_value(request, vendor.page_input())?;
+        let claims = identity_claims(state, request).await?;
         if vendor.endpoint() != self.endpoint {
             return Err(ServiceError::WrongEndpoint {
                 vendor: vendor.id(),
@@ -70,7 +74,33 @@ impl Caller for SignedIn {
         if ended_by_logout(issued_at, logged_out_at) {
             return Err(ServiceError::LoggedOut);
         }
-        Ok(Identity { user, issued_at })
+        // A value that is not text fails the form too; the error never echoes it.
+        let page_input = match (page_value, vendor.page_input()) {
+            (Some(value), Some(spec)) => Some(spec.parse(value.as_str().unwrap_or_default())?),
+            _ => None,
+        };
+        Ok(Identity {
+            user,
+            issued_at,
+            page_input,
+        })
+    }
+}
+
+/// The body's value for the field `spec` declares, unchecked; any other field is refused, and
+/// so is every field for a vendor that takes nothing from the page. Who is signed never comes
+/// from the body.
+fn page_value(
+    request: &Request,
+    spec: Option<&PageInputSpec>,
+) -> Result<Option<Value>, ServiceError> {
+    let Some(mut body) = request::json_body(request)? else {
+        return Ok(None);
+    };
+    let value = spec.and_then(|spec| body.remove(&spec.name));
+    match body.keys().next() {
+        Some(field) => Err(ServiceError::UnexpectedField(field.clone())),
+        None => Ok(value),
     }
 }
 

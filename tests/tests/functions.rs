@@ -5,6 +5,7 @@ mod hash_user;
 mod issue_jwt;
 mod issue_jwt_freshchat;
 mod issue_jwt_hubspot;
+mod issue_jwt_infobip;
 mod issue_jwt_jwks;
 mod issue_jwt_livechat;
 mod logout_webhook;

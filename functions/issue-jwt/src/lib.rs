@@ -33,9 +33,9 @@ pub async fn token_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, mint).await
 }
 
-/// The vendor's token for the signed-in user, valid from now: signed with the project's key,
-/// or asked of the vendor's server (once per user while fresh, with what the state table keeps
-/// for the user).
+/// The vendor's token for the signed-in user, valid from now: signed with the project's key
+/// (a session claim naming the user's sign-in, Infobip's `sid`), or asked of the vendor's
+/// server (once per user while fresh, with what the state table keeps for the user).
 async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError> {
     let now = call.state.clock.now();
     let vendor = &call.project.vendor;
@@ -55,7 +55,9 @@ async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError
                 .await?
         }
         None => {
-            vendor.sign_with_page_input(&call.who.user, now, None, call.who.page_input.as_ref())?
+            let who = &call.who;
+            let sign_in = who.sign_in.as_deref();
+            vendor.sign_with_page_input(&who.user, now, sign_in, who.page_input.as_ref())?
         }
     };
     Ok(json_response(StatusCode::OK, &signed).into())

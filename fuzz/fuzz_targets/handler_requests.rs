@@ -460,8 +460,8 @@ fn event(f: &Fixture, input: &Input) -> Value {
     event
 }
 
-/// Never a 5xx, every answer uncached (but a published keyset), every refusal problem+json with
-/// its code and status.
+/// Never a 5xx, every answer uncached (but published public keys), every refusal problem+json
+/// with its code and status.
 fn check(route: &str, response: &Response<Body>) {
     let status = response.status().as_u16();
     let header = |name: &str| {
@@ -476,7 +476,8 @@ fn check(route: &str, response: &Response<Body>) {
         "route {route}: {status} {:?}",
         response.body()
     );
-    let cache = if route == "jwks.json" && status == 200 {
+    let published = matches!(route, "jwks.json" | "public-key.pem" | "public-keys.json");
+    let cache = if published && status == 200 {
         "public, max-age=300"
     } else {
         "no-store"

@@ -177,6 +177,27 @@ impl Flows {
             kids == ["k-new", "k-old"],
             "AWSCURRENT's key, then AWSPREVIOUS's",
         )?;
+        // The same keys as PEM and as Dynamics 365's list.
+        let step = "the key-pair vendor's keys as PEM";
+        let pem = for_project(fixture("issue-jwt", "public-key-pem"), KEYPAIR_PROJECT);
+        let answer = world.step(step, pem, 200, None)?;
+        let pem_type = answer.header("content-type") == Some("application/x-pem-file");
+        world.check(step, pem_type, "application/x-pem-file")?;
+        let step = "the key-pair vendor's keys as Dynamics 365's list";
+        let list = for_project(fixture("issue-jwt", "public-keys"), KEYPAIR_PROJECT);
+        let answer = world.step(step, list, 200, None)?;
+        let kids: Vec<&str> = answer
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry["kid"].as_str())
+            .collect();
+        world.check(
+            step,
+            kids == ["k-new", "k-old"],
+            "AWSCURRENT's key, then AWSPREVIOUS's",
+        )?;
         // A vendor whose API mints the token: the customer it names is kept for the user.
         let step = "token for a vendor whose API mints it, keeping the user's customer";
         let answer = world.step(step, token(MINTED_PROJECT), 200, None)?;

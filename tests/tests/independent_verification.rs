@@ -32,6 +32,14 @@ fn salesforce(key: &str, kid: &str) -> Value {
            "options": {"issuer": ISSUER}, "token_ttl_seconds": 3600, "allowed_origins": [ORIGIN]})
 }
 
+/// The real time: PyJWT checks the tokens against its own clock.
+fn real_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 fn alice() -> Value {
     json!({"id": "u-1001", "email": "alice@example.com", "email_verified": true, "name": "Alice Smith"})
 }
@@ -111,10 +119,7 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
     create_table(&moto, "independent").await;
     put_project(&moto, "acme-sf", &salesforce(RSA_KEY, "k1")).await;
     // Real time, so PyJWT's own clock accepts the tokens; minus an hour for the rotations.
-    let real_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let real_now = real_now();
     let clock = Arc::new(ManualClock::at(real_now - 1200));
     let state = moto_state(&moto, "independent", clock.clone()).await;
 
@@ -251,10 +256,7 @@ async fn liveperson_and_dynamics_tokens_verify_with_pyjwt_against_the_pem_and_li
     let moto = Moto::start();
     create_table(&moto, "independent-forms").await;
     put_rs256_vendors(&moto, RSA_KEY, "k1").await;
-    let real_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let real_now = real_now();
     let clock = Arc::new(ManualClock::at(real_now - 1200));
     let state = moto_state(&moto, "independent-forms", clock.clone()).await;
     let first = rs256_tokens(&state).await;
@@ -313,10 +315,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
                 "claims": claims, "constants": {"aud": "widget-42", "iss": ISSUER}, "settings_key": "jwt"}, "allowed_origins": [ORIGIN]}),
     )
     .await;
-    let real_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let real_now = real_now();
     let clock = Arc::new(ManualClock::at(real_now - 10));
     let state = moto_state(&moto, "independent-jwt", clock).await;
     let hs = token(&state, "acme-hs", "token").await;
@@ -355,10 +354,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
 
 #[test]
 fn a_new_keys_certificate_holds_the_key_is_self_signed_and_valid_ten_days() {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = real_now();
     let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
     let other = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
     let mut swapped = key.certificate_jwk.clone();

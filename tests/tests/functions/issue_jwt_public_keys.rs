@@ -6,10 +6,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chatpass_service::testing::{
-    self as testing, JSM_KEY, NOW, ORIGIN, RSA_KEY, assert_problem, for_project, harness, header,
-    json_body, request, with_header, with_method,
+    self as testing, Harness, JSM_KEY, NOW, ORIGIN, RSA_KEY, assert_problem, for_project, harness,
+    header, json_body, request, with_header, with_method,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
 /// The three routes: (name, fixture).
@@ -43,7 +44,12 @@ fn projects() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn text(response: &lambda_http::Response<lambda_http::Body>) -> String {
+/// The answer of `GET <route>` (by its fixture's name) for `project`.
+async fn get(h: &Harness, fixture_name: &str, project: &str) -> Response<Body> {
+    issue_jwt::handler(&h.state, request(&fixture(fixture_name, project))).await
+}
+
+fn text(response: &Response<Body>) -> String {
     String::from_utf8_lossy(response.body().as_ref()).into_owned()
 }
 
@@ -70,7 +76,7 @@ async fn publishes_the_public_key_in_each_form_cacheable_and_without_cors() {
             "{name}: no private part"
         );
     }
-    let jwks = issue_jwt::handler(&h.state, request(&fixture("jwks", "acme-salesforce"))).await;
+    let jwks = get(&h, "jwks", "acme-salesforce").await;
     assert_eq!(header(&jwks, "content-type"), Some("application/json"));
     let keys = json_body(&jwks)["keys"].as_array().unwrap().clone();
     assert_eq!(keys.len(), 1);
@@ -83,21 +89,13 @@ async fn publishes_the_public_key_in_each_form_cacheable_and_without_cors() {
         (Some("acme-1"), Some("RS256"))
     );
 
-    let pem = issue_jwt::handler(
-        &h.state,
-        request(&fixture("public-key-pem", "acme-salesforce")),
-    )
-    .await;
+    let pem = get(&h, "public-key-pem", "acme-salesforce").await;
     assert_eq!(header(&pem, "content-type"), Some("application/x-pem-file"));
     let pem = text(&pem);
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
     assert_eq!(pem.matches("-----BEGIN").count(), 1);
 
-    let list = issue_jwt::handler(
-        &h.state,
-        request(&fixture("public-keys", "acme-salesforce")),
-    )
-    .await;
+    let list = get(&h, "public-keys", "acme-salesforce").await;
     assert_eq!(header(&list, "content-type"), Some("application/json"));
     let list = json_body(&list);
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -115,8 +113,7 @@ async fn the_published_pem_verifies_the_token_the_route_signs() {
     let body = json_body(&response);
     assert_eq!(response.status(), 200, "{body}");
     let token = body["settings"]["token"].as_str().unwrap();
-    let event = fixture("public-key-pem", "acme-liveperson");
-    let pem = text(&issue_jwt::handler(&h.state, request(&event)).await);
+    let pem = text(&get(&h, "public-key-pem", "acme-liveperson").await);
     let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_exp = false;
     let key = DecodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
@@ -128,15 +125,13 @@ async fn the_published_pem_verifies_the_token_the_route_signs() {
 async fn a_shared_secret_project_publishes_nothing_and_only_get_is_taken() {
     let h = harness(&projects(), NOW);
     for (name, fixture_name) in ROUTES {
-        let shared =
-            issue_jwt::handler(&h.state, request(&fixture(fixture_name, "acme-jsm"))).await;
+        let shared = get(&h, fixture_name, "acme-jsm").await;
         assert_problem(&shared, 409, "no_public_keys");
         let post = with_method(fixture(fixture_name, "acme-salesforce"), "POST");
         let response = issue_jwt::handler(&h.state, request(&post)).await;
         assert_problem(&response, 405, "method_not_allowed");
         assert_eq!(header(&response, "allow"), Some("GET"), "{name}");
-        let nobody = fixture(fixture_name, "acme-nobody");
-        let response = issue_jwt::handler(&h.state, request(&nobody)).await;
-        assert_problem(&response, 404, "unknown_project");
+        let nobody = get(&h, fixture_name, "acme-nobody").await;
+        assert_problem(&nobody, 404, "unknown_project");
     }
 }

@@ -7,10 +7,13 @@ import subprocess
 
 from fixtures import FUNCTIONS, WEBHOOK_SECRET
 
+# The bench's own Lambdas, built in bench/: the empty one and the floor.
+BENCH_LAMBDAS = ["hello", "floor-lambda"]
+
 
 def plan_entry(name, bootstrap, event, env=None):
     entry = {"name": name, "bin": str(bootstrap), "event": str(event)}
-    if name.startswith("logout-webhook"):
+    if "logout-webhook" in name:
         entry["webhook_secret"] = WEBHOOK_SECRET
     if env:
         entry["env"] = env
@@ -19,10 +22,11 @@ def plan_entry(name, bootstrap, event, env=None):
 
 def bootstraps(out, main_binaries, bench_binaries):
     """Each function's binary as the `bootstrap` a provided.al2023 Lambda runs (x86_64 here;
-    the deployed ones are arm64), a link to the build, and the hello-world Lambda beside them."""
+    the deployed ones are arm64), a link to the build, and beside them the hello-world Lambda
+    and the functions' floor (bench/floor-lambda)."""
     paths = {}
-    for name in ["hello", *FUNCTIONS]:
-        source = (bench_binaries if name == "hello" else main_binaries) / name
+    for name in [*BENCH_LAMBDAS, *FUNCTIONS]:
+        source = (bench_binaries if name in BENCH_LAMBDAS else main_binaries) / name
         if not source.exists():
             raise SystemExit(f"{source} is not built (BUILD=0 reuses the builds)")
         target = out / "lambda" / name / "bootstrap"

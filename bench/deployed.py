@@ -14,16 +14,21 @@ the background.
 - CPU: lambda-emu --cpu-cgroup, M/1769 of one vCPU per CFS period, either only while an
   invocation is handled ("unthrottled-init", init at full speed as AWS runs it) or from exec
   on ("throttled-init").
+- The floor: beside each function, bench/floor-lambda doing only the work that function must
+  (FLOOR_WORK), its SDK made ready during init as chatpass's is, in the same plan and run; the
+  `*_vs_floor` ratios read each function against its own floor.
 """
 
 import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import cold_start
 import cost
 import moto_provision
+import template_doc
 import tls_ca
 from fixtures import FUNCTIONS, TABLE, projects, sessions
 from local_run import free_port, wait_for_port
@@ -35,6 +40,16 @@ from report import fmt, ratio, worst
 # CHATPASS_BENCH_SDK_DESIGN selected them (docs/records/benchmark-runs.md, 2026-11-28).
 SHIPPED = "init"  # the design's name in the figures' names
 MODELS = ("unthrottled-init", "throttled-init")
+# What each function's floor does per request (bench/floor-lambda/src/work.rs).
+FLOOR_WORK = {"issue-jwt": "token", "hash-user": "user-hash",
+              "user-details-callback": "user-details", "logout-webhook": "logout"}
+# The figures read against the floor: (name, cold figure's index or warm figure's index).
+AGAINST_FLOOR = (("first_answer", "cold", 1), ("warm_p50", "warm", 0),
+                 ("warm_p99", "warm", 1), ("init", "cold", 0))
+
+
+def floor_name(function):
+    return f"floor-{function}"
 
 
 class Settings:
@@ -75,7 +90,9 @@ def proxy_stats(path):
 
 
 def run(report, settings, bootstraps, events, emulator, children, out):
-    """The section's figures; returns the three 128 MB ratios (None where not measured)."""
+    """The section's figures; returns the `ratios:` line's entries (None where not measured):
+    the worst function against hello at 128 MB, and against its floor at 128 MB and at the
+    MemorySize template.yaml ships it with."""
     out = out / "deployed"
     out.mkdir(exist_ok=True)
     tls = tls_ca.make(out / "tls")
@@ -126,7 +143,11 @@ def run(report, settings, bootstraps, events, emulator, children, out):
             report.figure(f"deployed.proxy.{service}.moto_answer_ms", s["answer_ms"]["median"],
                           f"(the front and moto's time to their first byte back: median; "
                           f"p90 {s['answer_ms']['p90']})")
-    return ratios_128(found, settings)
+    first, warm_p99, init = ratios_128(found, settings)
+    ratios = dict(first_answer_128mb_vs_hello=first, warm_p99_128mb_vs_hello=warm_p99,
+                  init_128mb_vs_hello=init)
+    ratios.update(against_floor(report, found, settings))
+    return ratios
 
 
 class Tables:
@@ -152,9 +173,13 @@ class Tables:
 
 
 def plan(bootstraps, events):
-    return [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])] + [
-        cold_start.plan_entry(f"{name}@{SHIPPED}", bootstraps[name], events[name])
-        for name in FUNCTIONS]
+    """hello, then each function as shipped and its floor, in turn."""
+    entries = [cold_start.plan_entry("hello", bootstraps["hello"], events["hello"])]
+    for name in FUNCTIONS:
+        entries.append(cold_start.plan_entry(f"{name}@{SHIPPED}", bootstraps[name], events[name]))
+        entries.append(cold_start.plan_entry(floor_name(name), bootstraps["floor-lambda"],
+                                             events[name], env={"FLOOR_WORK": FLOOR_WORK[name]}))
+    return entries
 
 
 def check_connections(report, settings, bootstraps, events, emulator, env, out, ports, stats_file,
@@ -230,7 +255,7 @@ def warm(report, settings, memory, bootstraps, events, emulator, env, out, table
                       f"{fmt(cost.gb_seconds_per_million(memory, w['billed_ms_mean']), 1)} GB-s "
                       f"at a billed mean of {fmt(w['billed_ms_mean'], 2)} ms + requests "
                       f"{fmt(requests, 2)})")
-        found[function] = d["p99"]
+        found[function] = (d["median"], d["p99"])
     return found
 
 
@@ -248,6 +273,60 @@ def ratios_128(found, settings):
 
     first = worst(against_hello(m, 1) for m in MODELS)
     warm_figures = found[(128, "warm")]
-    warm_p99 = worst(ratio(warm_figures.get(f), warm_figures.get("hello"), 3) for f in FUNCTIONS)
+    hello = warm_figures.get("hello", (None, None))[1]
+    warm_p99 = worst(ratio(warm_figures.get(f, (None, None))[1], hello, 3) for f in FUNCTIONS)
     init = against_hello("throttled-init", 0)
     return tuple(None if v is None else fmt(v, 2) for v in (first, warm_p99, init))
+
+
+def shipped_memory():
+    """Each function's MemorySize as template.yaml ships it."""
+    doc = template_doc.load()
+    default = doc.get("Globals", {}).get("Function", {}).get("MemorySize")
+    return {Path(r["Properties"]["CodeUri"]).name: r["Properties"].get("MemorySize", default)
+            for r in doc["Resources"].values() if r.get("Type") == "AWS::Serverless::Function"}
+
+
+def function_against_floor(found, settings, memory, function):
+    """{figure: ratio} of `function` as shipped against its floor at `memory` (the cold figures
+    the worse of the models), or None where either was not measured."""
+    if (memory, "warm") not in found:
+        return {name: None for name, _, _ in AGAINST_FLOOR}
+    ours = {"cold": f"{function}@{SHIPPED}", "warm": function}
+    ratios = {}
+    for name, kind, index in AGAINST_FLOOR:
+        runs = ([found[(memory, m)] for m in settings.models] if kind == "cold"
+                else [found[(memory, "warm")]])
+        ratios[name] = worst(
+            ratio(figures.get(ours[kind], (None, None))[index],
+                  figures.get(floor_name(function), (None, None))[index], 3)
+            for figures in runs)
+    return ratios
+
+
+def against_floor(report, found, settings):
+    """Each function against its floor at every memory size, and the `ratios:` line's worst
+    function at 128 MB and at its shipped MemorySize (None without the CPU share)."""
+    per = {(memory, f): function_against_floor(found, settings, memory, f)
+           for memory in settings.memory_sizes for f in FUNCTIONS}
+    for (memory, function), ratios in per.items():
+        for name, value in ratios.items():
+            report.figure(f"deployed.{memory}mb.{function}.{name}_vs_floor",
+                          "-" if value is None else fmt(value, 2))
+    shipped = shipped_memory()
+    line = {}
+    for label, memory_of in (("128mb", lambda f: 128), ("shipped", shipped.get)):
+        for name, _, _ in AGAINST_FLOOR:
+            values = {f: per.get((memory_of(f), f), {}).get(name) for f in FUNCTIONS}
+            measured = {f: v for f, v in values.items() if v is not None}
+            key = f"{name}_{label}_vs_floor"
+            if not measured or not settings.cgroup:
+                line[key] = None
+                continue
+            function = max(measured, key=measured.get)
+            line[key] = fmt(measured[function], 2)
+            unmeasured = sorted(set(FUNCTIONS) - set(measured))
+            report.figure(f"deployed.{label}.{name}_vs_floor", line[key],
+                          f"(worst: {function} at {memory_of(function)} MB"
+                          + (f"; not measured: {', '.join(unmeasured)})" if unmeasured else ")"))
+    return line

@@ -36,7 +36,8 @@ def shape(url, token):
 
 def cpu_ticks(pid):
     """The process's user + system CPU time so far, in clock ticks."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
 
 
@@ -47,10 +48,15 @@ def wrk_ms(value):
 
 
 def parse_wrk(text):
-    """requests, requests/s, p50 and p99 in ms, and errors (non-2xx + socket errors)."""
+    """requests, requests/s, p50 and p99 in ms, and errors (non-2xx + socket errors); a report
+    without them (wrk failed, or its output went elsewhere) is a ValueError naming the line."""
     def find(pattern, default=None):
         match = re.search(pattern, text, re.M)
-        return match.group(1) if match else default
+        if match:
+            return match.group(1)
+        if default is None:
+            raise ValueError(f"wrk's report has no line matching {pattern!r}: {text[:200]!r}")
+        return default
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     return {
         "requests": int(find(r"^\s*(\d+) requests in")),
@@ -62,22 +68,34 @@ def parse_wrk(text):
     }
 
 
-def wrk(url, out_file, threads, connections, seconds, script, env, latency=True):
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+def wrk_argv(url, threads, connections, seconds, script):
+    return ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
             "-s", os.path.join(WRK, script), url]
-    if latency:
-        argv.insert(1, "--latency")
+
+
+def wrk(url, out_file, threads, connections, seconds, script, env):
+    """One measured run, its report kept in `out_file` and read back."""
+    argv = wrk_argv(url, threads, connections, seconds, script)
+    argv.insert(1, "--latency")
     with open(out_file, "w") as out:
         subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
-    return parse_wrk(open(out_file).read())
+    with open(out_file) as report:
+        return parse_wrk(report.read())
+
+
+def warm_up(url, threads, connections, seconds, script, env):
+    """Load before a measured run; its report is not kept, so not read."""
+    subprocess.run(wrk_argv(url, threads, connections, seconds, script), env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True)
 
 
 def load(report, label, pid, url, token, settings, out):
     """One server's figures under `wrk` after a warm-up; returns them for the ratios."""
     report.figure(f"http.{label}.answer", shape(url, token))
-    env = dict(os.environ, BENCH_TOKEN=token)
+    env = dict(os.environ, BENCH_TOKEN=token, BENCH_TOKENS_FILE=str(out / "tokens.txt"),
+               BENCH_ACTIVE=settings["active"], BENCH_RENEWALS=settings["renewals"])
     threads, connections = settings["threads"], settings["connections"]
-    wrk(url, os.devnull, threads, connections, settings["warmup"], "token.lua", env, latency=False)
+    warm_up(url, threads, connections, settings["warmup"], "token.lua", env)
     before = cpu_ticks(pid)
     result = wrk(url, out / f"wrk-{label}.txt", threads, connections, settings["duration"],
                  "token.lua", env)

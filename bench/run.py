@@ -4,7 +4,8 @@ jsonwebtoken) and against the floor (a bare hyper server doing only the cryptogr
 process against raw HMAC, cold starts against an empty Rust Lambda, Secrets Manager
 calls under load, jsonwebtoken's two crypto backends, and the functions as deployed: a 128,
 256 and 512 MB Lambda's CPU share, TLS to AWS through a round trip, the SDK made ready during
-init. Prints one line per figure and ends with one `ratios:` line.
+init, each function beside its floor (bench/floor-lambda: the same SDK set-up and only the
+work the function must do). Prints one line per figure and ends with one `ratios:` line.
 Everything listens on 127.0.0.1 only, and every load run is bounded in time. How to read the
 figures: BENCHMARKS.md; every run's record: docs/records/benchmark-runs.md.
 
@@ -12,15 +13,20 @@ figures: BENCHMARKS.md; every run's record: docs/records/benchmark-runs.md.
 
 Knobs (environment): BENCH_OUT (bench/target/run) is where the outputs go; BUILD=0 reuses the
 builds; SECTIONS (http jwt inprocess cold secrets deployed) runs only those; WRK_THREADS (1),
-WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); COLD_RUNS (30); SECRETS_DURATION
-(20 s), SECRETS_CONNECTIONS (16), SHORT_TTL (5 s); CRITERION_ARGS; QUIET_LOAD (0.7) and
-QUIET_WAIT_MINUTES (0: do not wait) to wait, after building, for the 1-minute load average to
-fall below QUIET_LOAD before measuring; BENCH_PROFILE (release; dev builds the debug profile
-for a quick smoke run, figures not to be used). The deployed mode: MEMORY_SIZES (128 256 512),
-DEPLOYED_RUNS (10 cold starts per bootstrap and model), DEPLOYED_WARM (1000), RTT_MS (2),
-CFS_PERIOD_MS (20), CPU_CGROUP (/sys/fs/cgroup/cpu; none for no CPU share).
+WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); the HTTP load's users:
+BENCH_IDENTITIES (20000 identity tokens), BENCH_ACTIVE (1000 signed in at a time),
+BENCH_RENEWALS (12: each token's sign-in and renewals); COLD_RUNS (30); SECRETS_DURATION
+(20 s), SECRETS_CONNECTIONS (16), SHORT_TTL (5 s); JWT_ITERATIONS (20000); CRITERION_ARGS;
+QUIET_LOAD (0.7) and QUIET_WAIT_MINUTES (0: do not wait) to wait, after building, for the
+1-minute load average to fall below QUIET_LOAD before measuring; BENCH_PROFILE (release; dev
+builds everything, the handler benches included, in the debug profile for a quick smoke run,
+figures not to be used; scripts/test.sh runs every section so). Each section's wall time is
+printed as it ends. The deployed mode: MEMORY_SIZES (128 256 512), DEPLOYED_RUNS (10 cold
+starts per bootstrap and model), DEPLOYED_WARM (1000), RTT_MS (2), CFS_PERIOD_MS (20),
+CPU_CGROUP (/sys/fs/cgroup/cpu; none for no CPU share).
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -62,15 +68,27 @@ def build(sections, profile, main_target, bench_target):
     if main:
         cargo(ROOT, main_target, "build", *flags, *[a for p in main for a in ("-p", p)])
     if "inprocess" in wanted:
-        cargo(ROOT, main_target, "bench", "--no-run", "-p", "issue-jwt", "-p", "hash-user",
-              "--bench", "handler")
+        cargo(ROOT, main_target, "bench", "--no-run", *bench_profile(profile), "-p",
+              "issue-jwt", "-p", "hash-user", "--bench", "handler")
     bench = (["floor"] if wanted & {"http", "jwt"} else []) + (
-        ["hello", "lambda-emu"] if wanted & {"cold", "deployed"} else [])
+        ["hello", "floor-lambda", "lambda-emu"] if wanted & {"cold", "deployed"} else [])
     if bench:
         cargo(BENCH, bench_target, "build", *flags, *[a for p in bench for a in ("-p", p)])
     if "http" in wanted:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"],
                        cwd=BENCH / "baseline-node", check=True)
+
+
+def bench_profile(profile):
+    """`cargo bench`'s own profile (release's settings) unless the run is a dev smoke run."""
+    return [] if profile == "release" else ["--profile", profile]
+
+
+@contextlib.contextmanager
+def timed(report, what):
+    started = time.monotonic()
+    yield
+    report.note(f"{what} took {time.monotonic() - started:.1f} s")
 
 
 def wait_for_quiet(quiet_load, minutes):
@@ -79,12 +97,17 @@ def wait_for_quiet(quiet_load, minutes):
         time.sleep(30)
 
 
-def http_section(report, children, chatpass, floor, token, out):
+def http_section(report, children, chatpass, floor, tokens, out):
     settings = {"threads": knob("WRK_THREADS", "1"), "connections": knob("WRK_CONNECTIONS", "32"),
-                "duration": knob("WRK_DURATION", "15"), "warmup": knob("WRK_WARMUP", "3")}
+                "duration": knob("WRK_DURATION", "15"), "warmup": knob("WRK_WARMUP", "3"),
+                "active": knob("BENCH_ACTIVE", "1000"), "renewals": knob("BENCH_RENEWALS", "12")}
     report.section(f"HTTP: POST /v1/projects/acme-jsm/token, wrk -t{settings['threads']} "
                    f"-c{settings['connections']} -d{settings['duration']}s after "
-                   f"{settings['warmup']}s warm-up")
+                   f"{settings['warmup']}s warm-up; {len(tokens)} users' identity tokens, "
+                   f"{settings['active']} signed in at a time, each token sent "
+                   f"{settings['renewals']} times (its sign-in and renewals)")
+    (out / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    token = tokens[0]
     (out / "projects.json").write_text(json.dumps(
         {"acme-jsm": {"vendor": "jsm-chat", "key": JSM_KEY, "allowed_origins": [ORIGIN]}}))
     jwks = ["--jwks", out / "jwks.json", "--issuer", ISSUER, "--audience", AUDIENCE]
@@ -112,25 +135,27 @@ def http_section(report, children, chatpass, floor, token, out):
 
 
 def jwt_section(report, floor, token, out):
-    report.section("jsonwebtoken backends in process: floor selftest (RS256 verify of the "
-                   "identity token, HS256 sign of the JSM token)")
+    iterations = knob("JWT_ITERATIONS", "20000")
+    report.section(f"jsonwebtoken backends in process: floor selftest (RS256 verify of the "
+                   f"identity token, HS256 sign of the JSM token, {iterations} iterations)")
     for backend in ("aws-lc", "rust-crypto"):
         line = subprocess.run([floor, "selftest", "--backend", backend, "--token", token,
                                "--jwks", out / "jwks.json", "--issuer", ISSUER, "--audience",
-                               AUDIENCE, "--key", JSM_KEY, "--iterations", "20000"],
+                               AUDIENCE, "--key", JSM_KEY, "--iterations", iterations],
                               check=True, capture_output=True, text=True).stdout
         values = dict(part.split("=") for part in line.split() if "=" in part)
         report.figure(f"jwt.{backend}.rs256_verify_us", fmt(int(values["rs256_verify_ns"]) / 1000, 2))
         report.figure(f"jwt.{backend}.hs256_sign_us", fmt(int(values["hs256_sign_ns"]) / 1000, 2))
 
 
-def inprocess_section(report, main_target, out):
+def inprocess_section(report, main_target, profile, out):
     args = knob("CRITERION_ARGS", "--warm-up-time 2 --measurement-time 5")
     report.section(f"handlers in process (criterion, {args})")
     for function in ("issue-jwt", "hash-user"):
         with open(out / f"criterion-{function}.txt", "w") as log:
-            subprocess.run(["cargo", "bench", "--quiet", "-p", function, "--bench", "handler",
-                            "--", *args.split()], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            subprocess.run(["cargo", "bench", "--quiet", *bench_profile(profile), "-p", function,
+                            "--bench", "handler", "--", *args.split()], cwd=ROOT, stdout=log,
+                           stderr=subprocess.STDOUT,
                            check=True, env=dict(os.environ, CARGO_TARGET_DIR=str(main_target)))
 
     def median_ns(name):
@@ -181,7 +206,8 @@ def main():
     report = Report(out)
     profile = knob("BENCH_PROFILE", "release")
     if knob("BUILD", "1") == "1":
-        build(sections, profile, main_target, bench_target)
+        with timed(report, "building"):
+            build(sections, profile, main_target, bench_target)
     folder = "release" if profile == "release" else "debug"
     chatpass = main_target / folder / "chatpass"
     floor = bench_target / folder / "floor"
@@ -189,7 +215,9 @@ def main():
     bootstraps = (cold_start.bootstraps(out, main_target / folder, bench_target / folder)
                   if {"cold", "deployed"} & set(sections) else {})
     fixture_events = events(out)
-    token = idp.make(out, ISSUER, AUDIENCE, lifetime=3 * 3600)
+    identities = int(knob("BENCH_IDENTITIES", "20000")) if "http" in sections else 1
+    tokens = idp.make_many(out, ISSUER, AUDIENCE, identities, lifetime=3 * 3600)
+    token = tokens[0]
 
     quiet_load = float(knob("QUIET_LOAD", "0.7"))
     wait_for_quiet(quiet_load, float(knob("QUIET_WAIT_MINUTES", "0")))
@@ -204,7 +232,8 @@ def main():
     found = {}
     with Children(out / "logs") as children:
         if "http" in sections:
-            http = http_section(report, children, chatpass, floor, token, out)
+            with timed(report, "section http"):
+                http = http_section(report, children, chatpass, floor, tokens, out)
             found.update(
                 throughput_vs_node=ratio(http["serve"]["rps"], http["node"]["rps"]),
                 p99_vs_node=ratio(http["serve"]["p99_ms"], http["node"]["p99_ms"], 3),
@@ -212,9 +241,11 @@ def main():
                 p99_vs_floor=ratio(http["serve"]["p99_ms"], http["floor"]["p99_ms"]),
                 rss_mib=fmt(http["serve"]["rss_kib"] / 1024, 1))
         if "jwt" in sections:
-            jwt_section(report, floor, token, out)
+            with timed(report, "section jwt"):
+                jwt_section(report, floor, token, out)
         if "inprocess" in sections:
-            found["handler_vs_hmac"] = inprocess_section(report, main_target, out)
+            with timed(report, "section inprocess"):
+                found["handler_vs_hmac"] = inprocess_section(report, main_target, profile, out)
         if {"cold", "secrets"} & set(sections):
             report.section("moto (Secrets Manager, DynamoDB) for the cold starts and the "
                            "secrets run")
@@ -224,32 +255,35 @@ def main():
             saved = dict(os.environ)
             os.environ.update(moto_provision.sdk_environment(endpoint, TABLE))
             if "cold" in sections:
-                found["cold_start_vs_hello"] = cold_section(
-                    report, emulator, bootstraps, fixture_events, int(knob("COLD_RUNS", "30")),
-                    out)
+                with timed(report, "section cold"):
+                    found["cold_start_vs_hello"] = cold_section(
+                        report, emulator, bootstraps, fixture_events,
+                        int(knob("COLD_RUNS", "30")), out)
             if "secrets" in sections:
                 settings = {"threads": knob("WRK_THREADS", "1"),
                             "connections": knob("SECRETS_CONNECTIONS", "16"),
                             "duration": int(knob("SECRETS_DURATION", "20"))}
                 report.section(f"secrets on the hot path: serve --secrets aws --store "
                                f"dynamodb:{TABLE} against moto")
-                for label, ttl in (("default-ttl", 300), ("short-ttl", int(knob("SHORT_TTL", "5")))):
-                    secrets_load.run(report, label, ttl, chatpass, children, endpoint, recording,
-                                     token, out / "jwks.json", settings, out)
+                with timed(report, "section secrets"):
+                    for label, ttl in (("default-ttl", 300),
+                                       ("short-ttl", int(knob("SHORT_TTL", "5")))):
+                        secrets_load.run(report, label, ttl, chatpass, children, endpoint,
+                                         recording, token, out / "jwks.json", settings, out)
             os.environ.clear()
             os.environ.update(saved)
             moto.stop()
         if "deployed" in sections:
-            first, warm_p99, init = deployed.run(report, deployed.Settings(os.environ),
-                                                 bootstraps, fixture_events, emulator, children,
-                                                 out)
-            found.update(first_answer_128mb_vs_hello=first, warm_p99_128mb_vs_hello=warm_p99,
-                         init_128mb_vs_hello=init)
+            with timed(report, "section deployed"):
+                found.update(deployed.run(report, deployed.Settings(os.environ), bootstraps,
+                                          fixture_events, emulator, children, out))
 
     report.ratios([(name, found.get(name)) for name in (
         "throughput_vs_node", "p99_vs_node", "throughput_vs_floor", "p99_vs_floor",
         "cold_start_vs_hello", "handler_vs_hmac", "rss_mib", "first_answer_128mb_vs_hello",
-        "warm_p99_128mb_vs_hello", "init_128mb_vs_hello")])
+        "warm_p99_128mb_vs_hello", "init_128mb_vs_hello", *[
+            f"{figure}_{memory}_vs_floor" for memory in ("128mb", "shipped")
+            for figure in ("first_answer", "warm_p50", "warm_p99", "init")])])
     if report.failures:
         sys.exit(f"bench: {len(report.failures)} failure(s) above; the figures are not to be used")
 

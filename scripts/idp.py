@@ -32,6 +32,13 @@ def uint(n: int) -> str:
 def make(directory, issuer, audience, sub="u-1001", email="alice@example.com",
          name="Alice Smith", lifetime=3600):
     """Writes the key's JWKS and public PEM into `directory`; returns the identity token."""
+    return make_many(directory, issuer, audience, 1, sub, email, name, lifetime)[0]
+
+
+def make_many(directory, issuer, audience, count, sub="u-1001", email="alice@example.com",
+              name="Alice Smith", lifetime=3600):
+    """[`make`] for `count` users of one key: the first is `sub`, the others `sub-2`, ...,
+    each with their own email (`alice+2@example.com`, ...)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public = key.public_key()
     numbers = public.public_numbers()
@@ -46,17 +53,20 @@ def make(directory, issuer, audience, sub="u-1001", email="alice@example.com",
 
     now = int(time.time())
     given, _, family = name.partition(" ")
-    claims = {
-        "iss": issuer, "aud": audience, "sub": sub,
-        "iat": now - 5, "exp": now + lifetime,
-        "email": email, "email_verified": True, "name": name,
-        "given_name": given, "family_name": family or given,
-    }
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
-    signing_input = (b64url(json.dumps(header).encode()) + "."
-                     + b64url(json.dumps(claims).encode())).encode()
-    signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-    return signing_input.decode() + "." + b64url(signature)
+    header = b64url(json.dumps({"alg": "RS256", "typ": "JWT", "kid": kid}).encode())
+    local, _, domain = email.partition("@")
+    tokens = []
+    for n in range(1, count + 1):
+        claims = {
+            "iss": issuer, "aud": audience, "sub": sub if n == 1 else f"{sub}-{n}",
+            "iat": now - 5, "exp": now + lifetime,
+            "email": email if n == 1 else f"{local}+{n}@{domain}", "email_verified": True,
+            "name": name, "given_name": given, "family_name": family or given,
+        }
+        signing_input = (header + "." + b64url(json.dumps(claims).encode())).encode()
+        signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        tokens.append(signing_input.decode() + "." + b64url(signature))
+    return tokens
 
 
 def main() -> None:

@@ -130,7 +130,11 @@ extra_checks() {
   local started=$SECONDS function bootstrap
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     sam build --region us-east-1 </dev/null
-  for function in IssueJwtFunction HashUserFunction UserDetailsCallbackFunction LogoutWebhookFunction; do
+  # Every function template.yaml declares (a resource whose Type is AWS::Serverless::Function).
+  local functions
+  functions=$(awk '/^  [A-Za-z0-9]+:$/ {name=$1} /Type: AWS::Serverless::Function/ {sub(":", "", name); print name}' template.yaml)
+  [[ -n $functions ]] || { echo "template.yaml declares no function" >&2; return 1; }
+  for function in $functions; do
     bootstrap=.aws-sam/build/$function/bootstrap
     if [[ ! -x $bootstrap ]]; then
       echo "sam build made no $bootstrap" >&2
@@ -142,7 +146,7 @@ extra_checks() {
       return 1
     fi
   done
-  echo "sam build: four arm64 bootstraps in $((SECONDS - started)) s"
+  echo "sam build: $(wc -w <<<"$functions") arm64 bootstraps in $((SECONDS - started)) s"
 }
 
 # Static checks beside cfn-lint, on the template as CloudFormation receives it (the SAM
@@ -172,21 +176,26 @@ api_checks() {
   LOAD_SECONDS=30 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 .venv/bin/python scripts/load_faults.py
 }
 
-# The bench's own checks (BENCHMARKS.md, "As deployed"): the tests of its Python helpers (the
-# delay proxy's round trip, the cost line, wrk's report) and of lambda-emu, then a smoke run
-# of the deployed mode on dev builds: each bootstrap started once per CPU model
-# at 512 MB under its CPU share, over TLS through the delay proxy, and 20 warm invocations.
-# It fails on a start that fails, an answer other than 200, or a function reaching no TLS
-# endpoint; its figures are not measurements. The CPU share needs root and cgroup v1's cpu
-# controller; without them the run says NO CPU SHARE and goes on at full speed.
+# The bench's own checks (BENCHMARKS.md): the tests of its Python helpers (the delay proxy's
+# round trip, the cost line, wrk's report and the HTTP section's warm-up), of lambda-emu and of
+# the floor Lambda, then every section of bench/run.py once in smoke mode: dev builds, one-second
+# wrk runs, criterion for a fraction of a second, one cold start per bootstrap, and the deployed
+# mode at 512 MB (each function beside its floor, one cold start per CPU model, 10 warm
+# invocations) under the CPU share, over TLS through the delay proxy. A section that cannot
+# complete fails the tests here (a failed start, an answer other than 200, a function reaching
+# no TLS endpoint, a report that does not parse), not the next full measurement; its figures
+# are not measurements. Each section's wall time is printed. The CPU share needs root and
+# cgroup v1's cpu controller; without them the run says NO CPU SHARE and goes on at full speed.
 bench_checks() {
-  step "bench: tests of its Python helpers and of lambda-emu"
+  step "bench: tests of its Python helpers, lambda-emu and the floor Lambda"
   .venv/bin/python -m unittest discover -s bench/tests
-  (cd bench && CARGO_TARGET_DIR="$ROOT/bench/target" cargo test --quiet -p lambda-emu)
-  step "bench: the deployed mode, smoke run (dev builds, 512 MB)"
+  (cd bench && CARGO_TARGET_DIR="$ROOT/bench/target" cargo test --quiet -p lambda-emu -p floor-lambda)
+  step "bench: every section once, smoke run (dev builds, short runs)"
   local cgroup=/sys/fs/cgroup/cpu
   [[ -w $cgroup ]] || cgroup=none
-  SECTIONS=deployed BENCH_PROFILE=dev MEMORY_SIZES=512 DEPLOYED_RUNS=1 DEPLOYED_WARM=20 \
+  BENCH_PROFILE=dev WRK_DURATION=1 WRK_WARMUP=1 BENCH_IDENTITIES=100 BENCH_ACTIVE=10 JWT_ITERATIONS=100 \
+    CRITERION_ARGS="--warm-up-time 0.1 --measurement-time 0.3 --sample-size 10" COLD_RUNS=1 \
+    SECRETS_DURATION=2 SHORT_TTL=1 MEMORY_SIZES=512 DEPLOYED_RUNS=1 DEPLOYED_WARM=10 \
     CPU_CGROUP=$cgroup BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" .venv/bin/python bench/run.py
 }
 

@@ -460,9 +460,10 @@ fn event(f: &Fixture, input: &Input) -> Value {
     event
 }
 
-/// Never a 5xx, every answer uncached (but published public keys), every refusal problem+json
-/// with its code and status.
-fn check(route: &str, response: &Response<Body>) {
+/// Never a 5xx, every answer uncached (but a 200 of a route that declares how long it may be
+/// kept), every refusal problem+json with its code and status.
+fn check(served: &Served, response: &Response<Body>) {
+    let route = served.spec.name;
     let status = response.status().as_u16();
     let header = |name: &str| {
         response
@@ -476,15 +477,13 @@ fn check(route: &str, response: &Response<Body>) {
         "route {route}: {status} {:?}",
         response.body()
     );
-    let published = matches!(route, "jwks.json" | "public-key.pem" | "public-keys.json");
-    let cache = if published && status == 200 {
-        "public, max-age=300"
-    } else {
-        "no-store"
+    let cache = match served.spec.cacheable_for {
+        Some(seconds) if status == 200 => format!("public, max-age={seconds}"),
+        _ => "no-store".to_owned(),
     };
     assert_eq!(
         header("cache-control").as_deref(),
-        Some(cache),
+        Some(cache.as_str()),
         "route {route}"
     );
     if status >= 400 {
@@ -549,7 +548,7 @@ fuzz_target!(|input: Input| {
             sessions.put_session(&session).await.unwrap();
         }
         let response = route.handle(&state, request).await;
-        check(route.spec.name, &response);
+        check(route, &response);
         let sign_in = route.spec.browser;
         assert!(
             !(sign_in && identity_has_events(&input) && response.status() == 200),

@@ -1,19 +1,19 @@
-//! The four functions' Lambda binaries (debug builds), built once per test process, for the
-//! tests that run them as Lambda does (lambda_watch.rs, rehearsal.rs).
+//! The functions' Lambda binaries (debug builds) of the route table, built once per test
+//! process, for the tests that run them as Lambda does (lambda_watch.rs, rehearsal.rs).
 
 use crate::moto::{target_dir, workspace_root};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Once;
 
-/// Builds the four binaries (once per process) and returns the folder that holds them.
+/// Builds every function's binary (once per process) and returns the folder that holds them.
 pub fn build() -> PathBuf {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
+        let packages = chatpass::routes::functions().flat_map(|function| ["-p", function]);
         let status = Command::new(env!("CARGO"))
             .args(["build", "-q"])
-            .args(["-p", "issue-jwt", "-p", "hash-user"])
-            .args(["-p", "user-details-callback", "-p", "logout-webhook"])
+            .args(packages)
             .current_dir(workspace_root())
             .status()
             .expect("cargo runs");

@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
+use chatpass_service::pipeline::Served;
 use chatpass_service::request::MAX_BODY_BYTES;
 use chatpass_service::testing::{
     CALLBACK_KEY, JSM_KEY, NOW, ORIGIN, REFERENCE, SPRINKLR_KEY, WEBHOOK_SECRET,
@@ -716,13 +717,19 @@ fn arbitrary_event(a: &Arbitrary) -> Value {
     event
 }
 
-/// Never a 5xx, every answer uncached, every refusal problem+json.
-fn check(handler: &str, response: &Response<Body>) -> Result<(), TestCaseError> {
+/// Never a 5xx, every answer uncached (but a 200 of a route that declares how long it may be
+/// kept), every refusal problem+json.
+fn check(route: &Served, response: &Response<Body>) -> Result<(), TestCaseError> {
+    let handler = route.spec.name;
     let status = response.status().as_u16();
     prop_assert!(status < 500, "{handler}: {status} {:?}", response.body());
+    let cache = match route.spec.cacheable_for {
+        Some(seconds) if status == 200 => format!("public, max-age={seconds}"),
+        _ => "no-store".to_owned(),
+    };
     prop_assert_eq!(
         header(response, "cache-control"),
-        Some("no-store"),
+        Some(cache.as_str()),
         "{}",
         handler
     );
@@ -780,7 +787,7 @@ fn arbitrary_requests_never_get_a_5xx_or_a_panic_from_any_handler() {
             runtime.block_on(async {
                 for route in chatpass::routes::all() {
                     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-                    check(route.spec.function, &route.handle(&state, request).await)?;
+                    check(route, &route.handle(&state, request).await)?;
                 }
                 Ok(())
             })

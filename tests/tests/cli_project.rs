@@ -208,27 +208,49 @@ impl Stored {
     }
 }
 
-/// The config as a deployed user-details or logout function loads it (AWSCURRENT, with
-/// AWSPREVIOUS's keys accepted).
-async fn as_the_functions_load(moto: &Moto, project: &str) -> Arc<ProjectConfig> {
-    SecretsManagerSource::new(
-        Client::new(&moto.sdk_config().await),
-        SECRET_PREFIX,
-        Stages::CurrentAndPrevious,
-    )
-    .project(&ProjectId::parse(project).unwrap())
-    .await
-    .expect("the functions load the project")
+/// A project's configs as the deployed functions load them: AWSCURRENT, and AWSPREVIOUS, whose
+/// callback keys and webhook secrets they still accept while a rotation is under way.
+struct Loaded {
+    current: Arc<ProjectConfig>,
+    previous: Option<Arc<ProjectConfig>>,
 }
 
-fn accepts_callback_key(config: &ProjectConfig, key: &str) -> bool {
-    matches_any(&config.callback_keys, key.as_bytes())
+impl std::ops::Deref for Loaded {
+    type Target = ProjectConfig;
+
+    fn deref(&self) -> &ProjectConfig {
+        &self.current
+    }
 }
 
-fn accepts_webhook_secret(config: &ProjectConfig, secret: &str) -> bool {
-    config
-        .webhook_secrets
-        .contains(&WebhookSecret::parse(secret).unwrap())
+impl Loaded {
+    fn versions(&self) -> impl Iterator<Item = &ProjectConfig> {
+        std::iter::once(&*self.current).chain(self.previous.as_deref())
+    }
+}
+
+async fn as_the_functions_load(moto: &Moto, project: &str) -> Loaded {
+    let client = Client::new(&moto.sdk_config().await);
+    let id = ProjectId::parse(project).unwrap();
+    let at = |stages| SecretsManagerSource::new(client.clone(), SECRET_PREFIX, stages);
+    let current = at(Stages::Current).project(&id).await;
+    Loaded {
+        current: current.expect("the functions load the project"),
+        previous: at(Stages::Previous).project(&id).await.ok(),
+    }
+}
+
+fn accepts_callback_key(loaded: &Loaded, key: &str) -> bool {
+    loaded
+        .versions()
+        .any(|config| matches_any(&config.callback_keys, key.as_bytes()))
+}
+
+fn accepts_webhook_secret(loaded: &Loaded, secret: &str) -> bool {
+    let secret = WebhookSecret::parse(secret).unwrap();
+    loaded
+        .versions()
+        .any(|config| config.webhook_secrets.contains(&secret))
 }
 
 /// The value `rotate` printed: its last line.
@@ -740,7 +762,7 @@ async fn rotating_adds_a_value_printed_once_keeps_the_old_one_and_finish_drops_i
     let (moto, cli, _) = moto_with_acme("project-rotate");
     let stored = Stored::of(&moto, "acme").await;
 
-    type Accepts = fn(&ProjectConfig, &str) -> bool;
+    type Accepts = fn(&Loaded, &str) -> bool;
     let kinds: [(&str, &str, &str, Accepts); 2] = [
         (
             "callback-key",

@@ -27,6 +27,7 @@ mod log_hygiene;
 mod moto_harness;
 mod openapi_answers;
 mod openapi_document;
+mod previous_keys;
 mod refusal_reasons;
 mod rehearsal;
 mod serve_flows;

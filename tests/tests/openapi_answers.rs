@@ -13,7 +13,7 @@ use chatpass_tests::support::{
     backchannel_events, logged_out_body, oidc_logout, request, with_authorizer_claims, with_body,
     with_header, with_method,
 };
-use chatpass_tests::support::{fixture, for_project};
+use chatpass_tests::support::{fixture, fixture_of, for_project};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -168,6 +168,44 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
     };
     let state = fresh();
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(17 * 1024));
+
+    // Every route's pipeline, from the fixture its declaration names: its answer for each of
+    // the table's projects, an unknown project, and configs that cannot be read (on a state of
+    // its own: the logout fixture's deliveries would log the table's user out).
+    for declared in chatpass::routes::all() {
+        let state = fresh();
+        let route = declared.spec.name;
+        let event = fixture_of(declared);
+        let method = event["requestContext"]["http"]["method"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let answer =
+            async |state: &State, event: Value| declared.handle(state, request(&event)).await;
+        for (project, _) in &documents {
+            let response = answer(&state, for_project(event.clone(), project)).await;
+            seen.check(
+                route,
+                &method,
+                &format!("{method} {route}: the fixture for {project}"),
+                &response,
+            );
+        }
+        let unknown = answer(&state, for_project(event.clone(), "oa-nobody")).await;
+        seen.check(
+            route,
+            &method,
+            &format!("{method} {route}: an unknown project"),
+            &unknown,
+        );
+        let down = answer(&down_source(), for_project(event.clone(), "oa-jwt")).await;
+        seen.check(
+            route,
+            &method,
+            &format!("{method} {route}: configs unavailable"),
+            &down,
+        );
+    }
 
     // token and user-hash
     for (route, ours, other) in [

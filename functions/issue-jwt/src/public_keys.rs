@@ -6,9 +6,8 @@
 //! the current one, so a token minted just before the rotation still verifies when the vendor
 //! fetches again.
 
-use chatpass_service::pipeline::{self, Answer, Anyone, Call, Route};
-use chatpass_service::request::{json_response, project_id};
-use chatpass_service::source::{SourceError, Stages};
+use chatpass_service::pipeline::{self, Anyone, Call, Route};
+use chatpass_service::request::json_response;
 use chatpass_service::{ServiceError, State};
 use chatpass_signing::public_keys::{dynamics_list, pem_bundle};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -22,16 +21,9 @@ pub const MAX_AGE_SECONDS: u32 = 300;
 /// The PEM answer's media type.
 pub const PEM_MEDIA_TYPE: &str = "application/x-pem-file";
 
-/// Each form reads the current version through the signing cache, the previous through its own.
+/// A form of the keys: anyone may GET it, and keep its 200 for [`MAX_AGE_SECONDS`].
 const fn published(name: &'static str, fixture: &'static str) -> Route<Anyone> {
-    Route::new(
-        name,
-        "issue-jwt",
-        &[Method::GET],
-        Anyone,
-        Stages::Current,
-        fixture,
-    )
+    Route::new(name, "issue-jwt", &[Method::GET], Anyone, fixture).cacheable_for(MAX_AGE_SECONDS)
 }
 
 pub const JWKS_ROUTE: Route<Anyone> = published("jwks.json", "jwks");
@@ -42,10 +34,7 @@ pub const KEY_LIST_ROUTE: Route<Anyone> = published("public-keys.json", "public-
 pub async fn jwks_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &JWKS_ROUTE, async |call| {
         let keys: Vec<Value> = keys(&call).await?.into_iter().map(Value::Object).collect();
-        Ok(cacheable(json_response(
-            StatusCode::OK,
-            &json!({ "keys": keys }),
-        )))
+        Ok(json_response(StatusCode::OK, &json!({ "keys": keys })).into())
     })
     .await
 }
@@ -60,7 +49,7 @@ pub async fn pem_handler(state: &State, request: Request) -> Response<Body> {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PEM_MEDIA_TYPE),
         );
-        Ok(cacheable(response))
+        Ok(response.into())
     })
     .await
 }
@@ -71,35 +60,25 @@ pub async fn key_list_handler(state: &State, request: Request) -> Response<Body>
         let keys = keys(&call).await?;
         let now = call.state.clock.now();
         let list = dynamics_list(&keys.iter().collect::<Vec<_>>(), now).map_err(unpublishable)?;
-        Ok(cacheable(json_response(StatusCode::OK, &list)))
+        Ok(json_response(StatusCode::OK, &list).into())
     })
     .await
 }
 
 /// The public JWKs to publish: the current version's, then the previous version's while it
-/// differs; 409 for a project that signs with a shared secret.
+/// differs; 409 for a project that signs with a shared secret. Never keys that may lack one
+/// still in use: an unreadable previous version is a 503, which the vendor retries.
 async fn keys(call: &Call<'_, ()>) -> Result<Vec<Map<String, Value>>, ServiceError> {
     let vendor = &call.project.vendor;
     let current = vendor.public_jwk().ok_or(ServiceError::NoPublicKeys {
         vendor: vendor.id(),
     })?;
     let mut keys = vec![current.clone()];
-    if let Some(previous) = &call.state.configs.previous {
-        match previous.project(&project_id(call.request)?).await {
-            Ok(previous) => {
-                if let Some(jwk) = previous.vendor.public_jwk()
-                    && jwk.get("kid") != current.get("kid")
-                {
-                    keys.push(jwk.clone());
-                }
-            }
-            // No previous version, or one that does not load: nothing more to publish.
-            Err(SourceError::NotFound | SourceError::Invalid(_)) => {}
-            // Never keys that may lack one still in use: the vendor retries.
-            Err(SourceError::Unavailable(cause)) => {
-                return Err(ServiceError::ConfigUnavailable(cause));
-            }
-        }
+    if let Some(previous) = pipeline::previous_config(call.state, &call.project).await?
+        && let Some(jwk) = previous.vendor.public_jwk()
+        && jwk.get("kid") != current.get("kid")
+    {
+        keys.push(jwk.clone());
     }
     Ok(keys)
 }
@@ -107,12 +86,4 @@ async fn keys(call: &Call<'_, ()>) -> Result<Vec<Map<String, Value>>, ServiceErr
 /// A published key no form can hold: the keys are chatpass's own, checked at load.
 fn unpublishable(error: chatpass_signing::keys::KeyError) -> ServiceError {
     ServiceError::Internal(format!("a public key that cannot be published: {error}"))
-}
-
-fn cacheable(mut response: Response<Body>) -> Answer {
-    let cache = format!("public, max-age={MAX_AGE_SECONDS}");
-    if let Ok(value) = HeaderValue::from_str(&cache) {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    response.into()
 }

@@ -7,7 +7,6 @@ mod webhook;
 
 use chatpass_service::pipeline::{self, Answer, Call, Route, Served, SignedDelivery};
 use chatpass_service::request::{self, json_response};
-use chatpass_service::source::Stages;
 use chatpass_service::store::{Applied, Logout, MAX_ID_BYTES};
 use chatpass_service::{ServiceError, State};
 use lambda_http::http::{Method, StatusCode};
@@ -19,7 +18,6 @@ pub const ROUTE: Route<SignedDelivery> = Route::new(
     "logout-webhook",
     &[Method::POST],
     SignedDelivery,
-    Stages::CurrentAndPrevious,
     "logout-webhook",
 );
 
@@ -45,7 +43,7 @@ async fn apply(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
     let verified = if request::content_type_is(call.request, "application/x-www-form-urlencoded") {
         oidc::verify(&call).await?
     } else {
-        webhook::verify(&call)?
+        webhook::verify(&call).await?
     };
     let target = match &verified.logout {
         Logout::User { user_id } => user_id,

@@ -1,13 +1,14 @@
 //! Standard Webhooks deliveries of `user.logged_out`: signature and timestamp checked against
-//! the project's webhook secrets (the previous version's too, while rotating).
+//! the project's webhook secrets, or, while a rotation is under way and none of them signed it,
+//! the previous version's.
 
 use crate::Verified;
 use chatpass_service::ServiceError;
 use chatpass_service::error::Unauthorized;
-use chatpass_service::pipeline::Call;
+use chatpass_service::pipeline::{self, Call};
 use chatpass_service::request;
 use chatpass_service::store::Logout;
-use chatpass_signing::webhook::{self, Delivery};
+use chatpass_signing::webhook::{self, Delivery, WebhookError};
 use serde::Deserialize;
 
 pub const EVENT_TYPE: &str = "user.logged_out";
@@ -36,7 +37,7 @@ fn header<'r>(call: &'r Call<'_, ()>, name: &'static str) -> Result<&'r str, Ser
     }
 }
 
-pub(crate) fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError> {
+pub(crate) async fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError> {
     let secrets = &call.project.webhook_secrets;
     if secrets.is_empty() {
         return Err(ServiceError::Unauthorized(Unauthorized::NoWebhookSecrets));
@@ -49,8 +50,16 @@ pub(crate) fn verify(call: &Call<'_, ()>) -> Result<Verified, ServiceError> {
         body,
     };
     let now = i64::try_from(call.state.clock.now()).unwrap_or(i64::MAX);
-    let at = webhook::verify(secrets, delivery, now)
-        .map_err(|e| ServiceError::Unauthorized(Unauthorized::WebhookRefused(e)))?;
+    let at = match webhook::verify(secrets, delivery, now) {
+        Err(WebhookError::NoMatchingSignature) => {
+            match pipeline::previous_config(call.state, &call.project).await? {
+                Some(previous) => webhook::verify(&previous.webhook_secrets, delivery, now),
+                None => Err(WebhookError::NoMatchingSignature),
+            }
+        }
+        checked => checked,
+    }
+    .map_err(|e| ServiceError::Unauthorized(Unauthorized::WebhookRefused(e)))?;
     let event: Event = serde_json::from_slice(body).map_err(|_| {
         ServiceError::BadEvent(format!(
             "the body must be {{\"type\":\"{EVENT_TYPE}\",\"data\":{{\"user_id\":...}}}}"

@@ -4,7 +4,6 @@
 
 use chatpass_service::pipeline::{self, Answer, Call, Route, Served, VendorServer};
 use chatpass_service::request::{self, json_response};
-use chatpass_service::source::Stages;
 use chatpass_service::store::{SESSION_COOKIE, SessionLookup};
 use chatpass_service::{ProjectConfig, ServiceError, State};
 use chatpass_signing::User;
@@ -17,7 +16,6 @@ pub const ROUTE: Route<VendorServer> = Route::new(
     "user-details-callback",
     &[Method::GET, Method::POST],
     VendorServer,
-    Stages::CurrentAndPrevious,
     "user-details",
 );
 

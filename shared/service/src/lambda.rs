@@ -17,6 +17,7 @@ use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
 use std::convert::Infallible;
 use std::future::Future;
+use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -124,10 +125,15 @@ where
         let metrics = self.metrics;
         Box::pin(async move {
             let response = answer.await;
-            if let Some(metrics) = metrics
-                && let Err(e) = metrics.flush(std::io::stdout().lock())
-            {
-                tracing::warn!(error = %e, "metrics could not be written");
+            if let Some(metrics) = metrics {
+                // Every document of the invocation in one write to stdout, not one each.
+                let mut documents = Vec::with_capacity(2048);
+                let written = metrics
+                    .flush(&mut documents)
+                    .and_then(|()| std::io::stdout().lock().write_all(&documents));
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "metrics could not be written");
+                }
             }
             Ok(response)
         })

@@ -1,7 +1,7 @@
 //! Structured JSON logs through `tracing`, one line per event. chatpass's own code logs ids,
 //! codes and timings only — never a key, a token, a hash or an email — at every level; other
-//! crates are held to `info` whatever `RUST_LOG` says, since at `trace` the Lambda runtime
-//! prints whole events and the AWS SDK whole requests.
+//! crates are held to `info` (the Lambda runtime to `warn`) whatever `RUST_LOG` says, since at
+//! `trace` the runtime prints whole events and the AWS SDK whole requests.
 
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
@@ -21,8 +21,10 @@ pub fn filter(functions: &[&str]) -> (EnvFilter, Targets) {
         .iter()
         .map(|c| (*c).to_owned())
         .chain(functions.iter().map(|f| f.replace('-', "_")));
+    // lambda_runtime opens an info span per invocation; kept off, it costs nothing.
     let bounds = Targets::new()
         .with_targets(own.map(|c| (c, Level::TRACE)))
+        .with_target("lambda_runtime", Level::WARN)
         .with_default(Level::INFO);
     (wanted, bounds)
 }

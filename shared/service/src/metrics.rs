@@ -5,6 +5,16 @@
 
 use std::time::Instant;
 
+/// What a request counts as, beside its refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// A sign-in (a browser-facing route; its preflights aside).
+    SignIn,
+    /// A logout delivery.
+    Logout,
+    Other,
+}
+
 /// The namespace of every metric, unless `CHATPASS_METRICS_NAMESPACE` names another (the
 /// template gives each stack its own: `chatpass/<stack>`).
 pub fn namespace() -> String {
@@ -14,22 +24,23 @@ pub fn namespace() -> String {
         .unwrap_or_else(|| "chatpass".into())
 }
 
-/// The outcome of one request: sign-ins by vendor and outcome, refusals by reason, logouts as
-/// applied, repeated or refused. `vendor` is empty when no project was found.
+/// The outcome of one request of `function`: sign-ins by vendor and outcome, refusals by
+/// reason, logouts as applied, repeated or refused. `vendor` is empty when no project was found.
 pub fn request(
     function: &'static str,
+    counted: Counted,
     vendor: &'static str,
     status: u16,
     outcome: &str,
     reason: &str,
 ) {
     let outcome = outcome.to_owned();
-    match function {
-        "issue-jwt" | "hash-user" if status != 204 => {
+    match counted {
+        Counted::SignIn if status != 204 => {
             metrics::counter!("SignIn", "function" => function, "vendor" => vendor, "outcome" => outcome.clone())
                 .increment(1);
         }
-        "logout-webhook" => {
+        Counted::Logout => {
             let logout = match (status, outcome.as_str()) {
                 (200, "ok") => "applied",
                 (200, _) => "repeated",

@@ -28,34 +28,21 @@ pub struct State {
     pub vendor_tokens: Arc<VendorTokens>,
 }
 
-/// The project configs, by the secret versions a route reads them at (its `Stages`).
+/// The project configs: AWSCURRENT, which every route reads, and AWSPREVIOUS, read only where
+/// the source keeps versions and a caller's key is not the current one's, or `jwks.json`
+/// publishes the previous key while a rotation is under way.
 #[derive(Clone)]
 pub struct Configs {
-    /// AWSCURRENT alone: what signing routes read.
     pub current: Arc<dyn ConfigSource>,
-    /// AWSCURRENT with AWSPREVIOUS's keys: what routes that verify callers read.
-    pub verifying: Arc<dyn ConfigSource>,
-    /// AWSPREVIOUS alone, where the source keeps versions: `jwks.json` still publishes its
-    /// public key while a rotation is under way.
     pub previous: Option<Arc<dyn ConfigSource>>,
 }
 
 impl Configs {
-    /// One source for every route: a source without versions (a file, memory).
+    /// A source without versions (a file, memory).
     pub fn one(source: Arc<dyn ConfigSource>) -> Configs {
         Configs {
-            current: source.clone(),
-            verifying: source,
+            current: source,
             previous: None,
-        }
-    }
-
-    /// What a route reading `stages` reads: signing routes AWSCURRENT alone, routes that
-    /// verify callers AWSPREVIOUS's keys too.
-    pub fn for_route(&self, stages: Stages) -> &Arc<dyn ConfigSource> {
-        match stages {
-            Stages::CurrentAndPrevious => &self.verifying,
-            Stages::Current | Stages::Previous => &self.current,
         }
     }
 }
@@ -99,7 +86,6 @@ impl State {
                     |stages| Arc::new(SecretsManagerSource::new(secrets.clone(), &prefix, stages));
                 Configs {
                     current: cached(at(Stages::Current), cache),
-                    verifying: cached(at(Stages::CurrentAndPrevious), cache),
                     previous: Some(cached(at(Stages::Previous), cache.for_previous_versions())),
                 }
             }

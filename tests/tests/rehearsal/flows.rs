@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const JWT_PROJECT: &str = "rehearsal-jsm";
+/// A project any route's fixture may be sent to.
+pub const ANY_PROJECT: &str = JWT_PROJECT;
 const HASH_PROJECT: &str = "rehearsal-intercom";
 const CUSTOM_PROJECT: &str = "rehearsal-sprinklr-custom";
 const COOKIE_PROJECT: &str = "rehearsal-sprinklr-cookie";

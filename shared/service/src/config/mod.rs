@@ -183,23 +183,6 @@ impl ProjectConfig {
     }
 }
 
-impl ProjectConfig {
-    /// Keeps accepting the keys of the previous version (AWSPREVIOUS) wherever chatpass
-    /// verifies callers, while the current version signs.
-    pub fn accept_previous_keys(&mut self, previous: ProjectConfig) {
-        for key in previous.callback_keys {
-            if !self.callback_keys.contains(&key) {
-                self.callback_keys.push(key);
-            }
-        }
-        for secret in previous.webhook_secrets {
-            if !self.webhook_secrets.contains(&secret) {
-                self.webhook_secrets.push(secret);
-            }
-        }
-    }
-}
-
 fn error(project: &str, field: &str, reason: impl Into<String>) -> ConfigError {
     ConfigError {
         project: project.to_owned(),

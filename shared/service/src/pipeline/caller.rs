@@ -24,7 +24,8 @@ pub trait Caller: Sync {
 }
 
 /// The chat vendor's server calling back: from an allowed address if the project lists any,
-/// with one of the project's callback keys (compared in constant time).
+/// with one of the project's callback keys (compared in constant time), or, while a rotation is
+/// under way, one of the previous version's.
 pub struct VendorServer;
 
 impl Caller for VendorServer {
@@ -33,7 +34,7 @@ impl Caller for VendorServer {
 
     async fn identify(
         &self,
-        _state: &State,
+        state: &State,
         request: &Request,
         project: &ProjectConfig,
     ) -> Result<(), ServiceError> {
@@ -52,12 +53,14 @@ impl Caller for VendorServer {
         let Some(presented) = request::bearer(request) else {
             return refuse(Unauthorized::MissingCallbackKey);
         };
-        if project.callback_keys.is_empty()
-            || !matches_any(&project.callback_keys, presented.as_bytes())
-        {
-            return refuse(Unauthorized::CallbackKeyRefused);
+        if matches_any(&project.callback_keys, presented.as_bytes()) {
+            return Ok(());
         }
-        Ok(())
+        // While a rotation is under way, the previous version's keys still do.
+        match super::previous_config(state, project).await? {
+            Some(previous) if matches_any(&previous.callback_keys, presented.as_bytes()) => Ok(()),
+            _ => refuse(Unauthorized::CallbackKeyRefused),
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! status, its public code and its precise reason, how long it took — and the metrics counted
 //! from it. Never a body, key, token, hash or email.
 
+use super::route::RouteSpec;
 use crate::ProjectId;
+use crate::metrics::Counted;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use std::time::Instant;
@@ -12,13 +14,14 @@ pub struct RequestLog {
     request_id: String,
     route: &'static str,
     function: &'static str,
+    counted: Counted,
     project: String,
     vendor: &'static str,
     started: Instant,
 }
 
 impl RequestLog {
-    pub fn start(request: &Request, route: &'static str, function: &'static str) -> Self {
+    pub fn start(request: &Request, route: &RouteSpec) -> Self {
         let request_id = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
             _ => None,
@@ -29,8 +32,13 @@ impl RequestLog {
             .unwrap_or("");
         RequestLog {
             request_id: request_id.unwrap_or_default(),
-            route,
-            function,
+            route: route.name,
+            function: route.function,
+            counted: match route.name {
+                _ if route.browser => Counted::SignIn,
+                "logout" => Counted::Logout,
+                _ => Counted::Other,
+            },
             // Only ids that pass the pattern are logged as they are.
             project: ProjectId::parse(project)
                 .map_or_else(|| "(invalid)".into(), |p| p.to_string()),
@@ -47,7 +55,14 @@ impl RequestLog {
     /// Logs the outcome (the status, the stable `outcome` code and the precise `reason`) and
     /// counts it.
     pub fn finish(self, status: u16, outcome: &str, reason: &str) {
-        crate::metrics::request(self.function, self.vendor, status, outcome, reason);
+        crate::metrics::request(
+            self.function,
+            self.counted,
+            self.vendor,
+            status,
+            outcome,
+            reason,
+        );
         tracing::info!(
             request_id = %self.request_id,
             route = self.route,

@@ -15,8 +15,9 @@ pub use log::RequestLog;
 pub use route::{Handler, Route, RouteSpec, Served};
 pub use sign_in::{Identity, SignedIn, ended_by_logout, identity_claims};
 
-use crate::{ProjectConfig, ServiceError, State, request};
-use http::Method;
+use crate::source::SourceError;
+use crate::{ProjectConfig, ProjectId, ServiceError, State, request};
+use http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
 
@@ -43,6 +44,26 @@ impl From<Response<Body>> for Answer {
     }
 }
 
+/// The previous version (AWSPREVIOUS) of `project`'s config, where the source keeps versions
+/// and one is there and loads: the keys a caller may still present while a rotation is under
+/// way, and the public key `jwks.json` still publishes. Asked only when the current config's
+/// keys did not do, so a request with the current keys reads one version.
+pub async fn previous_config(
+    state: &State,
+    project: &ProjectConfig,
+) -> Result<Option<Arc<ProjectConfig>>, ServiceError> {
+    let (Some(previous), Some(id)) = (&state.configs.previous, ProjectId::parse(&project.project))
+    else {
+        return Ok(None);
+    };
+    match previous.project(&id).await {
+        Ok(config) => Ok(Some(config)),
+        Err(SourceError::NotFound | SourceError::Invalid(_)) => Ok(None),
+        // Never a refusal that may only be for want of the previous keys: the caller retries.
+        Err(SourceError::Unavailable(cause)) => Err(ServiceError::ConfigUnavailable(cause)),
+    }
+}
+
 /// A request from start to answer: the shared steps, then `story` for a caller who passed
 /// them; every failure as problem+json, one log line.
 pub async fn respond<C: Caller>(
@@ -51,7 +72,7 @@ pub async fn respond<C: Caller>(
     route: &Route<C>,
     story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError>,
 ) -> Response<Body> {
-    let mut log = RequestLog::start(&request, route.spec.name, route.spec.function);
+    let mut log = RequestLog::start(&request, &route.spec);
     let mut cors = Cors::default();
     let result = steps(state, &request, route, &mut log, &mut cors, story).await;
     let (response, outcome, reason) = match result {
@@ -61,11 +82,17 @@ pub async fn respond<C: Caller>(
             (error.into_response(), code, reason)
         }
     };
-    let response = if C::BROWSER {
+    let mut response = if C::BROWSER {
         cors.apply(response)
     } else {
         response
     };
+    if let Some(seconds) = route.spec.cacheable_for
+        && response.status() == http::StatusCode::OK
+        && let Ok(value) = HeaderValue::from_str(&format!("public, max-age={seconds}"))
+    {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
     log.finish(response.status().as_u16(), outcome, reason);
     response
 }
@@ -80,7 +107,7 @@ async fn steps<C: Caller>(
 ) -> Result<Answer, ServiceError> {
     let project = state
         .configs
-        .for_route(route.spec.stages)
+        .current
         .project(&request::project_id(request)?)
         .await?;
     log.vendor(project.vendor.id());

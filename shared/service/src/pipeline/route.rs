@@ -1,12 +1,12 @@
 //! What a route is, declared once in its function's `lib.rs`: its name, function, methods,
-//! caller, the secret versions it reads and its event fixture. The function lists its routes
+//! caller, event fixture and how long its answer may be kept. The function lists its routes
 //! with their handlers (`ROUTES`); the Lambda runner, the route table, `chatpass serve`, the
 //! OpenAPI and template checks and the fuzz target all read those declarations.
 
 use super::caller::Caller;
 use super::sign_in::SignedIn;
 use crate::State;
-use crate::source::{BoxFuture, Stages};
+use crate::source::BoxFuture;
 use chatpass_signing::Endpoint;
 use http::Method;
 use lambda_http::{Body, Request, Response};
@@ -23,11 +23,11 @@ pub struct RouteSpec {
     pub methods: &'static [Method],
     /// Browser-facing: behind API Gateway's JWT authorizer, with CORS per project.
     pub browser: bool,
-    /// The secret versions its function reads: signing needs AWSCURRENT only; routes that
-    /// verify callers also accept AWSPREVIOUS's keys while a rotation is under way.
-    pub stages: Stages,
     /// Its API Gateway v2 event: `functions/<function>/events/<fixture>.json`.
     pub fixture: &'static str,
+    /// How long anyone may keep its 200 answer (`Cache-Control: public, max-age`); every
+    /// other answer, and every answer of a route without one, is `no-store`.
+    pub cacheable_for: Option<u32>,
 }
 
 /// A route with the type of its caller, which the pipeline identifies.
@@ -42,7 +42,6 @@ impl<C: Caller> Route<C> {
         function: &'static str,
         methods: &'static [Method],
         caller: C,
-        stages: Stages,
         fixture: &'static str,
     ) -> Route<C> {
         let spec = RouteSpec {
@@ -50,10 +49,16 @@ impl<C: Caller> Route<C> {
             function,
             methods,
             browser: C::BROWSER,
-            stages,
             fixture,
+            cacheable_for: None,
         };
         Route { spec, caller }
+    }
+
+    /// The same route, its 200 answer public and cacheable for `seconds`.
+    pub const fn cacheable_for(mut self, seconds: u32) -> Self {
+        self.spec.cacheable_for = Some(seconds);
+        self
     }
 
     /// This route, answered by `handler`, as its function lists it.
@@ -66,7 +71,7 @@ impl<C: Caller> Route<C> {
 }
 
 impl Route<SignedIn> {
-    /// A sign-in route: browsers preflight it and POST, and what it signs uses AWSCURRENT.
+    /// A sign-in route: browsers preflight it and POST.
     pub const fn sign_in(
         name: &'static str,
         function: &'static str,
@@ -74,14 +79,7 @@ impl Route<SignedIn> {
         fixture: &'static str,
     ) -> Self {
         let methods = &[Method::OPTIONS, Method::POST];
-        Route::new(
-            name,
-            function,
-            methods,
-            SignedIn { endpoint },
-            Stages::Current,
-            fixture,
-        )
+        Route::new(name, function, methods, SignedIn { endpoint }, fixture)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Project configs from AWS Secrets Manager: one secret per project named
-//! `${prefix}${project}`; AWSCURRENT signs, AWSPREVIOUS's keys still verify while rotating.
+//! `${prefix}${project}`, read at one version stage: AWSCURRENT signs and verifies; AWSPREVIOUS
+//! is read apart, for the keys it still vouches for while a rotation is under way.
 
 use super::{BoxFuture, ConfigSource, SourceError};
 use crate::{ProjectConfig, ProjectId};
@@ -10,15 +11,13 @@ use std::sync::Arc;
 
 pub const DEFAULT_PREFIX: &str = "chatpass/projects/";
 
-/// Which version stages a function reads.
+/// Which version stage a source reads: one GetSecretValue per fetch either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stages {
-    /// Signing only needs AWSCURRENT: one GetSecretValue per fetch.
+    /// AWSCURRENT: what every route reads.
     Current,
-    /// Verifying callers also accepts AWSPREVIOUS's keys: two calls per fetch.
-    CurrentAndPrevious,
-    /// AWSPREVIOUS alone, for the public keys `jwks.json` still publishes after a rotation
-    /// (not found when there is no previous version): one call per fetch.
+    /// AWSPREVIOUS alone (not found when there is no previous version): the keys a caller may
+    /// still present, and the public key `jwks.json` still publishes, while rotating.
     Previous,
 }
 
@@ -82,28 +81,12 @@ impl ConfigSource for SecretsManagerSource {
         id: &'a ProjectId,
     ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
         Box::pin(async move {
-            if self.stages == Stages::Previous {
-                let previous = self
-                    .fetch(id, "AWSPREVIOUS")
-                    .await?
-                    .ok_or(SourceError::NotFound)?;
-                return Ok(Arc::new(ProjectConfig::parse(id.as_str(), &previous)?));
-            }
-            let current = self
-                .fetch(id, "AWSCURRENT")
-                .await?
-                .ok_or(SourceError::NotFound)?;
-            let mut config = ProjectConfig::parse(id.as_str(), &current)?;
-            if self.stages == Stages::CurrentAndPrevious
-                && let Some(previous) = self.fetch(id, "AWSPREVIOUS").await?
-            {
-                match ProjectConfig::parse(id.as_str(), &previous) {
-                    Ok(previous) => config.accept_previous_keys(previous),
-                    Err(e) => {
-                        tracing::warn!(project = %id, field = %e.field, "ignoring the AWSPREVIOUS version: it does not parse")
-                    }
-                }
-            }
+            let stage = match self.stages {
+                Stages::Current => "AWSCURRENT",
+                Stages::Previous => "AWSPREVIOUS",
+            };
+            let document = self.fetch(id, stage).await?.ok_or(SourceError::NotFound)?;
+            let config = ProjectConfig::parse(id.as_str(), &document)?;
             Ok(Arc::new(config))
         })
     }

@@ -3,8 +3,9 @@
 documented for its operation, every response body and header as documented.
 
 Serve runs with a projects file (a JWT vendor, a hash vendor, Sprinklr's custom-user and
-cookie modes, a Salesforce project with a made-up RSA key whose public key jwks.json
-publishes, webhook secrets, callback keys, an OIDC logout JWKS served on loopback) and a
+cookie modes, a Salesforce project with a made-up RSA key whose public key jwks.json,
+public-key.pem and public-keys.json publish, Freshchat, whose token takes the page's
+freshchat_uuid, webhook secrets, callback keys, an OIDC logout JWKS served on loopback) and a
 JWKS from scripts/idp.py, whose identity token and the projects' callback key are given to
 schemathesis per security scheme; scripts/schemathesis_hooks.py signs the webhook deliveries.
 Loopback only; bounded by --max-examples.
@@ -48,6 +49,8 @@ def projects(jwks_url):
         "st-custom": {**sprinklr, "options": {"mode": "custom-user"}, **common},
         "st-cookie": {**sprinklr, "options": {"mode": "cookie"}, "cookie_domain": ".example.com",
                       **common},
+        "st-freshchat": {"vendor": "freshchat", "key": "freshchat-encryption-key-0123456789",
+                         **common},
     }
 
 
@@ -62,7 +65,7 @@ bearer = "${{CHATPASS_ST_ID_TOKEN}}"
 bearer = "${{CHATPASS_ST_CALLBACK_KEY}}"
 
 [dictionaries.projects]
-values = ["st-jwt", "st-hash", "st-custom", "st-cookie", "st-keys"]
+values = ["st-jwt", "st-hash", "st-custom", "st-cookie", "st-keys", "st-freshchat"]
 
 [parameters]
 "path.project" = {{ dictionary = "projects", probability = 0.8 }}

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { problem, root, servePages, standInAnswers, startServe } from "./harness.mjs";
+import { problem, root, servePages, startServe } from "./harness.mjs";
 import { VENDORS } from "./vendors.mjs";
 
 let serve;
@@ -60,7 +60,6 @@ async function open(entry, { email = `${entry.vendor}@example.com`, clock = fals
     [`/t/${id}.html`]: ["text/html", `<!doctype html><meta charset="utf-8"><title>${id}</title><script src="/chatpass.js"></script><script src="/t/${id}.js"></script><body><h1>${id}</h1>`],
     [`/t/${id}.js`]: ["text/javascript", bootScript(entry, project, idToken)],
   });
-  if (entry.answer) await standInAnswers(context, serve, entry, project, email);
   if (signedIn) await context.request.post(`${serve.page}/site/login`, { data: { email, name: "Sam Example" } });
   const page = await context.newPage();
   const answers = [];

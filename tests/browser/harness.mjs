@@ -92,20 +92,3 @@ export const problem = (serve, status, code, headers = {}) => ({
   status, contentType: "application/problem+json", headers: { ...cors(serve), ...headers },
   body: JSON.stringify({ type: "about:blank", title: "refused", status, code, detail: code }),
 });
-
-/**
- * Answers the project's sign-in routes with `entry.answer(email)`, shaped as CONTRACT.md says
- * (for the vendors serve does not run yet), on the endpoint the vendor uses.
- */
-export async function standInAnswers(context, serve, entry, project, email) {
-  await context.route(`${serve.api}/v1/projects/${project}/*`, (route) => {
-    const request = route.request();
-    if (request.method() === "OPTIONS") {
-      return route.fulfill({ status: 204, headers: { ...cors(serve), "access-control-allow-methods": "POST, OPTIONS", "access-control-allow-headers": "authorization, content-type" } });
-    }
-    if (request.url().endsWith("/user-hash") !== Boolean(entry.hash)) return route.fulfill(problem(serve, 409, "wrong_endpoint"));
-    const expires = entry.hash ? null : Math.floor(Date.now() / 1000) + 300;
-    const body = { vendor: entry.vendor, settings: entry.answer(email), expires_at: expires };
-    return route.fulfill({ status: 200, contentType: "application/json", headers: cors(serve), body: JSON.stringify(body) });
-  });
-}

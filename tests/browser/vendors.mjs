@@ -7,14 +7,7 @@
 //   before: the test page loads the widget through chatpass.js's `load`);
 // - `ready`: the calls come after the widget's ready event;
 // - `logout`: the call the widget receives on `chat.logout()`.
-// `answer(email)` is a stand-in answer shaped as in CONTRACT.md, for the vendors whose demo
-// project `chatpass serve` does not run yet (they are added on another branch): deleting a
-// vendor's `answer` line makes its tests use serve's real `demo-<vendor>` answer instead.
-
-const b64 = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-/** A JWT-shaped stand-in token (unsigned: these tests check the hand-over, not signatures). */
-export const jwt = (claims) => `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ iat: 1, ...claims })}.c3RhbmQtaW4`;
-const hex = (n) => "ab12".repeat(n / 4);
+// Every entry's tests sign in to serve's real `demo-<vendor>` project (or `project`).
 
 const fn = "[function]";
 
@@ -70,67 +63,56 @@ export const VENDORS = [
   {
     vendor: "amazon-connect", atLoad: () => [["authenticate", fn]],
     calls: [["authenticate callback", (s) => [s.token]]],
-    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
   },
   // https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
   {
     vendor: "dynamics365", ready: true, logout: "SDK.removeAuthTokenProvider",
     calls: [["SDK.setAuthTokenProvider", () => [fn]], ["provider callback", (s) => [s.token]]],
-    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
   },
   // https://developers.liveperson.com/consumer-authentication-authenticate-in-web-and-mobile-messaging-implementation-guide.html
   {
     vendor: "liveperson", logout: "lpTag.newPage",
     calls: [["identity callback", (s) => [s.identity]], ["lpGetAuthenticationToken callback", (s) => [s.token]]],
-    answer: (email) => ({ token: jwt({ sub: "user-1", email }), identity: { iss: "https://www.example.com", acr: "loa1", sub: "user-1" } }),
   },
   // https://developers.freshchat.com/web-sdk/v1/ (the page names its vendor: the uuid goes in the body)
   {
     vendor: "freshchat", named: true, logout: "fcWidget.user.clear", body: { freshchat_uuid: "0b7ad2a4-5c1e-4c1f-9d6a-2f1a3c4d5e6f" },
     calls: [["fcWidget.authenticate", (s) => [s.token]]],
-    answer: (email) => ({ token: jwt({ sub: "user-1", email }) }),
   },
   // https://support.zendesk.com/hc/en-us/articles/4408838925082-Enabling-authenticated-visitors-in-Web-Widget-Classic-
   {
     vendor: "zendesk-classic", logout: "zE",
     atLoad: () => ({ webWidget: { authenticate: { chat: { jwtFn: fn } } } }),
     calls: [["jwtFn callback", (s) => [s.jwt]]],
-    answer: (email) => ({ jwt: jwt({ external_id: "user-1", email, name: "Sam" }) }),
   },
   // https://developer.zendesk.com/documentation/conversations/getting-started/api-authentication
   {
     vendor: "sunshine", logout: "Smooch.logout",
     calls: [["Smooch.login", (s) => [s.userId, s.jwt]]],
-    answer: (email) => ({ jwt: jwt({ external_id: "user-1", scope: "user", email }), userId: "user-1" }),
   },
   // https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication
   {
     vendor: "infobip", logout: "liveChat",
     calls: [["liveChat", (s) => ["auth", s.token, fn]]],
-    answer: (email) => ({ token: jwt({ sub: email, jti: "j-1", stp: "email", sid: "s-1" }) }),
   },
   // https://docs.usepylon.com/pylon-docs/chat-widget/identity-verification
   {
     vendor: "pylon", config: { app_id: "pylon-app" }, atLoad: (s, c) => ({ ...c, ...s }), hash: true,
     // Pylon has no sign-out call: the identity leaves chat_settings, so the next load is anonymous.
     afterLogout: (page) => page.evaluate(() => window.standin.reload()),
-    answer: (email) => ({ email, name: "Sam", email_hash: hex(64) }),
   },
   // https://www.plain.com/docs/chat/authentication
   {
     vendor: "plain", config: { appId: "plain-app" }, calls: [["Plain.init", (s, c) => [{ ...c, ...s }]]], logout: "Plain.init", hash: true,
-    answer: (email) => ({ customerDetails: { email, emailHash: hex(64), fullName: "Sam" } }),
   },
   // https://platform.text.com/docs/extending-chat-widget/custom-identity-provider
   {
     vendor: "livechat", atLoad: () => "custom_identity_provider", logout: "LiveChatWidget.call",
     calls: [["getToken", (s) => [s]]],
-    answer: () => ({ accessToken: "dal:stand-in-access-token", entityId: "entity-1", expiresIn: 28_800_000, tokenType: "Bearer", creationDate: 1_796_000_000_000, organizationId: "org-1" }),
   },
   // The generic hash vendor: the project's declared fields (paths may nest), the hash at its
   // own path; the page's adapter calls the widget.
   {
     vendor: "hmac", generic: true, calls: [["GenericWidget.login", (s) => [s]]], logout: "GenericWidget.logout", hash: true,
-    answer: (email) => ({ customerDetails: { email, emailHash: hex(64) }, user_id: "user-1" }),
   },
 ];

@@ -952,7 +952,7 @@ async fn rotating_a_generated_signing_key_keeps_the_old_one_published_until_fini
         assert!(!printed.contains(line));
     }
     assert!(!printed.contains(current["key"].as_str().unwrap().lines().nth(1).unwrap()));
-    // AWSPREVIOUS holds the old key, which jwks.json keeps publishing.
+    // AWSPREVIOUS holds the old key, which the public keys' routes keep publishing.
     let (_, previous) = stored.at("AWSPREVIOUS").await.unwrap();
     assert_eq!(previous["key_id"], "k-old");
 
@@ -963,7 +963,7 @@ async fn rotating_a_generated_signing_key_keeps_the_old_one_published_until_fini
     );
     let printed = ok(&cli.run(&["rotate", "sf", "signing-key", "--finish"])).to_owned();
     assert!(
-        printed.contains("no longer publishes the previous key (k-old)"),
+        printed.contains("no longer publish the previous key (k-old)"),
         "{printed}"
     );
     assert!(stored.at("AWSPREVIOUS").await.is_none());

@@ -1,17 +1,19 @@
 //! Every case of vectors/vendors.json through the real handlers, with the project config read
 //! from Secrets Manager and the logout check against DynamoDB, both on moto: JWT vendors through
 //! `token`, hash vendors through `user-hash`, the other endpoint refused with 409. Vendors that
-//! mint their own tokens are asked over HTTP, through a loopback stand-in of their API.
+//! mint their own tokens are asked over HTTP, through a loopback stand-in of their API, with
+//! what DynamoDB keeps for the user (LiveChat's `entity_id`).
 
 use chatpass_service::clock::ManualClock;
 use chatpass_service::state::State;
+use chatpass_service::store::KeptFor;
 use chatpass_service::testing::VendorApiServer;
 use chatpass_service::vendor_api::HttpVendorApi;
 use chatpass_signing::vendors;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{
     assert_vendor_call, claims_for, create_table, fixture, for_project, json_body, moto_state,
-    problem_code, put_project, request, vectors, with_authorizer_claims,
+    problem_code, put_project, request, vectors, with_authorizer_claims, with_body,
 };
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
@@ -43,19 +45,11 @@ impl Endpoint {
     }
 }
 
-/// Vendors whose service side is still to come (the page's `freshchat_uuid` in the request
-/// body; LiveChat's kept `entity_id` and its API stand-in): chatpass-signing's vendor_vectors
-/// checks their cases meanwhile. Remove each as its service side lands.
-const SERVICE_SIDE_PENDING: &[&str] = &["freshchat", "livechat"];
-
 fn cases() -> Vec<Value> {
     vectors("vendors.json")["cases"]
         .as_array()
         .expect("vendors.json has cases")
-        .iter()
-        .filter(|c| !SERVICE_SIDE_PENDING.contains(&c["project"]["vendor"].as_str().unwrap()))
-        .cloned()
-        .collect()
+        .clone()
 }
 
 /// The settings to compare: a token with claims new on every token (`random_claims`) is
@@ -104,8 +98,16 @@ fn claims(case: &Value) -> Value {
     claims
 }
 
-/// Puts every case's project in moto and builds a state whose clock reads the cases' `now`,
-/// asking vendors' APIs through a stand-in that gives the cases' answer.
+/// The path of a vendor call's URL.
+fn path_of(call: &Value) -> String {
+    let url = call["url"].as_str().expect("a vendor_call url");
+    let rest = url.split_once("://").expect("an absolute URL").1;
+    rest[rest.find('/').expect("a URL with a path")..].to_owned()
+}
+
+/// Puts every case's project in moto, and in DynamoDB what the state table keeps for a case's
+/// user (LiveChat's `entity_id`), and builds a state whose clock reads the cases' `now`,
+/// asking vendors' APIs through a stand-in that gives each case's answer at its call's path.
 async fn setup(table: &str) -> (Moto, State, Vec<Value>, VendorApiServer) {
     let moto = Moto::start();
     create_table(&moto, table).await;
@@ -118,32 +120,45 @@ async fn setup(table: &str) -> (Moto, State, Vec<Value>, VendorApiServer) {
     for (index, case) in cases.iter().enumerate() {
         put_project(&moto, &project_id(index), &config(case)).await;
     }
-    let answers: Vec<&Value> = cases
-        .iter()
-        .filter_map(|c| c["expected"].get("vendor_answer"))
-        .collect();
-    assert_eq!(answers.len(), 1, "one case asks a vendor's API");
-    let stand_in = VendorApiServer::start(
-        answers[0]["status"].as_u64().unwrap() as u16,
-        &answers[0]["body"].to_string(),
-    )
-    .await;
+    let stand_in = VendorApiServer::start(404, "{}").await;
+    for case in &cases {
+        if let Some(answer) = case["expected"].get("vendor_answer") {
+            let path = path_of(&case["expected"]["vendor_call"]);
+            let status = answer["status"].as_u64().unwrap() as u16;
+            stand_in.answer_at(&path, status, &answer["body"].to_string());
+        }
+    }
     let api = HttpVendorApi::redirected_to(&stand_in.origin()).unwrap();
     let state = moto_state(&moto, table, Arc::new(ManualClock::at(now)))
         .await
         .with_vendor_api(Arc::new(api));
+    for (index, case) in cases.iter().enumerate() {
+        if let Some(kept) = case["expected"]["kept"].as_str() {
+            let project = project_id(index);
+            let whose = KeptFor {
+                project: &project,
+                vendor: case["project"]["vendor"].as_str().unwrap(),
+                user_id: case["user"]["id"].as_str().unwrap(),
+            };
+            state.sessions.keep(whose, kept, now).await.unwrap();
+        }
+    }
     (moto, state, cases, stand_in)
 }
 
+/// The case's sign-in at `endpoint`; the page's value (`freshchat_uuid`) in the body.
 async fn call(state: &State, index: usize, case: &Value, endpoint: Endpoint) -> Response<Body> {
     let (function, name) = match endpoint {
         Endpoint::Token => ("issue-jwt", "token"),
         Endpoint::UserHash => ("hash-user", "user-hash"),
     };
-    let event = with_authorizer_claims(
+    let mut event = with_authorizer_claims(
         for_project(fixture(function, name), &project_id(index)),
         Some(claims(case)),
     );
+    if let Some(uuid) = case["expected"]["page_input"].as_str() {
+        event = with_body(event, &json!({ "freshchat_uuid": uuid }).to_string());
+    }
     let request = request(&event);
     match endpoint {
         Endpoint::Token => issue_jwt::handler(state, request).await,
@@ -223,10 +238,20 @@ async fn every_vendor_vector_signs_through_its_endpoint_with_the_config_from_sec
     );
     // One fetch per project: the config is cached for the rest.
     assert_eq!(moto.request_count("GetSecretValue"), cases.len() - 1);
+    let calls: Vec<(&str, &Value)> = cases
+        .iter()
+        .filter_map(|c| Some((c["name"].as_str()?, c["expected"].get("vendor_call")?)))
+        .collect();
     let received = stand_in.received();
-    assert_eq!(received.len(), 1, "one call to the vendor's API");
-    let minted = cases.iter().find_map(|c| c["expected"].get("vendor_call"));
-    assert_vendor_call("the vendor call", minted.unwrap(), &received[0]);
+    assert_eq!(received.len(), calls.len(), "one call per case that asks");
+    for (name, call) in calls {
+        let sent = received.iter().find(|r| r.path == path_of(call));
+        assert_vendor_call(name, call, sent.expect("the call was made"));
+    }
+    assert!(
+        received.iter().any(|r| r.body.contains("entity_id")),
+        "the kept customer reached LiveChat's call"
+    );
 }
 
 #[tokio::test]

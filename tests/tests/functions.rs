@@ -3,7 +3,10 @@
 
 mod hash_user;
 mod issue_jwt;
+mod issue_jwt_freshchat;
 mod issue_jwt_hubspot;
-mod issue_jwt_jwks;
+mod issue_jwt_infobip;
+mod issue_jwt_livechat;
+mod issue_jwt_public_keys;
 mod logout_webhook;
 mod user_details_callback;

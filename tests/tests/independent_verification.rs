@@ -1,8 +1,9 @@
 //! chatpass's tokens checked by an implementation that is not chatpass's: PyJWT
 //! (`scripts/verify_tokens.py`). Salesforce tokens are verified against the key set fetched
-//! from chatpass's own `jwks.json` route, with the configs in Secrets Manager on moto, across
-//! two key rotations: the previous key stays published (and keeps verifying tokens minted
-//! before the rotation) until a second rotation drops it. Generic JWT widgets' tokens are
+//! from chatpass's own `jwks.json` route, LivePerson's against the PEM of `public-key.pem` and
+//! Dynamics 365's against the list of `public-keys.json`, with the configs in Secrets Manager
+//! on moto, across two key rotations: the previous key stays published (and keeps verifying
+//! tokens minted before the rotation) until a second rotation drops it. Generic JWT widgets' tokens are
 //! verified with the shared secret (HS256) and the published key (ES256). `chatpass keygen`'s
 //! certificate for hand-uploaded keysets is read by Python's cryptography.
 
@@ -29,6 +30,14 @@ const WIDGET_SECRET: &str = "a-widget-secret-for-independent-checks";
 fn salesforce(key: &str, kid: &str) -> Value {
     json!({"vendor": "salesforce-miaw", "key": key, "key_id": kid,
            "options": {"issuer": ISSUER}, "token_ttl_seconds": 3600, "allowed_origins": [ORIGIN]})
+}
+
+/// The real time: PyJWT checks the tokens against its own clock.
+fn real_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn alice() -> Value {
@@ -110,10 +119,7 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
     create_table(&moto, "independent").await;
     put_project(&moto, "acme-sf", &salesforce(RSA_KEY, "k1")).await;
     // Real time, so PyJWT's own clock accepts the tokens; minus an hour for the rotations.
-    let real_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let real_now = real_now();
     let clock = Arc::new(ManualClock::at(real_now - 1200));
     let state = moto_state(&moto, "independent", clock.clone()).await;
 
@@ -181,6 +187,115 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
     assert!(out.contains("9 passed, 0 failed"), "{out}");
 }
 
+/// What `GET <route>` publishes for `project`: the PEM text, or the JSON list.
+async fn published(state: &State, project: &str, fixture_name: &str) -> Value {
+    let event = for_project(fixture("issue-jwt", fixture_name), project);
+    let response = issue_jwt::handler(state, request(&event)).await;
+    let text = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    assert_eq!(response.status(), 200, "{text}");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    match fixture_name {
+        "public-key-pem" => json!(text),
+        _ => serde_json::from_str(&text).unwrap(),
+    }
+}
+
+/// A LivePerson and a Dynamics 365 project on `key`, `kid`.
+async fn put_rs256_vendors(moto: &Moto, key: &str, kid: &str) {
+    for vendor in ["liveperson", "dynamics365"] {
+        let config = json!({"vendor": vendor, "key": key, "key_id": kid,
+            "options": {"issuer": ISSUER}, "token_ttl_seconds": 3600, "allowed_origins": [ORIGIN]});
+        put_project(moto, &format!("acme-{vendor}"), &config).await;
+    }
+}
+
+/// LivePerson's and Dynamics 365's projects, what PyJWT is given their keys as, and the
+/// route that publishes that form.
+const RS256_VENDORS: [(&str, &str, &str); 2] = [
+    ("acme-liveperson", "pem", "public-key-pem"),
+    ("acme-dynamics365", "dynamics", "public-keys"),
+];
+
+/// Alice's token in each of [`RS256_VENDORS`].
+async fn rs256_tokens(state: &State) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for (project, _, _) in RS256_VENDORS {
+        tokens.push(token(state, project, "token").await);
+    }
+    tokens
+}
+
+/// What each of [`RS256_VENDORS`] publishes now, in its form.
+async fn rs256_keys(state: &State) -> Vec<Value> {
+    let mut keys = Vec::new();
+    for (project, _, route) in RS256_VENDORS {
+        keys.push(published(state, project, route).await);
+    }
+    keys
+}
+
+/// A PyJWT case per vendor: its token checked with its published keys under the vendors'
+/// rules (RS256 only, the issuer, and `sub`, `iss`, `iat`, `exp` required).
+fn rs256_cases(name: &str, tokens: &[String], keys: &[Value], expect: &str) -> Vec<Value> {
+    RS256_VENDORS
+        .iter()
+        .zip(tokens.iter().zip(keys))
+        .map(|((project, form, _), (token, published))| {
+            let mut case = json!({"name": format!("{project}: {name}"), "token": token,
+                "algorithms": ["RS256"], "issuer": ISSUER,
+                "require": ["sub", "iss", "iat", "exp"], "expect": expect});
+            case[*form] = published.clone();
+            case
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn liveperson_and_dynamics_tokens_verify_with_pyjwt_against_the_pem_and_list_across_rotations()
+ {
+    let moto = Moto::start();
+    create_table(&moto, "independent-forms").await;
+    put_rs256_vendors(&moto, RSA_KEY, "k1").await;
+    let real_now = real_now();
+    let clock = Arc::new(ManualClock::at(real_now - 1200));
+    let state = moto_state(&moto, "independent-forms", clock.clone()).await;
+    let first = rs256_tokens(&state).await;
+    let before = rs256_keys(&state).await;
+    assert_eq!(before[1].as_array().unwrap().len(), 1);
+
+    // Rotation: k2 signs; k1 is AWSPREVIOUS and published after it.
+    put_rs256_vendors(&moto, RSA_KEY_NEXT, "k2").await;
+    clock.advance(CacheSettings::default().ttl + 1);
+    let second = rs256_tokens(&state).await;
+    let during = rs256_keys(&state).await;
+    let pems = during[0].as_str().unwrap();
+    assert_eq!(pems.matches("BEGIN PUBLIC KEY").count(), 2);
+    let kids: Vec<&Value> = during[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["kid"])
+        .collect();
+    assert_eq!(kids, [&json!("k2"), &json!("k1")], "the current key first");
+
+    // A second rotation, to a new key, drops k1.
+    let third = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, real_now).unwrap();
+    put_rs256_vendors(&moto, third.pem.as_str(), "k3").await;
+    clock.advance(CacheSettings::default().ttl + 1);
+    let after = rs256_keys(&state).await;
+
+    let cases = [
+        rs256_cases("k1's token, keys before", &first, &before, "valid"),
+        rs256_cases("k1's token during the rotation", &first, &during, "valid"),
+        rs256_cases("k2's token during the rotation", &second, &during, "valid"),
+        rs256_cases("k2's token, keys before it", &second, &before, "invalid"),
+        rs256_cases("k1's token once k1 is dropped", &first, &after, "invalid"),
+        rs256_cases("k2's token after", &second, &after, "valid"),
+    ];
+    let out = pyjwt(cases.concat());
+    assert!(out.contains("12 passed, 0 failed"), "{out}");
+}
+
 #[tokio::test]
 async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
     let moto = Moto::start();
@@ -200,10 +315,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
                 "claims": claims, "constants": {"aud": "widget-42", "iss": ISSUER}, "settings_key": "jwt"}, "allowed_origins": [ORIGIN]}),
     )
     .await;
-    let real_now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let real_now = real_now();
     let clock = Arc::new(ManualClock::at(real_now - 10));
     let state = moto_state(&moto, "independent-jwt", clock).await;
     let hs = token(&state, "acme-hs", "token").await;
@@ -242,10 +354,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
 
 #[test]
 fn a_new_keys_certificate_holds_the_key_is_self_signed_and_valid_ten_days() {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = real_now();
     let key = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
     let other = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now).unwrap();
     let mut swapped = key.certificate_jwk.clone();

@@ -33,7 +33,9 @@ async fn event(route: &'static Served) -> (Value, u16) {
     match route.spec.name {
         "token" | "user-hash" | "logout" => (declared, 200),
         // acme-jsm signs with a shared secret: no public keys to publish.
-        "jwks.json" => (for_project(declared, "acme-jsm"), 409),
+        "jwks.json" | "public-key.pem" | "public-keys.json" => {
+            (for_project(declared, "acme-jsm"), 409)
+        }
         // The reference comes from the query when the body has none: not one chatpass issued.
         "user-details" => (fixture("user-details-callback", "user-details-cookie"), 404),
         _ => {

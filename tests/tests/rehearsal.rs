@@ -16,6 +16,7 @@ mod stack;
 mod world;
 
 use chatpass_service::identity::LOOPBACK_HTTP_VAR;
+use chatpass_service::vendor_api::OVERRIDE_VAR;
 use chatpass_tests::support::{fixture_of, for_project, route, with_method};
 use flows::Flows;
 use serde_json::json;
@@ -58,6 +59,10 @@ async fn every_flow_runs_under_the_templates_own_roles_and_touches_only_what_the
         assert!(
             !function.environment.contains_key(LOOPBACK_HTTP_VAR),
             "{name}: a deployed function never fetches plain http from loopback"
+        );
+        assert!(
+            !function.environment.contains_key(OVERRIDE_VAR),
+            "{name}: a deployed function asks the vendors' own APIs"
         );
     }
     let mut flows = Flows::prepare(&world).await;

@@ -10,6 +10,7 @@ use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
 use chatpass_tests::support::{create_table, put_project};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -456,4 +457,52 @@ async fn serve_hands_pages_chatpass_js_and_its_demo_page_runs_under_a_strict_csp
             .all(|s| s.trim_start().starts_with("src=\"/")),
         "every script of the page is a same-origin file"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_vendor_has_a_demo_project_and_each_signs_the_demo_user_in() {
+    let serve = Serve::start(&[], &[]);
+    let port: u16 = serve.base.rsplit(':').next().unwrap().parse().unwrap();
+    let page = format!("http://127.0.0.1:{}", port + 1);
+    let listed = reqwest::get(format!("{}/dev/projects", serve.base))
+        .await
+        .unwrap();
+    let projects: Value = serde_json::from_slice(&listed.bytes().await.unwrap()).unwrap();
+    let projects = projects.as_array().unwrap();
+    let vendors: BTreeSet<&str> = projects
+        .iter()
+        .map(|p| p["vendor"].as_str().unwrap())
+        .collect();
+    assert_eq!(vendors, chatpass_signing::vendors::ids().collect());
+    let (_, _, login) = post(
+        &format!("{}/dev/login", serve.base),
+        &[("content-type", "application/json".into())],
+        json!({"email": "alice@example.com", "name": "Alice Smith"}).to_string(),
+    )
+    .await;
+    let id_token = login["id_token"].as_str().unwrap();
+    let mut refused = Vec::new();
+    for project in projects {
+        let (id, vendor) = (project["project"].as_str().unwrap(), &project["vendor"]);
+        // The one value a page sends: Freshchat's widget's uuid.
+        let body = match vendor.as_str() {
+            Some("freshchat") => json!({"freshchat_uuid": "0b7ad2a4-5c1e-4c1f-9d6a-2f1a3c4d5e6f"}),
+            _ => json!({}),
+        };
+        let url = format!(
+            "{}/v1/projects/{id}/{}",
+            serve.base,
+            project["endpoint"].as_str().unwrap()
+        );
+        let headers = [
+            ("authorization", format!("Bearer {id_token}")),
+            ("origin", page.clone()),
+            ("content-type", "application/json".into()),
+        ];
+        let (status, _, answer) = post(&url, &headers, body.to_string()).await;
+        if status != 200 || answer["vendor"] != *vendor || !answer["settings"].is_object() {
+            refused.push(format!("{id}: {status} {answer}"));
+        }
+    }
+    assert!(refused.is_empty(), "{}", refused.join("\n"));
 }

@@ -117,14 +117,14 @@ fn public_key_note(
             let pem = public_keys::pem(&key.public_jwk).map_err(unable)?;
             let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
             format!(
-                "public key (PEM; the vendor's key field takes the line after it, the PEM without its armour):\n{pem}{body}\n"
+                "public key (PEM; GET /v1/projects/PROJECT/public-key.pem publishes it, the previous key too during a rotation; a key field that takes it pasted takes the line after it, the PEM without its armour):\n{pem}{body}\n"
             )
         }
         PublicKeyForm::DynamicsList => {
             let list = public_keys::dynamics_list(&[&key.public_jwk], now_or_system(None))
                 .map_err(unable)?;
             format!(
-                "public key list (the Public key URL's answer: kid, base64 PEM, expiry; the previous key is listed too during a rotation):\n{list}\n"
+                "public key list (GET /v1/projects/PROJECT/public-keys.json publishes it: give Dynamics 365 that URL as its Public key URL; the previous key is listed too during a rotation):\n{list}\n"
             )
         }
         PublicKeyForm::Jwks | PublicKeyForm::None => format!(

@@ -5,6 +5,7 @@
 use super::{Failure, Report, inline_or_file, load_project, random_bytes};
 use crate::times::now_or_system;
 use chatpass_service::ServiceError;
+use chatpass_service::store::{KeptFor, MemorySessionStore, SessionStore};
 use chatpass_service::vendor_api::{HttpVendorApi, VendorTokens};
 use chatpass_signing::minted::MintedByVendor;
 use chatpass_signing::{SessionUse, Signed, User};
@@ -16,8 +17,10 @@ use std::sync::Arc;
 ///
 /// Sprinklr's custom-user and cookie modes get a fresh random session reference, printed as
 /// `session`; it is not stored anywhere, so no callback will know it. For HubSpot, its API is
-/// asked for a token with the project's private-app token. A value the widget makes in the
-/// browser (Freshchat's `freshchat_uuid`) is given as `--page-input NAME=VALUE`.
+/// asked for a token with the project's private-app token; for LiveChat, for the user's customer
+/// token (`--kept` names a known customer, as the state table does for the API). A value the
+/// widget makes in the browser (Freshchat's `freshchat_uuid`) is given as `--page-input
+/// NAME=VALUE`.
 ///
 /// On error, prints a problem document (RFC 9457) on stderr and exits 1.
 #[derive(clap::Args)]
@@ -35,6 +38,10 @@ pub struct Args {
     /// (e.g. freshchat_uuid=2d1b3c4e-5f60-4a7b-8c9d-0e1f2a3b4c5d)
     #[arg(long, value_name = "NAME=VALUE")]
     page_input: Option<String>,
+    /// What the API keeps for this user from the vendor's earlier answer (LiveChat's
+    /// entity_id), so the call names the same customer
+    #[arg(long, value_name = "VALUE")]
+    kept: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<Report, Failure> {
@@ -78,8 +85,24 @@ pub fn run(args: Args) -> Result<Report, Failure> {
             ));
         }
     };
+    if args.kept.is_some() && vendor.minted().is_none() {
+        return Err(problem(
+            400,
+            "Invalid kept value",
+            "bad_field",
+            "--kept: this vendor signs here and keeps nothing for its users",
+        ));
+    }
     let signed = match vendor.minted() {
-        Some(minted) => ask_the_vendor(&project.config.project, minted, &user, now)?,
+        Some(minted) => {
+            let project = &project.config.project;
+            let whose = KeptFor {
+                project,
+                vendor: vendor.id(),
+                user_id: &user.id,
+            };
+            ask_the_vendor(whose, minted, &user, args.kept.as_deref(), now)?
+        }
         None => vendor
             .sign_with_page_input(&user, now, session.as_deref(), input.as_ref())
             .map_err(|e| {
@@ -101,11 +124,12 @@ pub fn run(args: Args) -> Result<Report, Failure> {
 }
 
 /// The settings of a vendor that mints its own tokens, from its API (the same bounded call the
-/// token route makes).
+/// token route makes), with `kept` as the state table would hold it for the user.
 fn ask_the_vendor(
-    project: &str,
+    whose: KeptFor<'_>,
     minted: &dyn MintedByVendor,
     user: &User,
+    kept: Option<&str>,
     now: u64,
 ) -> Result<Signed, Failure> {
     let api = HttpVendorApi::from_env().map_err(Failure::Unable)?;
@@ -114,17 +138,24 @@ fn ask_the_vendor(
         .build()
         .map_err(|e| Failure::Unable(e.to_string()))?;
     let tokens = VendorTokens::new(Arc::new(api));
-    runtime
-        .block_on(tokens.mint(project, minted, user, now))
-        .map_err(|e: ServiceError| {
-            let status = e.status();
-            problem(
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("Error"),
-                e.code(),
-                &e.to_string(),
-            )
-        })
+    let store = MemorySessionStore::new();
+    let minted_now = async {
+        if let Some(kept) = kept {
+            store.keep(whose, kept, now).await?;
+        }
+        tokens
+            .mint(&store, whose.project, whose.vendor, minted, user, now)
+            .await
+    };
+    runtime.block_on(minted_now).map_err(|e: ServiceError| {
+        let status = e.status();
+        problem(
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error"),
+            e.code(),
+            &e.to_string(),
+        )
+    })
 }
 
 fn problem(status: u16, title: &str, code: &str, detail: &str) -> Failure {

@@ -36,7 +36,12 @@ async fn sign(call: Call<'_, Identity>) -> Result<Answer, ServiceError> {
             Some(new_reference().map_err(|e| ServiceError::Internal(e.to_string()))?)
         }
     };
-    let signed = vendor.sign(&identity.user, now_ms / 1000, reference.as_deref())?;
+    let signed = vendor.sign_with_page_input(
+        &identity.user,
+        now_ms / 1000,
+        reference.as_deref(),
+        identity.page_input.as_ref(),
+    )?;
     let mut response = json_response(StatusCode::OK, &signed);
     let Some(reference) = reference else {
         return Ok(response.into());

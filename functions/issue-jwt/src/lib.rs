@@ -1,10 +1,10 @@
 //! issue-jwt: `POST /v1/projects/{project}/token` gives the signed-in user the chat vendor's
-//! token (signed here, or minted by the vendor's own server), and
-//! `GET /v1/projects/{project}/jwks.json` publishes the public keys of projects that sign with
-//! their own private key. The Lambda binary, `chatpass serve` and the tests all call
-//! [`handler`].
+//! token (signed here, or minted by the vendor's own server), and `GET
+//! /v1/projects/{project}/jwks.json`, `.../public-key.pem` and `.../public-keys.json` publish
+//! the public keys of projects that sign with their own private key, in the forms vendors
+//! fetch. The Lambda binary, `chatpass serve` and the tests all call [`handler`].
 
-mod jwks;
+mod public_keys;
 
 use chatpass_service::pipeline::{self, Call, Identity, Route, Served, SignedIn};
 use chatpass_service::request::json_response;
@@ -13,7 +13,10 @@ use chatpass_signing::Endpoint;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
-pub use jwks::{JWKS_ROUTE, MAX_AGE_SECONDS, jwks_handler};
+pub use public_keys::{
+    JWKS_ROUTE, KEY_LIST_ROUTE, MAX_AGE_SECONDS, PEM_MEDIA_TYPE, PEM_ROUTE, jwks_handler,
+    key_list_handler, pem_handler,
+};
 
 pub const ROUTE: Route<SignedIn> = Route::sign_in("token", "issue-jwt", Endpoint::Token, "token");
 
@@ -21,9 +24,12 @@ pub const ROUTE: Route<SignedIn> = Route::sign_in("token", "issue-jwt", Endpoint
 pub const ROUTES: &[Served] = &[
     ROUTE.served(|state, request| Box::pin(token_handler(state, request))),
     JWKS_ROUTE.served(|state, request| Box::pin(jwks_handler(state, request))),
+    PEM_ROUTE.served(|state, request| Box::pin(pem_handler(state, request))),
+    KEY_LIST_ROUTE.served(|state, request| Box::pin(key_list_handler(state, request))),
 ];
 
-/// The function's answer: `jwks.json` publishes keys; every other request is the token route.
+/// The function's answer: the public keys' routes publish keys; every other request is the
+/// token route.
 pub async fn handler(state: &State, request: Request) -> Response<Body> {
     Served::of(ROUTES, &request).handle(state, request).await
 }
@@ -33,19 +39,32 @@ pub async fn token_handler(state: &State, request: Request) -> Response<Body> {
     pipeline::respond(state, request, &ROUTE, mint).await
 }
 
-/// The vendor's token for the signed-in user, valid from now: signed with the project's key,
-/// or asked of the vendor's server (once per user while fresh).
+/// The vendor's token for the signed-in user, valid from now: signed with the project's key
+/// (a session claim naming the user's sign-in, Infobip's `sid`), or asked of the vendor's
+/// server (once per user while fresh, with what the state table keeps for the user).
 async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError> {
     let now = call.state.clock.now();
     let vendor = &call.project.vendor;
     let signed = match vendor.minted() {
         Some(minted) => {
-            let tokens = &call.state.vendor_tokens;
+            let (state, project) = (call.state, &call.project.project);
+            let tokens = &state.vendor_tokens;
             tokens
-                .mint(&call.project.project, minted, &call.who.user, now)
+                .mint(
+                    &*state.sessions,
+                    project,
+                    vendor.id(),
+                    minted,
+                    &call.who.user,
+                    now,
+                )
                 .await?
         }
-        None => vendor.sign(&call.who.user, now, None)?,
+        None => {
+            let who = &call.who;
+            let sign_in = who.sign_in.as_deref();
+            vendor.sign_with_page_input(&who.user, now, sign_in, who.page_input.as_ref())?
+        }
     };
     Ok(json_response(StatusCode::OK, &signed).into())
 }

@@ -24,7 +24,7 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
     /// Identity providers' keys, for OIDC logout tokens.
     pub jwks: Arc<JwksCache>,
-    /// Tokens minted by vendors' own servers (HubSpot), asked for once while fresh.
+    /// Tokens minted by vendors' own servers (HubSpot, LiveChat), asked for once while fresh.
     pub vendor_tokens: Arc<VendorTokens>,
 }
 

@@ -107,6 +107,18 @@ impl SecretEncoding {
         }
         Ok(SecretBytes(bytes))
     }
+
+    /// A key written in this encoding that holds `bytes` (for `Raw`, their base64url text: a
+    /// printable secret, whose UTF-8 bytes are then the key). For keys made here (the demo's).
+    pub fn write(self, bytes: &[u8]) -> String {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        match self {
+            SecretEncoding::Raw | SecretEncoding::Base64url => URL_SAFE_NO_PAD.encode(bytes),
+            SecretEncoding::Base64 => STANDARD.encode(bytes),
+            SecretEncoding::Hex => hex::encode(bytes),
+        }
+    }
 }
 
 /// A decoded secret: redacted in `Debug`, zeroed on drop.
@@ -231,6 +243,18 @@ mod tests {
         };
         assert_eq!(decoded(SecretEncoding::Raw, "ab").unwrap(), b"ab");
         assert_eq!(decoded(SecretEncoding::Hex, "00ff").unwrap(), [0, 255]);
+        for encoding in [
+            SecretEncoding::Base64,
+            SecretEncoding::Base64url,
+            SecretEncoding::Hex,
+        ] {
+            let written = encoding.write(&[251, 255, 0]);
+            assert_eq!(
+                decoded(encoding, &written).unwrap(),
+                [251, 255, 0],
+                "{encoding:?}"
+            );
+        }
         assert_eq!(decoded(SecretEncoding::Base64, "+/8=").unwrap(), [251, 255]);
         assert_eq!(decoded(SecretEncoding::Base64, "-_8").unwrap(), [251, 255]);
         assert_eq!(

@@ -1,5 +1,6 @@
 //! chatpass's flows run in the world: every route of every function, sessions, the vendor's
-//! callback, logouts by webhook and OIDC, revocation, and AWSPREVIOUS keys while rotating.
+//! callback, logouts by webhook and OIDC, revocation, AWSPREVIOUS keys while rotating, and a
+//! token a vendor's API mints for a customer kept in the state table.
 
 use super::world::{AUDIENCE, Answer, ISSUER, Step, World};
 use base64::Engine;
@@ -20,8 +21,13 @@ const HASH_PROJECT: &str = "rehearsal-intercom";
 const CUSTOM_PROJECT: &str = "rehearsal-sprinklr-custom";
 const COOKIE_PROJECT: &str = "rehearsal-sprinklr-cookie";
 const KEYPAIR_PROJECT: &str = "rehearsal-salesforce";
+const MINTED_PROJECT: &str = "rehearsal-livechat";
 const JSM_KEY: &str = "rehearsal-jsm-chat-secret-key";
 const INTERCOM_KEY: &str = "rehearsal-intercom-secret-key";
+const LIVECHAT_AGENT_TOKEN: &str = "dal:rehearsal-livechat-agent-token";
+/// The customer LiveChat's stand-in answers with, kept for the user.
+const LIVECHAT_CUSTOMER: &str = "5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+const LIVECHAT_CUSTOMER_TOKEN: &str = "dal:rehearsal-livechat-customer-token";
 const EMAIL: &str = "alice@example.com";
 const CALLBACK_KEY_OLD: &str = "rehearsal-callback-key-previous-0001";
 const CALLBACK_KEY_NEW: &str = "rehearsal-callback-key-current-00002";
@@ -87,7 +93,17 @@ impl Flows {
                 COOKIE_PROJECT,
                 sprinklr("cookie", CALLBACK_KEY_NEW, &new, &jwks.url()),
             ),
+            (
+                MINTED_PROJECT,
+                json!({"vendor": "livechat", "key": LIVECHAT_AGENT_TOKEN, "allowed_origins": [ORIGIN],
+                       "options": {"client_id": "rehearsal-client", "organization_id": "rehearsal-org"}}),
+            ),
         ];
+        let customer = json!({"access_token": LIVECHAT_CUSTOMER_TOKEN, "entity_id": LIVECHAT_CUSTOMER,
+                              "expires_in": 28_800, "token_type": "Bearer"});
+        world
+            .vendor_api
+            .answer_at("/v2/customer/token", 200, &customer.to_string());
         let salesforce = |key: &str, kid: &str| {
             json!({"vendor": "salesforce-miaw", "key": key, "key_id": kid,
                    "options": {"issuer": ORIGIN}, "allowed_origins": [ORIGIN]})
@@ -163,6 +179,32 @@ impl Flows {
             kids == ["k-new", "k-old"],
             "AWSCURRENT's key, then AWSPREVIOUS's",
         )?;
+        // The same keys as PEM and as Dynamics 365's list.
+        let step = "the key-pair vendor's keys as PEM";
+        let pem = for_project(fixture("issue-jwt", "public-key-pem"), KEYPAIR_PROJECT);
+        let answer = world.step(step, pem, 200, None)?;
+        let pem_type = answer.header("content-type") == Some("application/x-pem-file");
+        world.check(step, pem_type, "application/x-pem-file")?;
+        let step = "the key-pair vendor's keys as Dynamics 365's list";
+        let list = for_project(fixture("issue-jwt", "public-keys"), KEYPAIR_PROJECT);
+        let answer = world.step(step, list, 200, None)?;
+        let kids: Vec<&str> = answer
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry["kid"].as_str())
+            .collect();
+        world.check(
+            step,
+            kids == ["k-new", "k-old"],
+            "AWSCURRENT's key, then AWSPREVIOUS's",
+        )?;
+        // A vendor whose API mints the token: the customer it names is kept for the user.
+        let step = "token for a vendor whose API mints it, keeping the user's customer";
+        let answer = world.step(step, token(MINTED_PROJECT), 200, None)?;
+        let customer = &answer.body["settings"]["entityId"];
+        world.check(step, customer == LIVECHAT_CUSTOMER, "LiveChat's customer")?;
         let to_hash = token(HASH_PROJECT);
         world.step(
             "token for a hash vendor",
@@ -392,6 +434,8 @@ pub fn secrets() -> Vec<String> {
     let mut secrets: Vec<String> = [
         JSM_KEY,
         INTERCOM_KEY,
+        LIVECHAT_AGENT_TOKEN,
+        LIVECHAT_CUSTOMER_TOKEN,
         SPRINKLR_KEY,
         CALLBACK_KEY_OLD,
         CALLBACK_KEY_NEW,

@@ -6,6 +6,7 @@ use super::http1::{self, Message, Server};
 use super::signed;
 use super::stack::{Credentials, FunctionSpec};
 use chatpass_service::identity::LOOPBACK_HTTP_VAR;
+use chatpass_service::vendor_api::OVERRIDE_VAR;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -59,14 +60,15 @@ pub struct Function {
 }
 
 impl Function {
-    /// Starts `binary` as the function `spec` under `credentials`, its AWS calls going to `edge`.
+    /// Starts `binary` as the function `spec` in `(region, account)` under `credentials`, its
+    /// AWS calls going to `edge` and its vendor API calls to the stand-in at `vendor_api`.
     pub fn start(
         binary: &Path,
         spec: &FunctionSpec,
-        region: &str,
-        account: &str,
+        (region, account): (&str, &str),
         credentials: &Credentials,
         edge: &Edge,
+        vendor_api: &str,
     ) -> Function {
         let runtime = Arc::new(Runtime {
             queue: Mutex::new(Queue::default()),
@@ -110,10 +112,12 @@ impl Function {
             ("AWS_SECRET_ACCESS_KEY", &credentials.secret_access_key),
             ("AWS_SESSION_TOKEN", &session_token),
             ("TZ", ":UTC"),
-            // The rehearsal's additions: every AWS endpoint is the account's edge, and the
-            // identity provider's stand-in serves its keys over plain http on loopback.
+            // The rehearsal's additions: every AWS endpoint is the account's edge, the
+            // identity provider's stand-in serves its keys over plain http on loopback, and
+            // vendors' APIs are a stand-in on loopback too.
             ("AWS_ENDPOINT_URL", &edge.url()),
             (LOOPBACK_HTTP_VAR, "allow"),
+            (OVERRIDE_VAR, vendor_api),
         ] {
             command.env(name, value);
         }

@@ -4,6 +4,7 @@
 use super::edge::{Call, Edge};
 use super::lambda::Function;
 use super::stack::{Credentials, Stack, Statement};
+use chatpass_service::testing::VendorApiServer;
 use chatpass_tests::moto::Moto;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,6 +81,8 @@ impl std::fmt::Display for Deviation {
 pub struct World {
     pub moto: Moto,
     pub stack: Stack,
+    /// The vendors' APIs (LiveChat's customer token endpoint), as the functions reach them.
+    pub vendor_api: VendorApiServer,
     pub admin: aws_config::SdkConfig,
     pub running: BTreeMap<String, Running>,
     requests: usize,
@@ -93,9 +96,11 @@ impl World {
         let moto = Moto::start();
         let stack = Stack::deploy(&moto, &[("IssuerUrl", ISSUER), ("Audience", AUDIENCE)]);
         let admin = stack.admin_sdk(&moto).await;
+        let vendor_api = VendorApiServer::start(404, "{}").await;
         let mut world = World {
             moto,
             stack,
+            vendor_api,
             admin,
             running: BTreeMap::new(),
             requests: 0,
@@ -140,10 +145,10 @@ impl World {
         let process = Function::start(
             &binary,
             spec,
-            &self.stack.region,
-            &self.stack.account,
+            (&self.stack.region, &self.stack.account),
             credentials,
             &edge,
+            &self.vendor_api.origin(),
         );
         Running {
             function: process,

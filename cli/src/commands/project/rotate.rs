@@ -2,7 +2,7 @@
 //! in the current version, printed once; `--finish` keeps only the newest. The old value stays
 //! in the document (not just in AWSPREVIOUS) because AWSPREVIOUS moves on any later write. A
 //! signing key chatpass generates (a key pair) is replaced instead: AWSCURRENT signs with the
-//! new one at once, and jwks.json keeps publishing the old one from AWSPREVIOUS until
+//! new one at once, and the public keys' routes keep publishing the old one from AWSPREVIOUS until
 //! `--finish` takes that stage off.
 
 use super::check::{validate, warning_lines};
@@ -331,7 +331,7 @@ fn signing_key(
                 document: None,
                 drop_previous_from: None,
                 text: format!(
-                    "{project}: nothing to finish: jwks.json publishes only the current key ({old})\n"
+                    "{project}: nothing to finish: the public keys' routes publish only the current key ({old})\n"
                 ),
                 new_value: None,
             });
@@ -340,7 +340,7 @@ fn signing_key(
             document: None,
             drop_previous_from: previous_id,
             text: format!(
-                "{project}: jwks.json no longer publishes the previous key ({}); it publishes {old} alone\n",
+                "{project}: the public keys' routes no longer publish the previous key ({}); they publish {old} alone\n",
                 kid_of(published)
             ),
             new_value: None,
@@ -348,7 +348,7 @@ fn signing_key(
     }
     if let Some(published) = unfinished {
         return Err(Failure::Refused(format!(
-            "a change of the signing key is under way (jwks.json still publishes {}); finish it first: chatpass project rotate {project} signing-key --finish",
+            "a change of the signing key is under way ({} is still published); finish it first: chatpass project rotate {project} signing-key --finish",
             kid_of(published)
         )));
     }
@@ -367,11 +367,11 @@ fn signing_key(
         document: Some(document),
         drop_previous_from: None,
         text: format!(
-            "{project}: new signing key {} in version {VERSION} (AWSCURRENT signs with it once the functions' config cache has it, 300 s); jwks.json keeps publishing the previous key ({old}) until `chatpass project rotate {project} signing-key --finish`.\n",
+            "{project}: new signing key {} in version {VERSION} (AWSCURRENT signs with it once the functions' config cache has it, 300 s); jwks.json, public-key.pem and public-keys.json keep publishing the previous key ({old}) until `chatpass project rotate {project} signing-key --finish`.\n",
             key.kid
         ),
         new_value: Some(format!(
-            "A keyset at jwks.json needs nothing more. For a keyset uploaded by hand, upload this public JWK (a self-signed certificate in x5c); the private key is only in the secret:\n{certificate}\n"
+            "A vendor that fetches the keys (jwks.json, public-key.pem, public-keys.json) needs nothing more. For a keyset uploaded by hand, upload this public JWK (a self-signed certificate in x5c); the private key is only in the secret:\n{certificate}\n"
         )),
     })
 }

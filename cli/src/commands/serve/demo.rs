@@ -61,7 +61,8 @@ fn random_text<const N: usize>() -> Result<String, String> {
 }
 
 /// The demo projects: one per mode of every vendor (`demo-<vendor>[-<mode>]`), each with a
-/// random key, or a key pair made at start for vendors that verify with its public key.
+/// random key written the vendor's way (hex for Pylon, base64 for Infobip), or a key pair made
+/// at start for vendors that verify with its public key.
 fn documents(
     page_origins: &[String],
     webhook_secret: &str,
@@ -71,9 +72,12 @@ fn documents(
     let mut documents = Vec::new();
     for spec in vendors::specs() {
         for mode in spec.demo_modes {
+            let key = spec
+                .key_encoding(mode.options)
+                .write(&random_bytes::<32>()?);
             let mut doc = json!({
                 "vendor": spec.id,
-                "key": random_text::<32>()?,
+                "key": key,
                 "allowed_origins": page_origins,
                 "callback_keys": [callback_key],
                 "webhook_secrets": [webhook_secret],

@@ -1,6 +1,7 @@
 //! The sign-in caller: the signed-in user of the brand's page, as API Gateway's JWT authorizer
 //! or chatpass's own verifier vouches for them, and the rules every sign-in passes — the
-//! project's email policy and "not logged out since" (written once, for sessions too).
+//! project's email policy and "not logged out since" (written once, for sessions too). The
+//! body holds nothing but the one value the project's vendor may take from the page.
 
 use super::caller::Caller;
 use crate::config::MissingClaim;
@@ -9,9 +10,12 @@ use crate::identity::rules::{ClaimView, TokenKind};
 use crate::identity::{Claims, TokenError};
 use crate::store::MAX_ID_BYTES;
 use crate::{ProjectConfig, ServiceError, State, request};
+use chatpass_signing::page_input::{PageInput, PageInputSpec};
 use chatpass_signing::{Endpoint, SignError, User};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -20,11 +24,17 @@ pub struct SignedIn {
     pub endpoint: Endpoint,
 }
 
-/// A caller who passed every identity rule: the user to sign and when their identity was
-/// issued (`None` when its token has no `iat`: then any logout of the user ends what it made).
+/// A caller who passed every identity rule: the user to sign, when their identity was issued
+/// (`None` when its token has no `iat`: then any logout of the user ends what it made), and the
+/// value the page sent for the vendor, checked in its declared form (Freshchat's
+/// `freshchat_uuid`; never an identity).
 pub struct Identity {
     pub user: User,
     pub issued_at: Option<u64>,
+    pub page_input: Option<PageInput>,
+    /// The user's sign-in at the identity provider, as a stable reference
+    /// ([`sign_in_reference`]): what a vendor's session claim carries (Infobip's `sid`).
+    pub sign_in: Option<String>,
 }
 
 impl Caller for SignedIn {
@@ -39,11 +49,9 @@ impl Caller for SignedIn {
         request: &Request,
         project: &ProjectConfig,
     ) -> Result<Identity, ServiceError> {
-        if let Some(field) = request::json_body(request)?.and_then(|b| b.keys().next().cloned()) {
-            return Err(ServiceError::UnexpectedField(field));
-        }
-        let claims = identity_claims(state, request).await?;
         let vendor = &project.vendor;
+        let page_value = page_value(request, vendor.page_input())?;
+        let claims = identity_claims(state, request).await?;
         if vendor.endpoint() != self.endpoint {
             return Err(ServiceError::WrongEndpoint {
                 vendor: vendor.id(),
@@ -70,7 +78,65 @@ impl Caller for SignedIn {
         if ended_by_logout(issued_at, logged_out_at) {
             return Err(ServiceError::LoggedOut);
         }
-        Ok(Identity { user, issued_at })
+        // A value that is not text fails the form too; the error never echoes it.
+        let page_input = match (page_value, vendor.page_input()) {
+            (Some(value), Some(spec)) => Some(spec.parse(value.as_str().unwrap_or_default())?),
+            _ => None,
+        };
+        let sign_in = sign_in_reference(&project.project, &user.id, &claims, issued_at);
+        Ok(Identity {
+            user,
+            issued_at,
+            page_input,
+            sign_in,
+        })
+    }
+}
+
+/// One reference per sign-in of the user at the identity provider, the same for every identity
+/// token of it, so a vendor that ties its widget session to one (Infobip's `sid`) keeps one
+/// session: from the token's `sid` (OpenID Connect's session id, the same across renewals),
+/// else its `auth_time` (when the user authenticated), else its `iat`; `None` when it has none
+/// of them. A digest (128 bits, hex) of the project, the user and that claim: the identity
+/// provider's session id never reaches the vendor, and no two users or projects share one.
+pub fn sign_in_reference(
+    project: &str,
+    user_id: &str,
+    claims: &Claims,
+    issued_at: Option<u64>,
+) -> Option<String> {
+    let sid = claims.get("sid").filter(|sid| !sid.is_empty()).cloned();
+    let auth_time = claims.seconds("auth_time").ok().flatten();
+    let (claim, value) = (sid.map(|sid| ("sid", sid)))
+        .or(auth_time.map(|at| ("auth_time", at.to_string())))
+        .or(issued_at.map(|at| ("iat", at.to_string())))?;
+    let digest = Sha256::new()
+        .chain_update(b"chatpass sign-in\0")
+        .chain_update(project.as_bytes())
+        .chain_update([0])
+        .chain_update(user_id.as_bytes())
+        .chain_update([0])
+        .chain_update(claim.as_bytes())
+        .chain_update([0])
+        .chain_update(value.as_bytes())
+        .finalize();
+    Some(hex::encode(&digest[..16]))
+}
+
+/// The body's value for the field `spec` declares, unchecked; any other field is refused, and
+/// so is every field for a vendor that takes nothing from the page. Who is signed never comes
+/// from the body.
+fn page_value(
+    request: &Request,
+    spec: Option<&PageInputSpec>,
+) -> Result<Option<Value>, ServiceError> {
+    let Some(mut body) = request::json_body(request)? else {
+        return Ok(None);
+    };
+    let value = spec.and_then(|spec| body.remove(&spec.name));
+    match body.keys().next() {
+        Some(field) => Err(ServiceError::UnexpectedField(field.clone())),
+        None => Ok(value),
     }
 }
 
@@ -165,6 +231,44 @@ mod tests {
     use super::*;
 
     const NOW: u64 = 1_700_000_000;
+
+    fn claims(pairs: &[(&str, &str)]) -> Claims {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn one_sign_in_keeps_one_reference_across_its_identity_tokens() {
+        let reference = |pairs: &[(&str, &str)], iat| {
+            sign_in_reference("p", "u-1", &claims(pairs), Some(iat)).unwrap()
+        };
+        let session = [("sid", "idp-session-1"), ("auth_time", "1000")];
+        let first = reference(&session, NOW);
+        assert_eq!(first.len(), 32);
+        assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(reference(&session, NOW + 600), first, "a renewed token");
+        assert_ne!(reference(&[("sid", "idp-session-2")], NOW), first);
+        assert!(!first.contains("idp-session"));
+        // Without `sid`, the time the user authenticated; without that, the token's own `iat`.
+        let authenticated = reference(&[("auth_time", "1000")], NOW);
+        assert_eq!(
+            reference(&[("auth_time", "1000")], NOW + 600),
+            authenticated
+        );
+        assert_ne!(reference(&[("auth_time", "2000")], NOW), authenticated);
+        assert_ne!(reference(&[], NOW), reference(&[], NOW + 600));
+        assert_eq!(sign_in_reference("p", "u-1", &claims(&[]), None), None);
+    }
+
+    #[test]
+    fn no_two_users_or_projects_share_a_sign_in_reference() {
+        let session = claims(&[("sid", "shared-idp-session")]);
+        let of = |project, user| sign_in_reference(project, user, &session, Some(NOW));
+        assert_ne!(of("p", "u-1"), of("p", "u-2"));
+        assert_ne!(of("p", "u-1"), of("q", "u-1"));
+    }
 
     #[test]
     fn a_logout_ends_what_was_issued_at_or_before_it() {

@@ -260,4 +260,37 @@ impl SessionStore for DynamoSessionStore {
             }
         })
     }
+
+    fn kept<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            let item = self.get(kept_key(whose)).await?;
+            Ok(item
+                .filter(|i| number(i, "expires_at").is_some_and(|e| e > now))
+                .and_then(|i| i.get("kept")?.as_s().ok().cloned()))
+        })
+    }
+
+    fn keep<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        value: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(kept_key(whose)))
+                .item("kept", s(value))
+                .item("expires_at", n(now + KEPT_RETENTION_SECONDS))
+                .send();
+            timed(put).await.map_err(|e| unavailable(&e))?;
+            Ok(())
+        })
+    }
 }

@@ -18,6 +18,10 @@ enum Item {
     Delivery {
         expires_at: u64,
     },
+    Kept {
+        value: String,
+        expires_at: u64,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -41,7 +45,9 @@ impl MemorySessionStore {
         items.retain(|_, item| {
             let expires_at = match item {
                 Item::Session { session, .. } => session.expires_at,
-                Item::Logout { expires_at, .. } | Item::Delivery { expires_at } => *expires_at,
+                Item::Logout { expires_at, .. }
+                | Item::Delivery { expires_at }
+                | Item::Kept { expires_at, .. } => *expires_at,
             };
             expires_at > now
         });
@@ -150,6 +156,35 @@ impl SessionStore for MemorySessionStore {
                 },
             );
             Ok(Applied::Done)
+        })
+    }
+
+    fn kept<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move {
+            Ok(match self.items().get(&kept_key(whose)) {
+                Some(Item::Kept { value, expires_at }) if *expires_at > now => Some(value.clone()),
+                _ => None,
+            })
+        })
+    }
+
+    fn keep<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        value: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let kept = Item::Kept {
+                value: value.to_owned(),
+                expires_at: now + KEPT_RETENTION_SECONDS,
+            };
+            self.items().insert(kept_key(whose), kept);
+            Ok(())
         })
     }
 }

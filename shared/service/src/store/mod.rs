@@ -1,5 +1,6 @@
 //! State behind sessions and logouts, in one table keyed by `pk` with `expires_at` as TTL:
-//! sessions under reference tokens, per-user logout times, and seen delivery ids. The
+//! sessions under reference tokens, per-user logout times, seen delivery ids, and what a
+//! vendor's answer gave for a user that its next call sends back (LiveChat's `entity_id`). The
 //! `SessionStore` port has a DynamoDB and an in-memory implementation with the same behaviour.
 
 mod dynamo;
@@ -15,6 +16,10 @@ use chatpass_signing::User;
 pub const LOGOUT_RETENTION_SECONDS: u64 = 30 * 86_400;
 /// How long a delivery id or jti is remembered: far past the 300 s a delivery is accepted.
 pub const DELIVERY_RETENTION_SECONDS: u64 = 86_400;
+
+/// How long a value kept for a user (LiveChat's `entity_id`) outlives the last vendor answer
+/// that gave it: a year, so a user who comes back within one stays the same customer.
+pub const KEPT_RETENTION_SECONDS: u64 = 365 * 86_400;
 
 /// The longest user id, delivery id or session reference the store keys take; longer ones are
 /// refused as bad input before they reach the store.
@@ -63,6 +68,15 @@ pub enum Applied {
     Repeat,
 }
 
+/// Whose kept value: one vendor's, for one user of one project (a project that changes vendor
+/// never sends another vendor's value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptFor<'a> {
+    pub project: &'a str,
+    pub vendor: &'a str,
+    pub user_id: &'a str,
+}
+
 /// The store could not be reached or answered badly; the cause is for the log only.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("session store unavailable: {0}")]
@@ -98,6 +112,22 @@ pub trait SessionStore: Send + Sync {
         at: u64,
         now: u64,
     ) -> BoxFuture<'a, Result<Applied, StoreError>>;
+
+    /// The value kept for `whose` at `now`, if one is kept and has not expired.
+    fn kept<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        now: u64,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+
+    /// Keeps `value` for `whose` from `now` for [`KEPT_RETENTION_SECONDS`], replacing any value
+    /// kept before.
+    fn keep<'a>(
+        &'a self,
+        whose: KeptFor<'a>,
+        value: &'a str,
+        now: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 fn session_key(project: &str, reference: &str) -> String {
@@ -110,6 +140,11 @@ fn logout_key(project: &str, user_id: &str) -> String {
 
 fn delivery_key(project: &str, delivery: &str) -> String {
     format!("delivery#{project}#{delivery}")
+}
+
+/// The user id comes last: project ids and vendor ids hold no `#`.
+fn kept_key(whose: KeptFor<'_>) -> String {
+    format!("kept#{}#{}#{}", whose.project, whose.vendor, whose.user_id)
 }
 
 /// A fresh 128-bit session reference, as 32 lowercase hex digits.
@@ -166,6 +201,7 @@ pub mod contract {
         holds_sessions_until_they_expire(store).await;
         applies_each_logout_once_and_only_moves_forward(store).await;
         ends_one_session(store).await;
+        keeps_a_value_per_project_vendor_and_user_until_it_expires(store).await;
     }
 
     /// Puts session `reference` of `user_id` in project `p`, created at 1,000 s.
@@ -275,6 +311,43 @@ pub mod contract {
         assert_eq!(
             apply(store, "msg_10", &unknown, 1_100, 1_100).await,
             Applied::Done
+        );
+    }
+
+    async fn keeps_a_value_per_project_vendor_and_user_until_it_expires(store: &dyn SessionStore) {
+        let alice = KeptFor {
+            project: "p",
+            vendor: "livechat",
+            user_id: "u-kept",
+        };
+        let kept = |whose, now| async move { store.kept(whose, now).await.unwrap() };
+        assert_eq!(kept(alice, 1_000).await, None);
+        store.keep(alice, "e-1", 1_000).await.unwrap();
+        assert_eq!(kept(alice, 1_000).await.as_deref(), Some("e-1"));
+        for other in [
+            KeptFor {
+                user_id: "u-kept-2",
+                ..alice
+            },
+            KeptFor {
+                project: "q",
+                ..alice
+            },
+            KeptFor {
+                vendor: "hubspot",
+                ..alice
+            },
+        ] {
+            assert_eq!(kept(other, 1_000).await, None, "{other:?} is another's");
+        }
+        store.keep(alice, "e-2", 2_000).await.unwrap();
+        assert_eq!(kept(alice, 2_000).await.as_deref(), Some("e-2"), "replaced");
+        let expires = 2_000 + KEPT_RETENTION_SECONDS;
+        assert_eq!(kept(alice, expires - 1).await.as_deref(), Some("e-2"));
+        assert_eq!(
+            kept(alice, expires).await,
+            None,
+            "expired with its last answer"
         );
     }
 }

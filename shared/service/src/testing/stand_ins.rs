@@ -2,7 +2,7 @@
 //! capture, for the tests of outages and of what gets logged.
 
 use crate::source::{BoxFuture, ConfigSource, SourceError};
-use crate::store::{Applied, Logout, Session, SessionLookup, SessionStore, StoreError};
+use crate::store::{Applied, KeptFor, Logout, Session, SessionLookup, SessionStore, StoreError};
 use crate::{ProjectConfig, ProjectId};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -54,6 +54,21 @@ impl SessionStore for DownStore {
         _: u64,
         _: u64,
     ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+        down()
+    }
+    fn kept<'a>(
+        &'a self,
+        _: KeptFor<'a>,
+        _: u64,
+    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        down()
+    }
+    fn keep<'a>(
+        &'a self,
+        _: KeptFor<'a>,
+        _: &'a str,
+        _: u64,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         down()
     }
 }

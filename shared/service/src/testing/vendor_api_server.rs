@@ -1,9 +1,10 @@
-//! A stand-in for a vendor's API on 127.0.0.1 (HubSpot's token endpoint, as its documentation
-//! describes it): answers every request with the status and body it was last given, and keeps
-//! each request (method, path, `Authorization`, `Content-Type`, body) so a test can check
-//! exactly what chatpass sent. Point calls at it with `HttpVendorApi::redirected_to`, or
+//! A stand-in for vendors' APIs on 127.0.0.1 (HubSpot's and LiveChat's token endpoints, as
+//! their documentation describes them): answers every request with the status and body it was
+//! last given for its path (or for any path), and keeps each request (method, path,
+//! `Authorization`, `Content-Type`, body) so a test can check exactly what chatpass sent. Point calls at it with `HttpVendorApi::redirected_to`, or
 //! `CHATPASS_VENDOR_API_OVERRIDE` for a process.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -23,6 +24,8 @@ pub struct Received {
 #[derive(Default)]
 struct Shared {
     answer: Mutex<(u16, String)>,
+    /// Answers for one path, before `answer`.
+    answers_at: Mutex<HashMap<String, (u16, String)>>,
     /// A `Location` header to send (a redirect).
     location: Mutex<Option<String>>,
     /// Read the request, then never answer.
@@ -59,6 +62,12 @@ impl VendorApiServer {
     /// Answers `status` with `body` from now on.
     pub fn answer(&self, status: u16, body: &str) {
         *self.shared.answer.lock().expect("not poisoned") = (status, body.to_owned());
+    }
+
+    /// Answers requests to `path` with `status` and `body` from now on, whatever other paths get.
+    pub fn answer_at(&self, path: &str, status: u16, body: &str) {
+        let mut answers = self.shared.answers_at.lock().expect("not poisoned");
+        answers.insert(path.to_owned(), (status, body.to_owned()));
     }
 
     /// Answers 302 with `Location: url` from now on.
@@ -121,12 +130,22 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>) {
         content_type: header("content-type"),
         body: String::from_utf8_lossy(&bytes[head_end..head_end + length]).into_owned(),
     };
+    let received_path = received.path.clone();
     shared.received.lock().expect("not poisoned").push(received);
     if shared.stall.load(std::sync::atomic::Ordering::SeqCst) {
         tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         return;
     }
-    let (status, body) = shared.answer.lock().expect("not poisoned").clone();
+    let at_path = shared
+        .answers_at
+        .lock()
+        .expect("not poisoned")
+        .get(&received_path)
+        .cloned();
+    let (status, body) = match at_path {
+        Some(answer) => answer,
+        None => shared.answer.lock().expect("not poisoned").clone(),
+    };
     let location = shared.location.lock().expect("not poisoned").clone();
     let location = location
         .map(|l| format!("location: {l}\r\n"))

@@ -1,6 +1,7 @@
-//! Vendors whose own server mints the widget's token (HubSpot): the `VendorApi` port that
-//! makes the call (over HTTP, or an in-memory stand-in), and `VendorTokens`, which asks once
-//! per project and user while a token is fresh, one call in flight however many wait.
+//! Vendors whose own server mints the widget's token (HubSpot, LiveChat): the `VendorApi` port
+//! that makes the call (over HTTP, or an in-memory stand-in), and `VendorTokens`, which asks
+//! once per project and user while a token is fresh, one call in flight however many wait,
+//! keeping what an answer gives for the user (LiveChat's `entity_id`) in the state table.
 
 mod http;
 mod memory;

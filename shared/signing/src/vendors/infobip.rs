@@ -2,7 +2,8 @@
 //! widget's secret key base64-decoded, claims `jti` (new on every token: Live Chat refuses a
 //! reused one), `sub` (the user id) with `stp` `externalPersonId`, `iss` (the widget id), `ski`
 //! (the key's id, `key_id`), `sid` (the sign-in session: the reference the service passes,
-//! else a fresh id), `iat`, `exp`; the page hands it to `liveChat('auth', token, callback)`.
+//! one per sign-in at the identity provider, else a fresh id), `iat`, `exp`; the page hands it
+//! to `liveChat('auth', token, callback)`.
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/token-generator-examples
 

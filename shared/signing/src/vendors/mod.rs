@@ -31,7 +31,7 @@ mod useresponse;
 mod zendesk;
 mod zendesk_classic;
 
-use crate::keys::VendorKey;
+use crate::keys::{SecretEncoding, VendorKey};
 use crate::minted::MintedByVendor;
 use crate::page_input::{PageInput, PageInputSpec};
 use crate::shapes::preset::Preset;
@@ -260,6 +260,23 @@ impl VendorSpec {
     }
 }
 
+impl VendorSpec {
+    /// How the key of a project of this vendor with `options` (JSON, `""` for none) is
+    /// written: a preset's own encoding (Infobip's base64, Pylon's hex), else what the generic
+    /// vendors' `secret_encoding` or `key_encoding` option says, else the secret's own text.
+    pub fn key_encoding(&self, options: &str) -> SecretEncoding {
+        let options = match self.scheme {
+            Scheme::JwtPreset(preset) | Scheme::HmacPreset(preset) => preset.template,
+            _ => options,
+        };
+        let options: Value = serde_json::from_str(options).unwrap_or_default();
+        ["secret_encoding", "key_encoding"]
+            .iter()
+            .find_map(|name| serde_json::from_value(options.get(name)?.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// A new project's config beyond `vendor`.
 pub struct Starter {
     pub key: StarterKey,
@@ -455,4 +472,48 @@ fn object<const N: usize>(fields: [(&str, Option<Value>); N]) -> Map<String, Val
 
 fn text(value: Option<&str>) -> Option<Value> {
     value.map(Value::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_vendor_has_a_demo_project_that_loads_with_a_key_written_its_way() {
+        for spec in specs() {
+            assert!(
+                !spec.demo_modes.is_empty(),
+                "{} has no demo project",
+                spec.id
+            );
+            if spec.starter.key == StarterKey::RsaKeyPair {
+                continue;
+            }
+            for mode in spec.demo_modes {
+                let key = spec.key_encoding(mode.options).write(&[0x5a; 32]);
+                let mut config = json!({"vendor": spec.id, "key": key});
+                if spec.starter.key_id {
+                    config["key_id"] = json!("demo-key");
+                }
+                if !mode.options.is_empty() {
+                    config["options"] = serde_json::from_str(mode.options).unwrap();
+                }
+                let config: VendorConfig = serde_json::from_value(config).unwrap();
+                if let Err(error) = build(&config) {
+                    panic!("{} ({}): {error}", spec.id, mode.suffix);
+                }
+            }
+        }
+        assert_eq!(spec("pylon").unwrap().key_encoding(""), SecretEncoding::Hex);
+        assert_eq!(
+            spec("infobip").unwrap().key_encoding(""),
+            SecretEncoding::Base64
+        );
+        let generic = spec("hmac").unwrap();
+        assert_eq!(
+            generic.key_encoding(r#"{"key_encoding": "hex"}"#),
+            SecretEncoding::Hex
+        );
+    }
 }

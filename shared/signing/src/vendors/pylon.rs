@@ -2,7 +2,7 @@
 //! identity secret hex-decoded, set in `window.pylon.chat_settings` beside `email` and `name`.
 //! https://docs.usepylon.com/pylon-docs/chat-widget/identity-verification
 
-use super::{Endpoint, PageCalls, Scheme, Starter, VendorSpec};
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
 use crate::shapes::preset::Preset;
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
@@ -18,8 +18,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key_placeholder: "706173746520746865206964656e74697479207365637265742068657265",
         ..Starter::KEY_ONLY
     },
-    // The demo makes each vendor's key as random base64url text, which no hex secret is.
-    demo_modes: &[],
+    demo_modes: DemoMode::PLAIN,
     page: PageCalls {
         sign_in: "window.pylon = { chat_settings: Object.assign({ app_id: \"YOUR_APP_ID\" }, {settings}) };",
         sign_out: "window.pylon = { chat_settings: { app_id: \"YOUR_APP_ID\" } }; // Pylon has no sign-out call: the next load is anonymous",

@@ -3,10 +3,9 @@
 //! scripts (the page and the stand-in widgets), served same-origin so the page runs under
 //! `script-src 'self'`.
 
-use super::gateway::HttpResponse;
+use super::gateway::{HttpResponse, answer};
 use bytes::Bytes;
-use http::{HeaderValue, header};
-use http_body_util::Full;
+use http::{HeaderValue, StatusCode, header};
 
 /// chatpass.js as a classic script (defines `window.Chatpass`).
 pub const CHATPASS_JS: &str = include_str!("../../../../web/dist/chatpass.js");
@@ -36,14 +35,13 @@ pub fn demo(path: &str) -> Option<HttpResponse> {
 }
 
 fn script(text: &'static str) -> HttpResponse {
-    let mut response = http::Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    let mut response = answer(
+        StatusCode::OK,
+        Bytes::from_static(text.as_bytes()),
+        "text/javascript; charset=utf-8",
+        "no-cache",
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
+    response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );

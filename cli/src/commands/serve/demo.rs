@@ -5,7 +5,7 @@
 //! project's published keys, which the page cannot read cross-origin itself). None of this
 //! exists outside the demo.
 
-use super::gateway::{Gateway, HttpResponse, from_lambda};
+use super::gateway::{Gateway, HttpResponse, answer, from_lambda};
 use crate::commands::random_bytes;
 use crate::routes;
 use crate::signing_keys::new_rsa_signing_key;
@@ -21,7 +21,6 @@ use chatpass_signing::vendors;
 use chatpass_signing::vendors::StarterKey;
 use chatpass_signing::webhook::WebhookSecret;
 use http::{HeaderValue, Method, StatusCode, header};
-use http_body_util::Full;
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -162,14 +161,8 @@ impl Demo {
     /// The demo page, with the API's address filled in.
     pub fn page(api: &str) -> HttpResponse {
         let html = PAGE.replace("__CHATPASS_API__", api);
-        let mut response = http::Response::new(Full::new(Bytes::from(html)));
+        let mut response = answer(StatusCode::OK, html, "text/html; charset=utf-8", "no-store");
         response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),
         );
@@ -230,16 +223,9 @@ impl Demo {
             ),
             _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"}), None),
         };
-        let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let mut response = json_answer(status, &answer);
         if let Some(cookie) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-            headers.insert(header::SET_COOKIE, cookie);
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         response
     }
@@ -285,15 +271,7 @@ impl Demo {
             (&Method::POST, "/dev/keys") => self.keys(gateway, &body).await,
             _ => (StatusCode::NOT_FOUND, json!({"code": "no_route"})),
         };
-        let mut response = http::Response::new(Full::new(Bytes::from(answer.to_string())));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        cors.apply(response)
+        cors.apply(json_answer(status, &answer))
     }
 
     /// `{"email", "name"}` → `{"id_token"}`: a verified-email RS256 ID token from the stand-in.
@@ -483,4 +461,9 @@ async fn as_the_vendor_sees_it(
         StatusCode::OK,
         json!({ "status": status.as_u16(), "body": answer }),
     )
+}
+
+/// A JSON answer of the demo's helpers, never cached.
+fn json_answer(status: StatusCode, body: &Value) -> HttpResponse {
+    answer(status, body.to_string(), "application/json", "no-store")
 }

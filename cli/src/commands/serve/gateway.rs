@@ -99,6 +99,28 @@ pub fn from_lambda(response: Response<Body>) -> HttpResponse {
     http::Response::from_parts(parts, Full::new(bytes))
 }
 
+/// An answer `serve` writes itself (not a handler's): `body` as `content_type`, kept by caches
+/// as `cache_control` says.
+pub fn answer(
+    status: http::StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> HttpResponse {
+    let mut response = http::Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static(cache_control),
+    );
+    response
+}
+
 /// A request id unique to this process: a random prefix drawn once, then a counter (no
 /// system call per request, unlike drawing 8 random bytes each time).
 fn request_id() -> String {

@@ -41,9 +41,8 @@ impl App {
         remote: SocketAddr,
         request: http::Request<Incoming>,
     ) -> Result<HttpResponse, Infallible> {
-        let (parts, body) = request.into_parts();
-        let body = match read_body(body).await {
-            Ok(body) => body,
+        let (parts, body) = match read(request).await {
+            Ok(read) => read,
             Err(refused) => return Ok(refused),
         };
         let path = parts.uri.path().to_owned();
@@ -77,9 +76,8 @@ impl App {
         api: Arc<String>,
         request: http::Request<Incoming>,
     ) -> Result<HttpResponse, Infallible> {
-        let (parts, body) = request.into_parts();
-        let body = match read_body(body).await {
-            Ok(body) => body,
+        let (parts, body) = match read(request).await {
+            Ok(read) => read,
             Err(refused) => return Ok(refused),
         };
         let path = parts.uri.path();
@@ -107,14 +105,17 @@ impl App {
     }
 }
 
-/// The request's body, or the answer refusing it (too large, too slow).
-async fn read_body(body: Incoming) -> Result<Bytes, HttpResponse> {
+/// The request's head and body, or the answer refusing it (too large, too slow).
+async fn read(
+    request: http::Request<Incoming>,
+) -> Result<(http::request::Parts, Bytes), HttpResponse> {
+    let (parts, body) = request.into_parts();
     let read = tokio::time::timeout(
         BODY_READ_TIMEOUT,
         Limited::new(body, MAX_READ_BYTES).collect(),
     );
     match read.await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Ok(collected)) => Ok((parts, collected.to_bytes())),
         Ok(Err(_)) => {
             let error = ServiceError::PayloadTooLarge(MAX_READ_BYTES);
             Err(from_lambda(error.into_response()))

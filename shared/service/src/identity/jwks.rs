@@ -469,6 +469,20 @@ mod tests {
         (server, clock, jwks)
     }
 
+    /// An identity provider's keys served and loaded, and a stranger whose key is not among them.
+    async fn loaded_with_a_stranger() -> (
+        StandinIdp,
+        StandinIdp,
+        JwksServer,
+        Arc<ManualClock>,
+        Arc<Jwks>,
+    ) {
+        let (idp, stranger) = (new_idp(), new_idp());
+        let (server, clock, jwks) = served(&idp.jwks()).await;
+        jwks.load().await.unwrap();
+        (idp, stranger, server, clock, Arc::new(jwks))
+    }
+
     #[tokio::test]
     async fn a_rotated_key_is_fetched_at_once_and_a_removed_one_stops_after_the_refresh() {
         let (old, new) = (new_idp(), new_idp());
@@ -496,10 +510,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_kids_fetch_at_most_once_a_second_one_at_a_time_and_wait_once_a_minute() {
-        let (idp, stranger) = (new_idp(), new_idp());
-        let (server, clock, jwks) = served(&idp.jwks()).await;
-        let jwks = Arc::new(jwks);
-        jwks.load().await.unwrap();
+        let (_, stranger, server, clock, jwks) = loaded_with_a_stranger().await;
         let forged = token(&stranger, NOW);
         let refused = Err(TokenError::Refused(VerifyError::UnknownKey));
         let too_soon = Err(TokenError::KeysUnavailable(JwksFetchError::TooSoon));
@@ -581,9 +592,7 @@ mod tests {
 
     #[tokio::test]
     async fn while_the_provider_fails_unknown_kids_make_one_attempt_per_retry_interval() {
-        let (idp, stranger) = (new_idp(), new_idp());
-        let (server, clock, jwks) = served(&idp.jwks()).await;
-        jwks.load().await.unwrap();
+        let (idp, stranger, server, clock, jwks) = loaded_with_a_stranger().await;
         server.fail_with(500);
         clock.advance_ms(MIN_REFETCH_MS);
         // Thirty made-up kids over three seconds: one attempt, every answer retryable.
@@ -610,10 +619,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_request_waits_behind_more_than_one_attempt_while_the_provider_hangs() {
-        let (idp, stranger) = (new_idp(), new_idp());
-        let (server, clock, jwks) = served(&idp.jwks()).await;
-        let jwks = Arc::new(jwks);
-        jwks.load().await.unwrap();
+        let (_, stranger, server, clock, jwks) = loaded_with_a_stranger().await;
         server.hang();
         clock.advance_ms(MIN_REFETCH_MS);
         let started = std::time::Instant::now();

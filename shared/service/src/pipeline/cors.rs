@@ -3,7 +3,7 @@
 //! `Retry-After` of a 503 (so a page's script can wait it out), and preflights are answered here.
 
 use crate::ServiceError;
-use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Response};
 
 /// The allowed origin of this request, if it came from a browser page.
@@ -32,16 +32,14 @@ impl Cors {
     /// Adds the CORS headers a listed origin needs to read the answer.
     pub fn apply<B>(&self, mut response: http::Response<B>) -> http::Response<B> {
         let headers = response.headers_mut();
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        set(headers, header::VARY, "Origin");
         if let Some(origin) = &self.origin {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-            headers.insert(
-                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                HeaderValue::from_static("true"),
-            );
-            headers.insert(
+            set(headers, header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+            set(
+                headers,
                 header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("retry-after"),
+                "retry-after",
             );
         }
         response
@@ -62,17 +60,19 @@ impl Cors {
         if let Ok(methods) = HeaderValue::from_str(&allowed.join(", ")) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, methods);
         }
-        headers.insert(
+        set(
+            headers,
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("authorization, content-type"),
+            "authorization, content-type",
         );
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        set(headers, header::ACCESS_CONTROL_MAX_AGE, "600");
+        set(headers, header::CACHE_CONTROL, "no-store");
         response
     }
+}
+
+fn set(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
+    headers.insert(name, HeaderValue::from_static(value));
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod functions;
 pub mod jwt_attacks;
 pub mod moto;
 pub mod openapi;
+pub mod pyjwt;
 pub mod support;
 pub mod template;
 pub mod vectors;

@@ -108,19 +108,18 @@ impl Moto {
     /// from nothing or count only the requests after this point. Panics if moto does not
     /// answer 200.
     pub fn reset(&self) {
-        let path = "/moto-api/reset";
-        match http_request(self.addr, "POST", path) {
-            Ok((200, _)) => {}
-            Ok((status, body)) => panic!("moto answered POST {path} with {status}: {body}"),
-            Err(e) => panic!("POST {path} to moto at {} failed: {e}", self.endpoint),
-        }
+        self.post("/moto-api/reset");
         self.reset_recording();
     }
 
     /// Forgets the requests recorded so far (moto's state stays), so a test counts only what
     /// comes after this point.
     pub fn reset_recording(&self) {
-        let path = "/moto-api/recorder/reset-recording";
+        self.post("/moto-api/recorder/reset-recording");
+    }
+
+    /// POSTs to one of moto's own `/moto-api` routes; panics unless moto answers 200.
+    fn post(&self, path: &str) {
         match http_request(self.addr, "POST", path) {
             Ok((200, _)) => {}
             Ok((status, body)) => panic!("moto answered POST {path} with {status}: {body}"),
@@ -221,21 +220,6 @@ impl Drop for Moto {
 }
 
 /// The `moto_server` program to run; panics telling the developer how to get one.
-/// The Python of the test venv (beside `moto_server`: `$CHATPASS_PYTHON`, else the venv's),
-/// which has PyJWT for `scripts/verify_tokens.py`.
-pub fn python_program() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHATPASS_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    let python = moto_program().with_file_name("python");
-    assert!(
-        python.is_file(),
-        "no python beside {}: run scripts/test.sh once, which installs the venv",
-        python.display()
-    );
-    python
-}
-
 fn moto_program() -> PathBuf {
     if let Some(path) = std::env::var_os("CHATPASS_MOTO_SERVER").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);

@@ -9,19 +9,17 @@
 
 use chatpass::signing_keys::new_rsa_signing_key;
 use chatpass_service::State;
-use chatpass_service::clock::ManualClock;
+use chatpass_service::clock::{Clock, ManualClock, SystemClock};
 use chatpass_service::source::CacheSettings;
 use chatpass_service::testing::{ORIGIN, RSA_KEY, RSA_KEY_NEXT};
-use chatpass_tests::moto::{Moto, python_program};
+use chatpass_tests::moto::Moto;
+use chatpass_tests::pyjwt;
 use chatpass_tests::support::{
     claims_for, create_table, fixture, for_project, json_body, moto_state, put_project, request,
     with_authorizer_claims,
 };
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const ISSUER: &str = "https://www.acme.example";
 const EC_KEY: &str = include_str!("../../shared/signing/tests/keys/ec-p256.pem");
@@ -34,10 +32,7 @@ fn salesforce(key: &str, kid: &str) -> Value {
 
 /// The real time: PyJWT checks the tokens against its own clock.
 fn real_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemClock.now()
 }
 
 fn alice() -> Value {
@@ -77,35 +72,6 @@ fn kids(keyset: &Value) -> Vec<&str> {
         .iter()
         .map(|k| k["kid"].as_str().unwrap())
         .collect()
-}
-
-/// Runs PyJWT over `cases`; panics unless every case comes out as it expects.
-fn pyjwt(cases: Vec<Value>) -> String {
-    let mut child = Command::new(python_program())
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../scripts/verify_tokens.py"
-        ))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let input = json!({ "cases": cases }).to_string();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "PyJWT disagrees:\n{out}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
 }
 
 fn case(name: &str, token: &str, keyset: &Value, algorithm: &str, expect: &str) -> Value {
@@ -148,7 +114,7 @@ async fn salesforce_tokens_verify_with_pyjwt_against_the_published_keys_across_r
     let after = keyset(&state, "acme-sf").await;
     assert_eq!(kids(&after), ["k3", "k2"]);
 
-    let out = pyjwt(vec![
+    let out = pyjwt::verify(&[
         case("k1's token, keys before", &first, &before, "RS256", "valid"),
         case(
             "k1's token during the rotation",
@@ -292,7 +258,7 @@ async fn liveperson_and_dynamics_tokens_verify_with_pyjwt_against_the_pem_and_li
         rs256_cases("k1's token once k1 is dropped", &first, &after, "invalid"),
         rs256_cases("k2's token after", &second, &after, "valid"),
     ];
-    let out = pyjwt(cases.concat());
+    let out = pyjwt::verify(&cases.concat());
     assert!(out.contains("12 passed, 0 failed"), "{out}");
 }
 
@@ -325,7 +291,7 @@ async fn generic_jwt_tokens_verify_with_pyjwt_by_secret_and_by_published_key() {
         case["audience"] = json!("widget-42");
         case
     };
-    let out = pyjwt(vec![
+    let out = pyjwt::verify(&[
         with_audience(
             json!({"name": "HS256 with the secret", "token": hs, "secret": WIDGET_SECRET,
                              "algorithms": ["HS256"], "issuer": ISSUER, "expect": "valid"}),
@@ -360,7 +326,7 @@ fn a_new_keys_certificate_holds_the_key_is_self_signed_and_valid_ten_days() {
     let mut swapped = key.certificate_jwk.clone();
     swapped.insert("n".into(), other.public_jwk["n"].clone());
     let expired = new_rsa_signing_key(jsonwebtoken::Algorithm::RS256, now - 360 * 86_400).unwrap();
-    let out = pyjwt(vec![
+    let out = pyjwt::verify(&[
         json!({"name": "keygen's certificate", "certificate_jwk": key.certificate_jwk, "expect": "valid"}),
         json!({"name": "another key's numbers", "certificate_jwk": swapped, "expect": "invalid"}),
         json!({"name": "a certificate with 5 days left", "certificate_jwk": expired.certificate_jwk, "expect": "invalid"}),

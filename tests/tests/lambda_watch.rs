@@ -8,6 +8,7 @@
 //! the functions print is read back: the flow's metrics as Embedded Metric Format documents,
 //! and no secret, email or token at `RUST_LOG=trace`.
 
+use chatpass_service::clock::{Clock, SystemClock};
 use chatpass_service::testing::with_claims;
 use chatpass_signing::webhook::WebhookSecret;
 use chatpass_tests::moto::Moto;
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const WEBHOOK_SECRET: &str = "whsec_AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 const CALLBACK_KEY: &str = "cb-key-0123456789abcdefghijklmnop";
@@ -235,10 +236,7 @@ fn emf_metrics(printed: &str) -> BTreeMap<(String, BTreeMap<String, String>), f6
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemClock.now()
 }
 
 #[tokio::test(flavor = "multi_thread")]

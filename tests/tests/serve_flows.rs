@@ -4,6 +4,7 @@
 
 use chatpass_tests::cli;
 
+use chatpass_service::clock::{Clock, SystemClock};
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::testing::{JSM_KEY, JwksServer, ORIGIN};
 use chatpass_signing::webhook::WebhookSecret;
@@ -14,7 +15,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const ISSUER: &str = "https://idp.example.com/";
 const AUDIENCE: &str = "chatpass";
@@ -29,10 +30,7 @@ fn project() -> Value {
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemClock.now()
 }
 
 fn free_port() -> u16 {
@@ -60,6 +58,12 @@ struct Serve {
 }
 
 impl Serve {
+    /// The demo page's address: the port after the API's.
+    fn page(&self) -> String {
+        let port: u16 = self.base.rsplit(':').next().unwrap().parse().unwrap();
+        format!("http://127.0.0.1:{}", port + 1)
+    }
+
     fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
         let port = free_port_pair();
         let addr = format!("127.0.0.1:{port}");
@@ -425,8 +429,7 @@ async fn the_demo_helpers_answer_a_project_id_no_path_can_hold() {
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_hands_pages_chatpass_js_and_its_demo_page_runs_under_a_strict_csp() {
     let serve = Serve::start(&[], &[]);
-    let port: u16 = serve.base.rsplit(':').next().unwrap().parse().unwrap();
-    let page = format!("http://127.0.0.1:{}", port + 1);
+    let page = serve.page();
     let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/dist/");
     for base in [&serve.base, &page] {
         for (path, file) in [
@@ -462,8 +465,7 @@ async fn serve_hands_pages_chatpass_js_and_its_demo_page_runs_under_a_strict_csp
 #[tokio::test(flavor = "multi_thread")]
 async fn every_vendor_has_a_demo_project_and_each_signs_the_demo_user_in() {
     let serve = Serve::start(&[], &[]);
-    let port: u16 = serve.base.rsplit(':').next().unwrap().parse().unwrap();
-    let page = format!("http://127.0.0.1:{}", port + 1);
+    let page = serve.page();
     let listed = reqwest::get(format!("{}/dev/projects", serve.base))
         .await
         .unwrap();

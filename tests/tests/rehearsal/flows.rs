@@ -5,6 +5,7 @@
 use super::world::{AUDIENCE, Answer, ISSUER, Step, World};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use chatpass_service::clock::{Clock, SystemClock};
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::testing::{JwksServer, ORIGIN, RSA_KEY, RSA_KEY_NEXT, SPRINKLR_KEY};
 use chatpass_tests::support::{
@@ -12,7 +13,6 @@ use chatpass_tests::support::{
     signed_logout_webhook, store_secret, with_header,
 };
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const JWT_PROJECT: &str = "rehearsal-jsm";
 /// A project any route's fixture may be sent to.
@@ -41,10 +41,7 @@ fn webhook_secret(n: u8) -> String {
 }
 
 fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    SystemClock.now()
 }
 
 fn sprinklr(mode: &str, callback_key: &str, webhook: &str, jwks_url: &str) -> Value {

@@ -2,10 +2,10 @@
 //! translator, then moto's CloudFormation, then IAM enforced) and read back as it describes it.
 
 use chatpass_tests::moto::{Moto, target_dir, workspace_root};
+use chatpass_tests::pyjwt::python;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,17 +149,4 @@ impl Stack {
             .load()
             .await
     }
-}
-
-/// The Python of the venv that holds moto and the SAM translator: `$CHATPASS_PYTHON`, else the
-/// one beside `$CHATPASS_MOTO_SERVER`, else `<workspace>/.venv/bin/python`.
-fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("CHATPASS_PYTHON").filter(|p| !p.is_empty()) {
-        return python.into();
-    }
-    std::env::var_os("CHATPASS_MOTO_SERVER")
-        .filter(|p| !p.is_empty())
-        .and_then(|moto| Path::new(&moto).parent().map(|bin| bin.join("python")))
-        .filter(|python| python.exists())
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"))
 }

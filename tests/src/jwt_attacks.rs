@@ -554,70 +554,38 @@ pub fn cases(kind: Kind) -> Vec<Case> {
         Kind::Identity => (AUDIENCE, "another-client"),
         Kind::Logout => (LOGOUT_AUDIENCE, NEIGHBOUR_AUDIENCE),
     };
-    for (label, change, refusal) in [
-        ("iss missing", json!({"iss": null}), Issuer),
+    let issuers = [
+        ("missing", Value::Null),
+        ("another issuer", json!("https://evil.example.com/")),
         (
-            "iss another issuer",
-            json!({"iss": "https://evil.example.com/"}),
-            Issuer,
+            "without the trailing slash",
+            json!("https://idp.example.com"),
         ),
+        ("in capitals", json!("HTTPS://IDP.EXAMPLE.COM/")),
+        ("with a trailing space", json!("https://idp.example.com/ ")),
         (
-            "iss without the trailing slash",
-            json!({"iss": "https://idp.example.com"}),
-            Issuer,
+            "another tenant of the same IdP",
+            json!("https://idp.example.com/tenant-b/"),
         ),
-        (
-            "iss in capitals",
-            json!({"iss": "HTTPS://IDP.EXAMPLE.COM/"}),
-            Issuer,
-        ),
-        (
-            "iss with a trailing space",
-            json!({"iss": "https://idp.example.com/ "}),
-            Issuer,
-        ),
-        (
-            "iss another tenant of the same IdP",
-            json!({"iss": "https://idp.example.com/tenant-b/"}),
-            Issuer,
-        ),
-        ("iss empty", json!({"iss": ""}), Issuer),
-        (
-            "iss as a list holding ours",
-            json!({"iss": [ISSUER]}),
-            Issuer,
-        ),
-        ("aud missing", json!({"aud": null}), Audience),
-        (
-            "aud another client",
-            json!({"aud": other_audience}),
-            Audience,
-        ),
-        (
-            "aud a list without ours",
-            json!({"aud": [other_audience, "third"]}),
-            Audience,
-        ),
-        ("aud an empty list", json!({"aud": []}), Audience),
-        ("aud empty", json!({"aud": ""}), Audience),
-        (
-            "aud with a trailing space",
-            json!({"aud": format!("{audience} ")}),
-            Audience,
-        ),
-        (
-            "aud in capitals",
-            json!({"aud": audience.to_uppercase()}),
-            Audience,
-        ),
-        (
-            "aud ours as a prefix",
-            json!({"aud": format!("{audience}-evil")}),
-            Audience,
-        ),
-        ("aud a number", json!({"aud": 7}), Audience),
-    ] {
-        out.push(case(label, honest_rs256(&changed(&good, change)), refusal));
+        ("empty", json!("")),
+        ("as a list holding ours", json!([ISSUER])),
+    ];
+    let audiences = [
+        ("missing", Value::Null),
+        ("another client", json!(other_audience)),
+        ("a list without ours", json!([other_audience, "third"])),
+        ("an empty list", json!([])),
+        ("empty", json!("")),
+        ("with a trailing space", json!(format!("{audience} "))),
+        ("in capitals", json!(audience.to_uppercase())),
+        ("ours as a prefix", json!(format!("{audience}-evil"))),
+        ("a number", json!(7)),
+    ];
+    let claims = (issuers.into_iter().map(|value| ("iss", value, Issuer)))
+        .chain(audiences.into_iter().map(|value| ("aud", value, Audience)));
+    for (claim, (label, value), refusal) in claims {
+        let token = honest_rs256(&changed(&good, json!({ claim: value })));
+        out.push(case(format!("{claim} {label}"), token, refusal));
     }
 
     // Times: in the future beyond the 60 s leeway, expired, too long-lived.

@@ -285,9 +285,9 @@ pub fn sign_in(route: &str, project: &str) -> Value {
     event
 }
 
-/// [`sign_in`] carrying the authorizer's `claims`.
-pub fn sign_in_as(route: &str, project: &str, claims: Value) -> Value {
-    crate::support::with_authorizer_claims(sign_in(route, project), Some(claims))
+/// [`sign_in`] carrying the authorizer's [`claims`] with `changes`.
+pub fn sign_in_as(route: &str, project: &str, changes: Value) -> Value {
+    crate::support::with_authorizer_claims(sign_in(route, project), Some(claims(changes)))
 }
 
 pub fn claims(extra: Value) -> Value {

@@ -126,7 +126,7 @@ fn library_cases() -> Vec<Case> {
     let old = (NOW - TOLERANCE_SECONDS as u64 - 1).to_string();
     let new = (NOW + TOLERANCE_SECONDS as u64 + 1).to_string();
     let body = genuine.body.clone();
-    vec![
+    let mut cases = vec![
         case(
             "missing id (all libraries)",
             Sent {
@@ -151,126 +151,92 @@ fn library_cases() -> Vec<Case> {
             },
             MissingHeader("signature"),
         ),
-        case(
-            "timestamp `hello` (Python, JavaScript)",
-            genuine.clone().with_timestamp("hello"),
+    ];
+    for (name, timestamp) in [
+        ("timestamp `hello` (Python, JavaScript)", "hello"),
+        ("timestamp `teadwd` (Ruby)", "teadwd"),
+        ("timestamp `161426533.0` (PHP)", "161426533.0"),
+        ("timestamp `-161426533` (PHP)", "-161426533"),
+        ("timestamp `invalid timestamp` (PHP)", "invalid timestamp"),
+    ] {
+        cases.push(case(
+            name,
+            genuine.clone().with_timestamp(timestamp),
             BadTimestamp,
-        ),
-        case(
-            "timestamp `teadwd` (Ruby)",
-            genuine.clone().with_timestamp("teadwd"),
-            BadTimestamp,
-        ),
-        case(
-            "timestamp `161426533.0` (PHP)",
-            genuine.clone().with_timestamp("161426533.0"),
-            BadTimestamp,
-        ),
-        case(
-            "timestamp `-161426533` (PHP)",
-            genuine.clone().with_timestamp("-161426533"),
-            BadTimestamp,
-        ),
-        case(
-            "timestamp `invalid timestamp` (PHP)",
-            genuine.clone().with_timestamp("invalid timestamp"),
-            BadTimestamp,
-        ),
-        case(
+        ));
+    }
+    let several = "v1,tFtCZ5RDCPxzWQRWXWPgrCgE2frDBe9gjpbWQxnVfsQ= \
+                   v1,Mm7xgUVICxZfQ3bgf0h0Dof65L/IFx+PnZvnDWPCX6Q= \
+                   v1,9DfC1c3eeOrXB6w/5dIDydLNQaEyww5KalE5jLBZucE=";
+    let under_v2 = valid.replacen("v1,", "v2,", 1);
+    for (name, signature) in [
+        (
             "signature one character off (Python)",
-            genuine
-                .clone()
-                .with_signature("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="),
-            NoMatchingSignature,
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA=",
         ),
-        case(
+        (
             "signature `v1,dawfeoifkpqwoekfpqoekf` (JavaScript, PHP)",
-            genuine.clone().with_signature("v1,dawfeoifkpqwoekfpqoekf"),
-            NoMatchingSignature,
+            "v1,dawfeoifkpqwoekfpqoekf",
         ),
-        case(
+        (
             "signature not base64 at its end (Ruby, C#)",
-            genuine
-                .clone()
-                .with_signature("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLawdd"),
-            NoMatchingSignature,
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLawdd",
         ),
-        case(
+        (
             "another message's signature (Go)",
-            genuine
-                .clone()
-                .with_signature("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc="),
-            NoMatchingSignature,
+            "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=",
         ),
-        case(
+        (
             "another message's signature (Rust)",
-            genuine
-                .clone()
-                .with_signature("v1,R3PTzyfHASBKHH98a7yexTwaJ4yNIcGhFQc1yuN+BPU="),
-            NoMatchingSignature,
+            "v1,R3PTzyfHASBKHH98a7yexTwaJ4yNIcGhFQc1yuN+BPU=",
         ),
-        case(
+        (
             "partial signature, first 8 characters (JavaScript)",
-            genuine.clone().with_signature(&valid[..8]),
-            NoMatchingSignature,
+            &valid[..8],
         ),
-        case(
-            "partial signature `v1,` (JavaScript, Go)",
-            genuine.clone().with_signature("v1,"),
-            NoMatchingSignature,
-        ),
-        case(
-            "several signatures, none valid (Rust)",
-            genuine.clone().with_signature(
-                "v1,tFtCZ5RDCPxzWQRWXWPgrCgE2frDBe9gjpbWQxnVfsQ= \
-                 v1,Mm7xgUVICxZfQ3bgf0h0Dof65L/IFx+PnZvnDWPCX6Q= \
-                 v1,9DfC1c3eeOrXB6w/5dIDydLNQaEyww5KalE5jLBZucE=",
-            ),
-            NoMatchingSignature,
-        ),
-        case(
-            "valid signature under version v2 (Java)",
-            genuine
-                .clone()
-                .with_signature(valid.replacen("v1,", "v2,", 1)),
-            NoMatchingSignature,
-        ),
-        case(
-            "id replaced by a signature (Java)",
-            genuine.clone().with_id(valid.replacen("v1,", "v2,", 1)),
-            NoMatchingSignature,
-        ),
-        case(
+        ("partial signature `v1,` (JavaScript, Go)", "v1,"),
+        ("several signatures, none valid (Rust)", several),
+        ("valid signature under version v2 (Java)", &under_v2),
+        (
             "signature without its version (Java `invalid_signature`)",
-            genuine.clone().with_signature("invalid_signature"),
-            NoMatchingSignature,
+            "invalid_signature",
         ),
-        case(
+        (
             "signature `v1,invalid_signature` (Java)",
-            genuine.clone().with_signature("v1,invalid_signature"),
-            NoMatchingSignature,
+            "v1,invalid_signature",
         ),
-        case(
+        (
             "signature `invalid signature` (Elixir)",
-            genuine.clone().with_signature("invalid signature"),
+            "invalid signature",
+        ),
+    ] {
+        cases.push(case(
+            name,
+            genuine.clone().with_signature(signature),
             NoMatchingSignature,
-        ),
-        case(
-            "timestamp 301 s old (all libraries)",
-            Sent::signed(LIBRARY_MSG_ID, &old, &body),
-            TooOld,
-        ),
-        case(
-            "timestamp 301 s ahead (all libraries)",
-            Sent::signed(LIBRARY_MSG_ID, &new, &body),
-            TooNew,
-        ),
-        case(
+        ));
+    }
+    cases.push(case(
+        "id replaced by a signature (Java)",
+        genuine.clone().with_id(under_v2),
+        NoMatchingSignature,
+    ));
+    for (name, timestamp, refusal) in [
+        ("timestamp 301 s old (all libraries)", old, TooOld),
+        ("timestamp 301 s ahead (all libraries)", new, TooNew),
+        (
             "timestamp in the year 2000 (Go)",
-            Sent::signed(LIBRARY_MSG_ID, "946684800", &body),
+            "946684800".to_owned(),
             TooOld,
         ),
-    ]
+    ] {
+        cases.push(case(
+            name,
+            Sent::signed(LIBRARY_MSG_ID, &timestamp, &body),
+            refusal,
+        ));
+    }
+    cases
 }
 
 /// Our own cases: boundaries, every byte of the body, signatures and timestamps bent.

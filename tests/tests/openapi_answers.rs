@@ -139,6 +139,11 @@ const NOT_REACHED: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// `event` as sent from a page on an origin no project allows.
+fn from_foreign_origin(event: Value) -> Value {
+    with_header(event, "origin", Some("https://evil.example.net"))
+}
+
 fn not_reached(route: &str, method: &str, status: &str, code: &str) -> bool {
     NOT_REACHED.iter().any(|(r, m, s, c, _)| {
         *r == route && *m == method && *s == status && (code.is_empty() || *c == code)
@@ -243,14 +248,12 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             "oa-hash-domains"
         };
         check("other domain", &state, sign_in(route, domains)).await;
-        let long = claims(json!({"sub": "u".repeat(600)}));
         check(
             "id too long for the store",
             &state,
-            sign_in_as(route, ours, long),
+            sign_in_as(route, ours, json!({"sub": "u".repeat(600)})),
         )
         .await;
-        let unverified = claims(json!({"email_verified": "false"}));
         let vendor_by_email = if route == "token" {
             "oa-jwt"
         } else {
@@ -259,19 +262,11 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check(
             "unverified email",
             &state,
-            sign_in_as(route, vendor_by_email, unverified),
+            sign_in_as(route, vendor_by_email, json!({"email_verified": "false"})),
         )
         .await;
-        check(
-            "foreign origin",
-            &state,
-            with_header(
-                sign_in(route, ours),
-                "origin",
-                Some("https://evil.example.net"),
-            ),
-        )
-        .await;
+        let foreign = from_foreign_origin(sign_in(route, ours));
+        check("foreign origin", &state, foreign).await;
         check("unknown project", &state, sign_in(route, "oa-nobody")).await;
         check("malformed project", &state, sign_in(route, "Bad_Id")).await;
         check("other endpoint", &state, sign_in(route, other)).await;
@@ -279,13 +274,16 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         check("too large", &state, with_body(sign_in(route, ours), &big)).await;
         let text = with_header(sign_in(route, ours), "content-type", Some("text/plain"));
         check("not JSON", &state, with_body(text, "hello")).await;
-        let no_sub = claims(json!({"sub": null}));
-        check("no sub", &state, sign_in_as(route, ours, no_sub)).await;
-        let no_email = claims(json!({"email": null}));
+        check(
+            "no sub",
+            &state,
+            sign_in_as(route, ours, json!({"sub": null})),
+        )
+        .await;
         check(
             "no email",
             &state,
-            sign_in_as(route, vendor_by_email, no_email),
+            sign_in_as(route, vendor_by_email, json!({"email": null})),
         )
         .await;
         check("config down", &down_source(), sign_in(route, ours)).await;
@@ -301,8 +299,12 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             .unwrap();
         check("logged out", &logged_out, sign_in(route, ours)).await;
         if route == "token" {
-            let long = claims(json!({"sub": "u".repeat(256)}));
-            check("id too long", &state, sign_in_as(route, "oa-zendesk", long)).await;
+            check(
+                "id too long",
+                &state,
+                sign_in_as(route, "oa-zendesk", json!({"sub": "u".repeat(256)})),
+            )
+            .await;
             check("salesforce", &state, sign_in(route, "oa-salesforce")).await;
             for (status, what) in [
                 (0, "hubspot"),
@@ -315,11 +317,14 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 let hubspot = fresh().with_vendor_api(api);
                 check(what, &hubspot, sign_in(route, "oa-hubspot")).await;
             }
-            let unverified = claims(json!({"email_verified": "false"}));
             check(
                 "hubspot, an unverified email trusted",
                 &state,
-                sign_in_as(route, "oa-hubspot-trusting", unverified),
+                sign_in_as(
+                    route,
+                    "oa-hubspot-trusting",
+                    json!({"email_verified": "false"}),
+                ),
             )
             .await;
         } else {
@@ -331,11 +336,10 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 sign_in(route, "oa-cookie"),
             )
             .await;
-            let underscore = claims(json!({"given_name": "Al_ice"}));
             check(
                 "ambiguous",
                 &state,
-                sign_in_as(route, "oa-sprinklr", underscore),
+                sign_in_as(route, "oa-sprinklr", json!({"given_name": "Al_ice"})),
             )
             .await;
             let mut bad_property = fresh();
@@ -348,11 +352,10 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
                 ),
             ));
             bad_property.configs = raw_state(&doc, Arc::new(ManualClock::at(NOW))).configs;
-            let with_tier = claims(json!({"tier": "gold"}));
             check(
                 "bad property key",
                 &bad_property,
-                sign_in_as(route, "oa-props", with_tier),
+                sign_in_as(route, "oa-props", json!({"tier": "gold"})),
             )
             .await;
         }
@@ -374,16 +377,8 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             with_header(preflight(route, ours), "origin", None),
         )
         .await;
-        check(
-            "foreign origin",
-            &state,
-            with_header(
-                preflight(route, ours),
-                "origin",
-                Some("https://evil.example.net"),
-            ),
-        )
-        .await;
+        let foreign = from_foreign_origin(preflight(route, ours));
+        check("foreign origin", &state, foreign).await;
         check("unknown project", &state, preflight(route, "oa-nobody")).await;
         check("invalid config", &state, preflight(route, "oa-invalid")).await;
         check("config down", &down_source(), preflight(route, ours)).await;
@@ -429,16 +424,43 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         .await
         .unwrap();
     {
-        let mut check = async |what: &str, state: &State, event: Value| {
+        let mut check_as = async |method: &str, what: &str, state: &State, event: Value| {
             let response = call(state, "user-details", &event).await;
-            seen.check(
-                "user-details",
-                "POST",
-                &format!("POST user-details: {what}"),
-                &response,
-            );
+            let what = format!("{method} user-details: {what}");
+            seen.check("user-details", method, &what, &response);
         };
-        check("known session", &live, user_details("oa-custom", None)).await;
+        // What both forms answer alike: no key, an unknown or invalid project, the config or
+        // the store down (with the session's reference: in the POST fixture's body, else the
+        // query).
+        let forms = [
+            (
+                "POST",
+                user_details as fn(&str, Option<&str>) -> Value,
+                None,
+            ),
+            ("GET", user_details_get, Some(REFERENCE)),
+        ];
+        for (method, event, reference) in forms {
+            let keyless = with_header(event("oa-custom", None), "authorization", None);
+            check_as(method, "no key", &state, keyless).await;
+            check_as(method, "unknown project", &state, event("oa-nobody", None)).await;
+            check_as(method, "invalid config", &state, event("oa-invalid", None)).await;
+            check_as(
+                method,
+                "config down",
+                &down_source(),
+                event("oa-custom", None),
+            )
+            .await;
+            let known = event("oa-custom", reference);
+            check_as(method, "store down", &down_store(), known).await;
+        }
+
+        let custom = |body| user_details("oa-custom", body);
+        let mut check = async |what: &str, state: &State, event: Value| {
+            check_as("POST", what, state, event).await;
+        };
+        check("known session", &live, custom(None)).await;
         let in_query = user_details_get("oa-custom", Some(REFERENCE));
         check(
             "reference in the query",
@@ -446,138 +468,58 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
             with_method(in_query, "POST"),
         )
         .await;
-        check("expired", &expired, user_details("oa-custom", None)).await;
-        check("ended", &ended, user_details("oa-custom", None)).await;
-        check("no session", &state, user_details("oa-custom", None)).await;
+        check("expired", &expired, custom(None)).await;
+        check("ended", &ended, custom(None)).await;
+        check("no session", &state, custom(None)).await;
         check(
             "not a reference",
             &state,
-            user_details("oa-custom", Some(r#"{"token":"nope"}"#)),
+            custom(Some(r#"{"token":"nope"}"#)),
         )
         .await;
-        check(
-            "no reference",
-            &state,
-            user_details("oa-custom", Some("{}")),
-        )
-        .await;
-        check(
-            "token not a string",
-            &state,
-            user_details("oa-custom", Some(r#"{"token":5}"#)),
-        )
-        .await;
-        check("not JSON", &state, user_details("oa-custom", Some("{"))).await;
+        check("no reference", &state, custom(Some("{}"))).await;
+        check("token not a string", &state, custom(Some(r#"{"token":5}"#))).await;
+        check("not JSON", &state, custom(Some("{"))).await;
         let planted = with_header(
-            user_details("oa-custom", Some("")),
+            custom(Some("")),
             "cookie",
             Some(&format!(
                 "chatpass_session={REFERENCE}; chatpass_session=00000000000000000000000000000000"
             )),
         );
         check("two session cookies", &live, planted).await;
-        let text = with_header(
-            user_details("oa-custom", None),
-            "content-type",
-            Some("text/plain"),
-        );
+        let text = with_header(custom(None), "content-type", Some("text/plain"));
         check("not application/json", &state, text).await;
-        check("too large", &state, user_details("oa-custom", Some(&big))).await;
-        check(
-            "no key",
-            &state,
-            with_header(user_details("oa-custom", None), "authorization", None),
-        )
-        .await;
+        check("too large", &state, custom(Some(&big))).await;
         check(
             "wrong key",
             &state,
             with_header(
-                user_details("oa-custom", None),
+                custom(None),
                 "authorization",
                 Some("Bearer cb-key-not-the-one-0000000000000"),
             ),
         )
         .await;
         check("address not allowed", &state, user_details("oa-ips", None)).await;
-        check("unknown project", &state, user_details("oa-nobody", None)).await;
-        check("invalid config", &state, user_details("oa-invalid", None)).await;
-        check(
-            "config down",
-            &down_source(),
-            user_details("oa-custom", None),
-        )
-        .await;
-        check("store down", &down_store(), user_details("oa-custom", None)).await;
-    }
-    {
+
+        let custom = |query| user_details_get("oa-custom", query);
         let mut check = async |what: &str, state: &State, event: Value| {
-            let response = call(state, "user-details", &event).await;
-            seen.check(
-                "user-details",
-                "GET",
-                &format!("GET user-details: {what}"),
-                &response,
-            );
+            check_as("GET", what, state, event).await;
         };
-        let mut cookie = user_details_get("oa-custom", None);
+        let mut cookie = custom(None);
         cookie["cookies"] = json!([format!("chatpass_session={REFERENCE}")]);
         check("cookie", &live, cookie).await;
-        check(
-            "query",
-            &live,
-            user_details_get("oa-custom", Some(REFERENCE)),
-        )
-        .await;
-        check(
-            "expired",
-            &expired,
-            user_details_get("oa-custom", Some(REFERENCE)),
-        )
-        .await;
-        check(
-            "no session",
-            &state,
-            user_details_get("oa-custom", Some(REFERENCE)),
-        )
-        .await;
-        check("no reference", &state, user_details_get("oa-custom", None)).await;
-        let mut planted = user_details_get("oa-custom", None);
+        check("query", &live, custom(Some(REFERENCE))).await;
+        check("expired", &expired, custom(Some(REFERENCE))).await;
+        check("no session", &state, custom(Some(REFERENCE))).await;
+        check("no reference", &state, custom(None)).await;
+        let mut planted = custom(None);
         planted["cookies"] = json!([
             format!("chatpass_session={REFERENCE}"),
             "chatpass_session=00000000000000000000000000000000"
         ]);
         check("two session cookies", &live, planted).await;
-        check(
-            "no key",
-            &state,
-            with_header(user_details_get("oa-custom", None), "authorization", None),
-        )
-        .await;
-        check(
-            "unknown project",
-            &state,
-            user_details_get("oa-nobody", None),
-        )
-        .await;
-        check(
-            "invalid config",
-            &state,
-            user_details_get("oa-invalid", None),
-        )
-        .await;
-        check(
-            "config down",
-            &down_source(),
-            user_details_get("oa-custom", None),
-        )
-        .await;
-        check(
-            "store down",
-            &down_store(),
-            user_details_get("oa-custom", Some(REFERENCE)),
-        )
-        .await;
     }
 
     // logout

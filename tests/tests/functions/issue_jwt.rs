@@ -31,11 +31,7 @@ fn jsm_with(extra: Value) -> Value {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../functions/issue-jwt/events/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    chatpass_tests::support::fixture("issue-jwt", name)
 }
 
 fn token_event() -> Value {

@@ -41,11 +41,7 @@ async fn with_session(extra: Value) -> Harness {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/../functions/user-details-callback/events/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    chatpass_tests::support::fixture("user-details-callback", name)
 }
 
 /// The POST fixture with the reference in the JSON body.

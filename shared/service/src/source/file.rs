@@ -1,7 +1,7 @@
 //! Project configs from a local JSON file mapping project ids to configs
 //! (`{"acme-support": {...}}`), read on every fetch so edits show after the cache's TTL.
 
-use super::{BoxFuture, ConfigSource, SourceError};
+use super::{ConfigSource, ProjectFuture, SourceError};
 use crate::{ProjectConfig, ProjectId};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -46,10 +46,7 @@ impl FileSource {
 }
 
 impl ConfigSource for FileSource {
-    fn project<'a>(
-        &'a self,
-        id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+    fn project<'a>(&'a self, id: &'a ProjectId) -> ProjectFuture<'a> {
         Box::pin(async move {
             let mut projects = self.read()?;
             let doc = projects.remove(id.as_str()).ok_or(SourceError::NotFound)?;

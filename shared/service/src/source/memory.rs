@@ -1,6 +1,6 @@
 //! Project configs held in memory: the embedded demo of `chatpass serve`, and tests.
 
-use super::{BoxFuture, ConfigSource, SourceError};
+use super::{ConfigSource, ProjectFuture, SourceError};
 use crate::{ProjectConfig, ProjectId};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,10 +22,7 @@ impl MemorySource {
 }
 
 impl ConfigSource for MemorySource {
-    fn project<'a>(
-        &'a self,
-        id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+    fn project<'a>(&'a self, id: &'a ProjectId) -> ProjectFuture<'a> {
         let found = self
             .projects
             .get(id.as_str())

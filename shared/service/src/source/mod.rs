@@ -18,6 +18,9 @@ use std::sync::Arc;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What [`ConfigSource::project`] answers, in time.
+pub type ProjectFuture<'a> = BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>>;
+
 /// Why a project's config could not be had.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
@@ -34,8 +37,5 @@ pub enum SourceError {
 pub trait ConfigSource: Send + Sync {
     /// The project's parsed config; keys of the previous version (while rotating) are merged
     /// into the lists chatpass verifies with.
-    fn project<'a>(
-        &'a self,
-        id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>>;
+    fn project<'a>(&'a self, id: &'a ProjectId) -> ProjectFuture<'a>;
 }

@@ -2,7 +2,7 @@
 //! `${prefix}${project}`, read at one version stage: AWSCURRENT signs and verifies; AWSPREVIOUS
 //! is read apart, for the keys it still vouches for while a rotation is under way.
 
-use super::{BoxFuture, ConfigSource, SourceError};
+use super::{ConfigSource, ProjectFuture, SourceError};
 use crate::{ProjectConfig, ProjectId};
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::SdkError;
@@ -76,10 +76,7 @@ fn describe(error: &SdkError<GetSecretValueError>) -> String {
 }
 
 impl ConfigSource for SecretsManagerSource {
-    fn project<'a>(
-        &'a self,
-        id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+    fn project<'a>(&'a self, id: &'a ProjectId) -> ProjectFuture<'a> {
         Box::pin(async move {
             let stage = match self.stages {
                 Stages::Current => "AWSCURRENT",

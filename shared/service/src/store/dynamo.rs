@@ -139,7 +139,7 @@ impl DynamoSessionStore {
 }
 
 impl SessionStore for DynamoSessionStore {
-    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let user =
                 serde_json::to_string(&session.user).map_err(|e| StoreError(e.to_string()))?;
@@ -166,7 +166,7 @@ impl SessionStore for DynamoSessionStore {
         project: &'a str,
         reference: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+    ) -> StoreFuture<'a, SessionLookup> {
         Box::pin(async move {
             let Some(item) = self.get(session_key(project, reference)).await? else {
                 return Ok(SessionLookup::Unknown);
@@ -201,7 +201,7 @@ impl SessionStore for DynamoSessionStore {
         project: &'a str,
         user_id: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+    ) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
             let item = self.get(logout_key(project, user_id)).await?;
             Ok(item
@@ -217,7 +217,7 @@ impl SessionStore for DynamoSessionStore {
         logout: &'a Logout,
         at: u64,
         now: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+    ) -> StoreFuture<'a, Applied> {
         Box::pin(async move {
             let transaction = self
                 .client
@@ -261,11 +261,7 @@ impl SessionStore for DynamoSessionStore {
         })
     }
 
-    fn kept<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        now: u64,
-    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+    fn kept<'a>(&'a self, whose: KeptFor<'a>, now: u64) -> StoreFuture<'a, Option<String>> {
         Box::pin(async move {
             let item = self.get(kept_key(whose)).await?;
             Ok(item
@@ -274,12 +270,7 @@ impl SessionStore for DynamoSessionStore {
         })
     }
 
-    fn keep<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        value: &'a str,
-        now: u64,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn keep<'a>(&'a self, whose: KeptFor<'a>, value: &'a str, now: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let put = self
                 .client

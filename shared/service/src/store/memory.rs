@@ -55,7 +55,7 @@ impl MemorySessionStore {
 }
 
 impl SessionStore for MemorySessionStore {
-    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut items = self.items();
             if items.len() > 100_000 {
@@ -81,7 +81,7 @@ impl SessionStore for MemorySessionStore {
         project: &'a str,
         reference: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+    ) -> StoreFuture<'a, SessionLookup> {
         Box::pin(async move {
             Ok(match self.items().get(&session_key(project, reference)) {
                 Some(Item::Session { session, .. }) if session.expires_at <= now => {
@@ -101,7 +101,7 @@ impl SessionStore for MemorySessionStore {
         project: &'a str,
         user_id: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+    ) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
             Ok(match self.items().get(&logout_key(project, user_id)) {
                 Some(Item::Logout { at, expires_at }) if *expires_at > now => Some(*at),
@@ -117,7 +117,7 @@ impl SessionStore for MemorySessionStore {
         logout: &'a Logout,
         at: u64,
         now: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+    ) -> StoreFuture<'a, Applied> {
         Box::pin(async move {
             let mut items = self.items();
             let seen = delivery_key(project, delivery);
@@ -159,11 +159,7 @@ impl SessionStore for MemorySessionStore {
         })
     }
 
-    fn kept<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        now: u64,
-    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+    fn kept<'a>(&'a self, whose: KeptFor<'a>, now: u64) -> StoreFuture<'a, Option<String>> {
         Box::pin(async move {
             Ok(match self.items().get(&kept_key(whose)) {
                 Some(Item::Kept { value, expires_at }) if *expires_at > now => Some(value.clone()),
@@ -172,12 +168,7 @@ impl SessionStore for MemorySessionStore {
         })
     }
 
-    fn keep<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        value: &'a str,
-        now: u64,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn keep<'a>(&'a self, whose: KeptFor<'a>, value: &'a str, now: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let kept = Item::Kept {
                 value: value.to_owned(),

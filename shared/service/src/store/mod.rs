@@ -77,6 +77,9 @@ pub struct KeptFor<'a> {
     pub user_id: &'a str,
 }
 
+/// What a [`SessionStore`] call answers, in time.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
 /// The store could not be reached or answered badly; the cause is for the log only.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("session store unavailable: {0}")]
@@ -84,7 +87,7 @@ pub struct StoreError(pub String);
 
 pub trait SessionStore: Send + Sync {
     /// Stores a new session; a reference that exists already is an error, never an overwrite.
-    fn put_session<'a>(&'a self, session: &'a Session) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
 
     /// The session, judged at `now` (unix seconds).
     fn session<'a>(
@@ -92,7 +95,7 @@ pub trait SessionStore: Send + Sync {
         project: &'a str,
         reference: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>>;
+    ) -> StoreFuture<'a, SessionLookup>;
 
     /// The user's last logout time (unix seconds), if one is on record.
     fn logged_out_at<'a>(
@@ -100,7 +103,7 @@ pub trait SessionStore: Send + Sync {
         project: &'a str,
         user_id: &'a str,
         now: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>>;
+    ) -> StoreFuture<'a, Option<u64>>;
 
     /// Applies a logout that happened at `at`, once per `delivery` id: a repeat changes nothing.
     /// A user's logout time only ever moves forward.
@@ -111,23 +114,14 @@ pub trait SessionStore: Send + Sync {
         logout: &'a Logout,
         at: u64,
         now: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>>;
+    ) -> StoreFuture<'a, Applied>;
 
     /// The value kept for `whose` at `now`, if one is kept and has not expired.
-    fn kept<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        now: u64,
-    ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+    fn kept<'a>(&'a self, whose: KeptFor<'a>, now: u64) -> StoreFuture<'a, Option<String>>;
 
     /// Keeps `value` for `whose` from `now` for [`KEPT_RETENTION_SECONDS`], replacing any value
     /// kept before.
-    fn keep<'a>(
-        &'a self,
-        whose: KeptFor<'a>,
-        value: &'a str,
-        now: u64,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn keep<'a>(&'a self, whose: KeptFor<'a>, value: &'a str, now: u64) -> StoreFuture<'a, ()>;
 }
 
 fn session_key(project: &str, reference: &str) -> String {

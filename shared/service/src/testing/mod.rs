@@ -15,7 +15,7 @@ pub use vendor_api_server::{Received, VendorApiServer};
 
 use crate::clock::ManualClock;
 use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
-use crate::source::{BoxFuture, ConfigSource, SourceError};
+use crate::source::{ConfigSource, ProjectFuture, SourceError};
 use crate::store::{Logout, Session, SessionStore};
 use crate::{ProjectConfig, ProjectId, Settings, State};
 use lambda_http::{Body, Request, Response};
@@ -287,10 +287,7 @@ impl RawSource {
 }
 
 impl ConfigSource for RawSource {
-    fn project<'a>(
-        &'a self,
-        id: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+    fn project<'a>(&'a self, id: &'a ProjectId) -> ProjectFuture<'a> {
         let found = match self.documents.get(id.as_str()) {
             None => Err(SourceError::NotFound),
             Some(doc) => ProjectConfig::from_value(id.as_str(), doc.clone())

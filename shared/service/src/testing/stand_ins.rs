@@ -1,9 +1,11 @@
 //! Ports that are down — every call fails as an unreachable AWS service would — and a log
 //! capture, for the tests of outages and of what gets logged.
 
-use crate::source::{BoxFuture, ConfigSource, SourceError};
-use crate::store::{Applied, KeptFor, Logout, Session, SessionLookup, SessionStore, StoreError};
-use crate::{ProjectConfig, ProjectId};
+use crate::source::{ConfigSource, ProjectFuture, SourceError};
+use crate::store::{
+    Applied, KeptFor, Logout, Session, SessionLookup, SessionStore, StoreError, StoreFuture,
+};
+use crate::ProjectId;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -11,10 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub struct DownSource;
 
 impl ConfigSource for DownSource {
-    fn project<'a>(
-        &'a self,
-        _: &'a ProjectId,
-    ) -> BoxFuture<'a, Result<Arc<ProjectConfig>, SourceError>> {
+    fn project<'a>(&'a self, _: &'a ProjectId) -> ProjectFuture<'a> {
         Box::pin(async { Err(SourceError::Unavailable("connection refused".into())) })
     }
 }
@@ -22,28 +21,18 @@ impl ConfigSource for DownSource {
 /// A session store that is down.
 pub struct DownStore;
 
-fn down<'a, T: Send + 'a>() -> BoxFuture<'a, Result<T, StoreError>> {
+fn down<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
     Box::pin(async { Err(StoreError("connection refused".into())) })
 }
 
 impl SessionStore for DownStore {
-    fn put_session<'a>(&'a self, _: &'a Session) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn put_session<'a>(&'a self, _: &'a Session) -> StoreFuture<'a, ()> {
         down()
     }
-    fn session<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<SessionLookup, StoreError>> {
+    fn session<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, SessionLookup> {
         down()
     }
-    fn logged_out_at<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Option<u64>, StoreError>> {
+    fn logged_out_at<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, Option<u64>> {
         down()
     }
     fn apply_logout<'a>(
@@ -53,22 +42,13 @@ impl SessionStore for DownStore {
         _: &'a Logout,
         _: u64,
         _: u64,
-    ) -> BoxFuture<'a, Result<Applied, StoreError>> {
+    ) -> StoreFuture<'a, Applied> {
         down()
     }
-    fn kept<'a>(
-        &'a self,
-        _: KeptFor<'a>,
-        _: u64,
-    ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+    fn kept<'a>(&'a self, _: KeptFor<'a>, _: u64) -> StoreFuture<'a, Option<String>> {
         down()
     }
-    fn keep<'a>(
-        &'a self,
-        _: KeptFor<'a>,
-        _: &'a str,
-        _: u64,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn keep<'a>(&'a self, _: KeptFor<'a>, _: &'a str, _: u64) -> StoreFuture<'a, ()> {
         down()
     }
 }

@@ -2,13 +2,16 @@
 //! since the identity was issued, signed with the project's prepared key: an HS256 JWT of
 //! JSM's claims (issue-jwt) or HMAC-SHA256 hex of Sprinklr's `_`-joined user (hash-user).
 
+#[path = "../../floor/src/jsm_claims.rs"]
+mod jsm_claims;
+
 use crate::event::{Answer, Claims, Event};
 use crate::projects::Project;
 use crate::work::{Floor, Refused, now};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
-use serde::Serialize;
+use jsm_claims::JsmClaims;
 use serde_json::json;
 
 /// `{"alg":"HS256","typ":"JWT"}`, base64url.
@@ -16,29 +19,19 @@ const HS256_HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 /// chatpass's JSM token lifetime.
 const TOKEN_SECONDS: u64 = 300;
 
-#[derive(Serialize)]
-struct JsmClaims<'a> {
-    email: &'a str,
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
-    display_name: Option<&'a str>,
-    iat: u64,
-    exp: u64,
-}
-
-async fn signed_in<'e>(floor: &Floor, id: &str, event: &'e Event) -> Result<&'e Claims, Refused> {
+/// The signed-in user, not logged out since the identity was issued.
+pub async fn signed_in<'e>(
+    floor: &Floor,
+    id: &str,
+    event: &'e Event,
+) -> Result<&'e Claims, Refused> {
     let claims = event.claims().ok_or(401u16)?;
     let issued_at = claims.iat.as_deref().and_then(|iat| iat.parse().ok());
     floor.not_logged_out(id, &claims.sub, issued_at).await?;
     Ok(claims)
 }
 
-pub async fn token(
-    floor: &Floor,
-    id: &str,
-    project: &Project,
-    event: &Event,
-) -> Result<Answer, Refused> {
-    let claims = signed_in(floor, id, event).await?;
+pub fn token(project: &Project, claims: &Claims) -> Result<Answer, Refused> {
     let now = now().as_secs();
     let payload = serde_json::to_vec(&JsmClaims {
         email: claims.email.as_deref().ok_or(422u16)?,
@@ -57,13 +50,7 @@ pub async fn token(
     Ok(Answer::json(200, body.to_string()))
 }
 
-pub async fn user_hash(
-    floor: &Floor,
-    id: &str,
-    project: &Project,
-    event: &Event,
-) -> Result<Answer, Refused> {
-    let claims = signed_in(floor, id, event).await?;
+pub fn user_hash(project: &Project, claims: &Claims) -> Result<Answer, Refused> {
     let now_ms = now().as_millis() as u64;
     fn field(value: &Option<String>) -> &str {
         value.as_deref().unwrap_or("")

@@ -58,8 +58,12 @@ impl Floor {
             return Ok(Answer::json(503, "{}".into()));
         };
         let answered = match self.work {
-            Work::Token => sign_in::token(self, id, &project, &event).await,
-            Work::UserHash => sign_in::user_hash(self, id, &project, &event).await,
+            Work::Token => sign_in::signed_in(self, id, &event)
+                .await
+                .and_then(|claims| sign_in::token(&project, claims)),
+            Work::UserHash => sign_in::signed_in(self, id, &event)
+                .await
+                .and_then(|claims| sign_in::user_hash(&project, claims)),
             Work::UserDetails => callback::user_details(self, id, &project, &event).await,
             Work::Logout => logout::apply(self, id, &project, &event).await,
         };

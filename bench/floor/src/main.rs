@@ -11,12 +11,15 @@
 //! `selftest` times verify and sign in process, for comparing the two crypto backends
 //! without HTTP around them.
 
+mod jsm_claims;
+
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use jsm_claims::JsmClaims;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
@@ -38,15 +41,6 @@ struct Floor {
 struct Identity {
     email: Option<String>,
     name: Option<String>,
-}
-
-#[derive(Serialize)]
-struct JsmClaims<'a> {
-    email: &'a str,
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
-    display_name: Option<&'a str>,
-    iat: u64,
-    exp: u64,
 }
 
 #[derive(Serialize)]

@@ -1,11 +1,11 @@
 //! Ports that are down — every call fails as an unreachable AWS service would — and a log
 //! capture, for the tests of outages and of what gets logged.
 
+use crate::ProjectId;
 use crate::source::{ConfigSource, ProjectFuture, SourceError};
 use crate::store::{
     Applied, KeptFor, Logout, Session, SessionLookup, SessionStore, StoreError, StoreFuture,
 };
-use crate::ProjectId;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -649,6 +649,7 @@ pub fn cases(kind: Kind) -> Vec<Case> {
     // Not a JWT: characters, parts, padding.
     let [h, c, s] = [part(&good_rs, 0), part(&good_rs, 1), real_signature.clone()];
     let mid = c.len() / 2;
+    let dotted_with = |dot: &str| [h.as_str(), &c, &s].join(dot);
     for (label, token) in [
         ("empty", String::new()),
         ("one space", " ".to_owned()),
@@ -661,12 +662,9 @@ pub fn cases(kind: Kind) -> Vec<Case> {
         ("a newline inside", format!("{h}.\n{c}.{s}")),
         ("a NUL inside", format!("{h}.{c}\u{0}.{s}")),
         ("a non-ASCII letter in the header", format!("é{h}.{c}.{s}")),
-        (
-            "one-dot leaders for dots",
-            format!("{h}\u{2024}{c}\u{2024}{s}"),
-        ),
-        ("fullwidth dots", format!("{h}\u{ff0e}{c}\u{ff0e}{s}")),
-        ("percent-encoded dots", format!("{h}%2E{c}%2E{s}")),
+        ("one-dot leaders for dots", dotted_with("\u{2024}")),
+        ("fullwidth dots", dotted_with("\u{ff0e}")),
+        ("percent-encoded dots", dotted_with("%2E")),
         ("four parts", format!("{good_rs}.{s}")),
         ("five parts (JWE-like)", format!("{h}.{c}.{s}.{c}.{s}")),
         ("two parts", format!("{h}.{c}")),

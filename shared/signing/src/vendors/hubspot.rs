@@ -8,7 +8,7 @@ use super::{
     options,
 };
 use crate::keys::VendorKey;
-use crate::minted::{CallError, MintedByVendor, VendorCall};
+use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
 use crate::user::Field;
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value, json};
@@ -44,28 +44,14 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
             "HubSpot sets its tokens' lifetime (12 hours)",
         ));
     }
-    Ok(Box::new(HubSpot {
-        token: config.key.clone(),
+    Ok(Box::new(Minting {
+        spec: &SPEC,
+        // HubSpot identifies the visitor by the email.
+        identifies_by_email: true,
+        minter: HubSpot {
+            token: config.key.clone(),
+        },
     }))
-}
-
-impl Vendor for HubSpot {
-    fn spec(&self) -> &'static VendorSpec {
-        &SPEC
-    }
-
-    /// HubSpot identifies the visitor by the email.
-    fn identifies_by_email(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, _: &User, _: u64, _: Option<&str>) -> Result<Signed, SignError> {
-        Err(SignError::MintedByVendor)
-    }
-
-    fn minted(&self) -> Option<&dyn MintedByVendor> {
-        Some(self)
-    }
 }
 
 impl MintedByVendor for HubSpot {
@@ -96,24 +82,14 @@ impl MintedByVendor for HubSpot {
         })
     }
 
-    fn settings(
-        &self,
-        user: &User,
-        status: u16,
-        body: &[u8],
-        now: u64,
-    ) -> Result<Signed, CallError> {
-        match status {
-            200 | 201 => {}
-            401 => return Err(CallError::KeyRefused { vendor: SPEC.id }),
-            403 => {
-                return Err(CallError::FeatureUnavailable {
-                    vendor: SPEC.id,
-                    feature: "visitor identification (HubSpot Professional or Enterprise)",
-                });
-            }
-            other => return Err(CallError::Unavailable(format!("HubSpot answered {other}"))),
+    fn refusal(&self) -> Refusal {
+        Refusal {
+            vendor: SPEC.id,
+            feature: "visitor identification (HubSpot Professional or Enterprise)",
         }
+    }
+
+    fn read_answer(&self, user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {
         let token = serde_json::from_slice::<Value>(body)
             .ok()
             .and_then(|answer| answer.get("token")?.as_str().map(str::to_owned))

@@ -12,7 +12,7 @@ use super::{
     DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
 };
 use crate::keys::VendorKey;
-use crate::minted::{CallError, MintedByVendor, VendorCall};
+use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -71,30 +71,16 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
             "LiveChat sets its tokens' lifetime (expires_in)",
         ));
     }
-    Ok(Box::new(LiveChat {
-        token: config.key.clone(),
-        client_id,
-        organization_id,
+    Ok(Box::new(Minting {
+        spec: &SPEC,
+        // The customer is matched by the kept `entity_id`, never by the email.
+        identifies_by_email: false,
+        minter: LiveChat {
+            token: config.key.clone(),
+            client_id,
+            organization_id,
+        },
     }))
-}
-
-impl Vendor for LiveChat {
-    fn spec(&self) -> &'static VendorSpec {
-        &SPEC
-    }
-
-    /// The customer is matched by the kept `entity_id`, never by the email.
-    fn identifies_by_email(&self) -> bool {
-        false
-    }
-
-    fn sign(&self, _: &User, _: u64, _: Option<&str>) -> Result<Signed, SignError> {
-        Err(SignError::MintedByVendor)
-    }
-
-    fn minted(&self) -> Option<&dyn MintedByVendor> {
-        Some(self)
-    }
 }
 
 impl MintedByVendor for LiveChat {
@@ -127,24 +113,14 @@ impl MintedByVendor for LiveChat {
         })
     }
 
-    fn settings(
-        &self,
-        _user: &User,
-        status: u16,
-        body: &[u8],
-        now: u64,
-    ) -> Result<Signed, CallError> {
-        match status {
-            200 | 201 => {}
-            401 => return Err(CallError::KeyRefused { vendor: SPEC.id }),
-            403 => {
-                return Err(CallError::FeatureUnavailable {
-                    vendor: SPEC.id,
-                    feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
-                });
-            }
-            other => return Err(CallError::Unavailable(format!("LiveChat answered {other}"))),
+    fn refusal(&self) -> Refusal {
+        Refusal {
+            vendor: SPEC.id,
+            feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
         }
+    }
+
+    fn read_answer(&self, _user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {
         let unusable =
             || CallError::Unavailable("LiveChat's answer holds no customer token".into());
         let answer: Value = serde_json::from_slice(body).map_err(|_| unusable())?;

@@ -11,7 +11,7 @@ use crate::page_input::{PageInput, PageInputForm, PageInputSpec};
 use crate::private_key::PrivateKey;
 use crate::random::fresh_id;
 use crate::user::Field;
-use crate::vendors::{JwtRules, Vendor, VendorConfig, VendorSpec, options, ttl_within};
+use crate::vendors::{JwtRules, Vendor, VendorConfig, VendorSpec, ttl_within};
 use crate::{SignError, Signed, User, VendorConfigError};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
@@ -412,19 +412,6 @@ pub(crate) fn build(
         kid: kid.map(str::to_owned),
         secret_encoding: options.secret_encoding,
     }))
-}
-
-/// The `jwt` vendor: the project's own options.
-pub(crate) fn build_from_config(
-    config: &VendorConfig,
-    spec: &'static VendorSpec,
-) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    build(config, spec, options(config)?)
-}
-
-/// Options from a JSON document (a preset's template with the brand's options placed in it).
-pub(crate) fn options_from(value: Value) -> Result<Options, VendorConfigError> {
-    serde_json::from_value(value).map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 impl GenericJwt {

@@ -3,8 +3,13 @@
 //! into the template. The brand can set nothing else, so the vendor's rules hold.
 
 use crate::VendorConfigError;
-use crate::vendors::VendorConfig;
+use crate::vendors::{Vendor, VendorConfig, VendorSpec, options_in};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+/// A generic vendor's `build` from its typed options.
+type Build<O> =
+    fn(&VendorConfig, &'static VendorSpec, O) -> Result<Box<dyn Vendor>, VendorConfigError>;
 
 /// A preset: the template and the brand's options.
 #[derive(Clone, Copy)]
@@ -102,9 +107,21 @@ impl Preset {
         Ok(Value::Object(options))
     }
 
+    /// The vendor `spec` for this project, built by the generic vendor's `build` from
+    /// [`Preset::options`]; a refusal names the brand's option, not the generic one.
+    pub(crate) fn build<O: DeserializeOwned>(
+        &self,
+        config: &VendorConfig,
+        spec: &'static VendorSpec,
+        build: Build<O>,
+    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+        let options = options_in(self.options(config)?).map_err(|e| self.rename(e))?;
+        build(config, spec, options).map_err(|e| self.rename(e))
+    }
+
     /// The brand's name for a generic field an error names (`options.json_claims.lwicontexts.x`
     /// → `options.context.x`), so a refusal names what the brand wrote.
-    pub(crate) fn rename(&self, error: VendorConfigError) -> VendorConfigError {
+    fn rename(&self, error: VendorConfigError) -> VendorConfigError {
         let field = error.field().to_owned();
         for option in self.options {
             for (member, key) in option.into {

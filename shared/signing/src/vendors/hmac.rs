@@ -4,7 +4,9 @@
 //! `output` hex or base64 at the settings path `hash`, beside `fields` (identity field →
 //! settings path). Checked at load, each refusal naming its field.
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec};
+use super::{
+    DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
+};
 use crate::VendorConfigError;
 use crate::shapes::generic_hmac;
 
@@ -27,7 +29,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
 };
 
 fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_hmac::build_from_config(config, &SPEC)
+    generic_hmac::build(config, &SPEC, options(config)?)
 }
 
 #[cfg(test)]

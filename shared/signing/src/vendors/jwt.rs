@@ -14,6 +14,7 @@
 
 use super::{
     DemoMode, Endpoint, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
+    options,
 };
 use crate::VendorConfigError;
 use crate::shapes::generic_jwt;
@@ -40,7 +41,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
 };
 
 fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_jwt::build_from_config(config, &SPEC)
+    generic_jwt::build(config, &SPEC, options(config)?)
 }
 
 #[cfg(test)]

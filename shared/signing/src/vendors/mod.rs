@@ -404,23 +404,19 @@ pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError
             HashVendor::build(config, spec, by_email(parts), Settings::Parts(parts))
         }
         Scheme::Hs256Jwt { field, claims } => JwtVendor::hs256(config, spec, field, claims),
-        Scheme::JwtPreset(ref preset) => {
-            let options =
-                generic_jwt::options_from(preset.options(config)?).map_err(|e| preset.rename(e))?;
-            generic_jwt::build(config, spec, options).map_err(|e| preset.rename(e))
-        }
-        Scheme::HmacPreset(ref preset) => {
-            let options = generic_hmac::options_from(preset.options(config)?)
-                .map_err(|e| preset.rename(e))?;
-            generic_hmac::build(config, spec, options).map_err(|e| preset.rename(e))
-        }
+        Scheme::JwtPreset(ref preset) => preset.build(config, spec, generic_jwt::build),
+        Scheme::HmacPreset(ref preset) => preset.build(config, spec, generic_hmac::build),
     }
 }
 
 /// Parses `options` into the vendor's typed options (unknown options are refused).
 pub(crate) fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfigError> {
-    serde_json::from_value(Value::Object(config.options.clone()))
-        .map_err(|e| VendorConfigError::bad("options", e.to_string()))
+    options_in(Value::Object(config.options.clone()))
+}
+
+/// Parses an `options` document (a preset's template with the brand's options placed in it).
+pub(crate) fn options_in<T: DeserializeOwned>(value: Value) -> Result<T, VendorConfigError> {
+    serde_json::from_value(value).map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 /// The vendor takes no options at all.

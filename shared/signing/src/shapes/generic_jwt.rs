@@ -196,33 +196,25 @@ pub(crate) fn build(
     for name in &own {
         taken.push((ClaimPath::parse("options", name)?, "a time claim"));
     }
-    let mut claim_in =
-        |at: String, path: ClaimPath, kind: &'static str| -> Result<ClaimPath, VendorConfigError> {
-            if let Some((_, other)) = taken.iter().find(|(t, _)| t.overlaps(&path)) {
-                return Err(VendorConfigError::bad(at, format!("shadows {other}")));
-            }
-            taken.push((path.clone(), kind));
-            Ok(path)
-        };
+    // A claim the options name (`name`, written at `at`), refused where it overlaps one taken.
+    let mut claim_in = |at: String, name: &str, kind: &'static str| {
+        let path = ClaimPath::parse(&at, name)?;
+        if let Some((_, other)) = taken.iter().find(|(t, _)| t.overlaps(&path)) {
+            return Err(VendorConfigError::bad(at, format!("shadows {other}")));
+        }
+        taken.push((path.clone(), kind));
+        Ok(path)
+    };
 
     let mut constants = Vec::new();
     for (name, value) in options.constants {
         let at = format!("options.constants.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a constant claim",
-        )?;
-        constants.push((path, value));
+        constants.push((claim_in(at, &name, "a constant claim")?, value));
     }
     let mut json_claims = Vec::new();
     for (name, fields) in &options.json_claims {
         let at = format!("options.json_claims.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, name)?,
-            "a JSON-text claim",
-        )?;
+        let path = claim_in(at.clone(), name, "a JSON-text claim")?;
         let fields = fields
             .as_object()
             .ok_or_else(|| VendorConfigError::bad(&at, "expected an object of key → user field"))?
@@ -231,33 +223,20 @@ pub(crate) fn build(
             .collect::<Result<Vec<_>, VendorConfigError>>()?;
         json_claims.push(JsonClaim { path, fields });
     }
-    let mut random_claims = Vec::new();
-    for name in options.random_claims {
-        let at = format!("options.random_claims.{name}");
-        random_claims.push(claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a random claim",
-        )?);
-    }
-    let mut session_claims = Vec::new();
-    for name in options.session_claims {
-        let at = format!("options.session_claims.{name}");
-        session_claims.push(claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a session claim",
-        )?);
-    }
+    // The claims of a list option (`random_claims`, `session_claims`), in its order.
+    let mut listed = |member: &str, names: &[String], kind| {
+        names
+            .iter()
+            .map(|name| claim_in(format!("options.{member}.{name}"), name, kind))
+            .collect::<Result<Vec<_>, VendorConfigError>>()
+    };
+    let random_claims = listed("random_claims", &options.random_claims, "a random claim")?;
+    let session_claims = listed("session_claims", &options.session_claims, "a session claim")?;
     let key_id = config.key_id.as_deref().filter(|k| !k.is_empty());
     let mut key_id_claims = Vec::new();
     for name in options.key_id_claims {
         let at = format!("options.key_id_claims.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "the key id claim",
-        )?;
+        let path = claim_in(at, &name, "the key id claim")?;
         key_id_claims.push((
             path,
             key_id.ok_or(VendorConfigError::MissingKeyId)?.to_owned(),
@@ -273,14 +252,13 @@ pub(crate) fn build(
                     "is empty",
                 ));
             }
-            let path = ClaimPath::parse(&at, &input.claim)?;
             if ["sub", "iss", "aud"].contains(&input.claim.as_str()) {
                 return Err(VendorConfigError::bad(
                     at,
                     "a value the page supplies never names the user or the issuer",
                 ));
             }
-            let path = claim_in(at, path, "the page-supplied claim")?;
+            let path = claim_in(at, &input.claim, "the page-supplied claim")?;
             let spec = PageInputSpec {
                 name: input.name,
                 form: input.form,

@@ -5,12 +5,24 @@
 use crate::keys::VendorKey;
 use crate::vendors::{Vendor, VendorSpec};
 use crate::{SignError, Signed, User};
+use serde_json::{Map, Value};
 
 /// One call to the vendor's API: `POST url` with `Authorization: Bearer <bearer>` and a JSON body.
 pub struct VendorCall<'a> {
     pub url: &'static str,
     pub bearer: &'a VendorKey,
     pub body: String,
+}
+
+impl<'a> VendorCall<'a> {
+    /// `POST url` of the JSON object `body`.
+    pub(crate) fn json(url: &'static str, bearer: &'a VendorKey, body: Map<String, Value>) -> Self {
+        VendorCall {
+            url,
+            bearer,
+            body: Value::Object(body).to_string(),
+        }
+    }
 }
 
 /// Why the vendor's answer holds no token.

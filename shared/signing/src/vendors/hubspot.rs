@@ -14,6 +14,11 @@ use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value, json};
 
 const URL: &str = "https://api.hubapi.com/visitor-identification/v3/tokens/create";
+/// HubSpot answers 403 when the account's plan lacks visitor identification.
+const REFUSAL: Refusal = Refusal {
+    vendor: SPEC.id,
+    feature: "visitor identification (HubSpot Professional or Enterprise)",
+};
 /// HubSpot's tokens live 12 hours.
 const LIFETIME: u64 = 12 * 3600;
 /// A token is handed out again for 6 hours after it was minted, so every answer has at least
@@ -75,18 +80,11 @@ impl MintedByVendor for HubSpot {
                 body.insert(name.into(), value.into());
             }
         }
-        Ok(VendorCall {
-            url: URL,
-            bearer: &self.token,
-            body: Value::Object(body).to_string(),
-        })
+        Ok(VendorCall::json(URL, &self.token, body))
     }
 
     fn refusal(&self) -> Refusal {
-        Refusal {
-            vendor: SPEC.id,
-            feature: "visitor identification (HubSpot Professional or Enterprise)",
-        }
+        REFUSAL
     }
 
     fn read_answer(&self, user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {

@@ -18,6 +18,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 const URL: &str = "https://accounts.livechat.com/v2/customer/token";
+/// LiveChat answers 403 when the agent token lacks the customers:own scope.
+const REFUSAL: Refusal = Refusal {
+    vendor: SPEC.id,
+    feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
+};
 /// An answer with no usable lifetime is not cached past this.
 const MAX_REUSE: u64 = 3600;
 
@@ -106,18 +111,11 @@ impl MintedByVendor for LiveChat {
         if let Some(entity_id) = kept.filter(|e| !e.is_empty()) {
             body.insert("entity_id".into(), entity_id.into());
         }
-        Ok(VendorCall {
-            url: URL,
-            bearer: &self.token,
-            body: Value::Object(body).to_string(),
-        })
+        Ok(VendorCall::json(URL, &self.token, body))
     }
 
     fn refusal(&self) -> Refusal {
-        Refusal {
-            vendor: SPEC.id,
-            feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
-        }
+        REFUSAL
     }
 
     fn read_answer(&self, _user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {

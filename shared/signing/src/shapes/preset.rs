@@ -29,6 +29,34 @@ pub(crate) struct BrandOption {
     pub into: &'static [(&'static str, &'static str)],
 }
 
+impl BrandOption {
+    /// An option the brand must give.
+    pub(crate) const fn required(
+        name: &'static str,
+        kind: OptionKind,
+        into: &'static [(&'static str, &'static str)],
+    ) -> BrandOption {
+        BrandOption {
+            name,
+            kind,
+            required: true,
+            into,
+        }
+    }
+
+    /// An option the brand may leave out.
+    pub(crate) const fn optional(
+        name: &'static str,
+        kind: OptionKind,
+        into: &'static [(&'static str, &'static str)],
+    ) -> BrandOption {
+        BrandOption {
+            required: false,
+            ..BrandOption::required(name, kind, into)
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OptionKind {
     /// A non-empty string.

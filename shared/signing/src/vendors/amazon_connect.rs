@@ -17,28 +17,16 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
             "header": {"kid": false}, "settings_key": "token"}"#,
         options: &[
-            BrandOption {
-                name: "widget_id",
-                kind: OptionKind::Text,
-                required: true,
-                into: &[("constants", "sub")],
-            },
-            BrandOption {
-                name: "segment_attributes",
-                kind: OptionKind::Object,
-                required: false,
-                into: &[("constants", "segmentAttributes")],
-            },
+            BrandOption::required("widget_id", OptionKind::Text, &[("constants", "sub")]),
+            BrandOption::optional(
+                "segment_attributes",
+                OptionKind::Object,
+                &[("constants", "segmentAttributes")],
+            ),
         ],
     }),
-    starter: Starter {
-        options: r#"{"widget_id": "paste the widget id here"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"widget_id": "demo-widget"}"#,
-    }],
+    starter: Starter::with_options(r#"{"widget_id": "paste the widget id here"}"#),
+    demo_modes: &[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)],
     page: PageCalls {
         sign_in: "amazon_connect('authenticate', (callback) => callback({settings.token})); // in the widget snippet, before its script loads",
         sign_out: "// the widget has no sign-out call: its contact ends with the chat; drop the token on logout",

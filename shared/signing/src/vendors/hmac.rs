@@ -14,14 +14,12 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "hmac",
     endpoint: Endpoint::UserHash,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        options: r#"{"key_encoding": "raw", "message": ["email"], "output": "hex", "hash": "user_hash", "fields": {"email": "email", "name": "name"}}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"message": ["id"], "hash": "signature", "fields": {"id": "user_id", "email": "email"}}"#,
-    }],
+    starter: Starter::with_options(
+        r#"{"key_encoding": "raw", "message": ["email"], "output": "hex", "hash": "user_hash", "fields": {"email": "email", "name": "name"}}"#,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"message": ["id"], "hash": "signature", "fields": {"id": "user_id", "email": "email"}}"#,
+    )],
     page: PageCalls {
         sign_in: "widget.identify({settings}); // the widget's own call, with the hash under the declared field",
         sign_out: "widget.logout(); // the widget's own call",

@@ -13,8 +13,7 @@
 //! each refusal naming its field.
 
 use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
-    options,
+    DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
 };
 use crate::VendorConfigError;
 use crate::shapes::generic_jwt;
@@ -25,15 +24,10 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "jwt",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::FromVendor,
-        options: r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: DEMO_OPTIONS,
-    }],
+    starter: Starter::with_options(
+        r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
+    ),
+    demo_modes: &[DemoMode::single(DEMO_OPTIONS)],
     page: PageCalls {
         sign_in: "widget.login({settings}); // the widget's own call, with the token under the declared settings key",
         sign_out: "widget.logout(); // the widget's own call",

@@ -30,14 +30,12 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "livechat",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        options: r#"{"client_id": "paste the app's client id here", "organization_id": "paste the organization id here"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"client_id": "demo-client", "organization_id": "demo-organization"}"#,
-    }],
+    starter: Starter::with_options(
+        r#"{"client_id": "paste the app's client id here", "organization_id": "paste the organization id here"}"#,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"client_id": "demo-client", "organization_id": "demo-organization"}"#,
+    )],
     page: PageCalls {
         sign_in: "window.__lc.custom_identity_provider = () => ({ getToken: () => Promise.resolve({settings}), getFreshToken: () => fetchChatpassSettings(), hasToken: () => Promise.resolve(true), invalidate: () => Promise.resolve() }); // before the widget script",
         sign_out: "LiveChatWidget.call('destroy');",

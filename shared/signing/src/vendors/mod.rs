@@ -322,6 +322,32 @@ impl Starter {
         key_placeholder: "",
         public_key_form: PublicKeyForm::None,
     };
+
+    /// A key and the key id the vendor issues with it.
+    pub const KEY_AND_ID: Starter = Starter {
+        key_id: true,
+        ..Starter::KEY_ONLY
+    };
+
+    /// A vendor-issued key and these `options`.
+    pub const fn with_options(options: &'static str) -> Starter {
+        Starter {
+            options,
+            ..Starter::KEY_ONLY
+        }
+    }
+
+    /// An RSA key pair chatpass makes, with a key id, and these `options`; the vendor takes
+    /// the public key in `form`.
+    pub const fn rsa_key_pair(options: &'static str, form: PublicKeyForm) -> Starter {
+        Starter {
+            key: StarterKey::RsaKeyPair,
+            key_id: true,
+            options,
+            key_placeholder: "",
+            public_key_form: form,
+        }
+    }
 }
 
 /// One demo project: `demo-<vendor>[-<suffix>]` with these `options` (JSON, `""` for none).
@@ -332,10 +358,15 @@ pub struct DemoMode {
 
 impl DemoMode {
     /// One project with the vendor's defaults.
-    pub const PLAIN: &[DemoMode] = &[DemoMode {
-        suffix: "",
-        options: "",
-    }];
+    pub const PLAIN: &[DemoMode] = &[DemoMode::single("")];
+
+    /// The vendor's one demo project, with these `options`.
+    pub const fn single(options: &'static str) -> DemoMode {
+        DemoMode {
+            suffix: "",
+            options,
+        }
+    }
 }
 
 /// What the brand's page calls: `sign_in` with `{settings}` (the answer's whole `settings`) or

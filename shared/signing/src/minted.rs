@@ -3,8 +3,8 @@
 //! call, bounded and cached, behind its own port.
 
 use crate::keys::VendorKey;
-use crate::vendors::{Vendor, VendorSpec};
-use crate::{SignError, Signed, User};
+use crate::vendors::{Vendor, VendorConfig, VendorSpec};
+use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
 /// One call to the vendor's API: `POST url` with `Authorization: Bearer <bearer>` and a JSON body.
@@ -107,6 +107,21 @@ pub(crate) struct Minting<M> {
     /// True when the vendor identifies the user by the email (see [`Vendor::identifies_by_email`]).
     pub identifies_by_email: bool,
     pub minter: M,
+}
+
+impl<M: MintedByVendor + 'static> Minting<M> {
+    /// The project's profile. The vendor sets its tokens' lifetime, so a `token_ttl_seconds`
+    /// is refused with `vendor_sets`, which says how.
+    pub(crate) fn build(
+        self,
+        config: &VendorConfig,
+        vendor_sets: &'static str,
+    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+        if config.token_ttl_seconds.is_some() {
+            return Err(VendorConfigError::bad("token_ttl_seconds", vendor_sets));
+        }
+        Ok(Box::new(self))
+    }
 }
 
 impl<M: MintedByVendor + 'static> Vendor for Minting<M> {

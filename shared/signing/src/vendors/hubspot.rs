@@ -43,20 +43,15 @@ struct HubSpot {
 
 fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
-    if config.token_ttl_seconds.is_some() {
-        return Err(VendorConfigError::bad(
-            "token_ttl_seconds",
-            "HubSpot sets its tokens' lifetime (12 hours)",
-        ));
-    }
-    Ok(Box::new(Minting {
+    let minting = Minting {
         spec: &SPEC,
         // HubSpot identifies the visitor by the email.
         identifies_by_email: true,
         minter: HubSpot {
             token: config.key.clone(),
         },
-    }))
+    };
+    minting.build(config, "HubSpot sets its tokens' lifetime (12 hours)")
 }
 
 impl MintedByVendor for HubSpot {

@@ -68,13 +68,7 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
             return Err(VendorConfigError::bad(field, "is empty"));
         }
     }
-    if config.token_ttl_seconds.is_some() {
-        return Err(VendorConfigError::bad(
-            "token_ttl_seconds",
-            "LiveChat sets its tokens' lifetime (expires_in)",
-        ));
-    }
-    Ok(Box::new(Minting {
+    let minting = Minting {
         spec: &SPEC,
         // The customer is matched by the kept `entity_id`, never by the email.
         identifies_by_email: false,
@@ -83,7 +77,8 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
             client_id,
             organization_id,
         },
-    }))
+    };
+    minting.build(config, "LiveChat sets its tokens' lifetime (expires_in)")
 }
 
 impl MintedByVendor for LiveChat {

@@ -95,16 +95,11 @@ fn sign(project: &Value) -> (String, Option<Map<String, Value>>) {
     let signed = vendor
         .sign_with_page_input(&alice(), now(), None, input.as_ref())
         .unwrap();
-    let field = signed
-        .settings
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
     (
-        signed.settings[&field].as_str().unwrap().to_owned(),
+        signed.settings[common::first_field(&signed.settings)]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         vendor.public_jwk().cloned(),
     )
 }

@@ -26,36 +26,40 @@ pub(crate) struct BrandOption {
     pub name: &'static str,
     pub kind: OptionKind,
     pub required: bool,
-    pub into: &'static [(&'static str, &'static str)],
+    pub into: Targets,
 }
 
 impl BrandOption {
-    /// An option the brand must give.
-    pub(crate) const fn required(
-        name: &'static str,
-        kind: OptionKind,
-        into: &'static [(&'static str, &'static str)],
-    ) -> BrandOption {
+    /// A non-empty string the brand must give (an issuer, a widget id).
+    pub(crate) const fn text(name: &'static str, into: Targets) -> BrandOption {
         BrandOption {
             name,
-            kind,
+            kind: OptionKind::Text,
             required: true,
             into,
         }
     }
 
-    /// An option the brand may leave out.
-    pub(crate) const fn optional(
-        name: &'static str,
-        kind: OptionKind,
-        into: &'static [(&'static str, &'static str)],
-    ) -> BrandOption {
+    /// An object the brand may give (attributes, context variables).
+    pub(crate) const fn object(name: &'static str, into: Targets) -> BrandOption {
         BrandOption {
+            kind: OptionKind::Object,
             required: false,
-            ..BrandOption::required(name, kind, into)
+            ..BrandOption::text(name, into)
+        }
+    }
+
+    /// A flag the brand may give.
+    pub(crate) const fn flag(name: &'static str, into: Targets) -> BrandOption {
+        BrandOption {
+            kind: OptionKind::Flag,
+            ..BrandOption::object(name, into)
         }
     }
 }
+
+/// Where a brand option goes: (a template member, a key inside it) pairs.
+type Targets = &'static [(&'static str, &'static str)];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OptionKind {

@@ -5,7 +5,7 @@
 //! https://docs.aws.amazon.com/connect/latest/adminguide/pass-contact-attributes-chat.html
 
 use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "amazon-connect",
@@ -17,12 +17,8 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
             "header": {"kid": false}, "settings_key": "token"}"#,
         options: &[
-            BrandOption::required("widget_id", OptionKind::Text, &[("constants", "sub")]),
-            BrandOption::optional(
-                "segment_attributes",
-                OptionKind::Object,
-                &[("constants", "segmentAttributes")],
-            ),
+            BrandOption::text("widget_id", &[("constants", "sub")]),
+            BrandOption::object("segment_attributes", &[("constants", "segmentAttributes")]),
         ],
     }),
     starter: Starter::with_options(r#"{"widget_id": "paste the widget id here"}"#),

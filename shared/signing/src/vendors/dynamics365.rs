@@ -6,7 +6,7 @@
 //! https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
 
 use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "dynamics365",
@@ -14,13 +14,9 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     scheme: Scheme::JwtPreset(Preset {
         template: r#"{"algorithm": "RS256", "claims": {"id": "sub"}, "header": {"kid": true}, "settings_key": "token"}"#,
         options: &[
-            BrandOption::required("issuer", OptionKind::Text, &[("constants", "iss")]),
-            BrandOption::optional(
-                "context",
-                OptionKind::Object,
-                &[("json_claims", "lwicontexts")],
-            ),
-            BrandOption::optional("nbf", OptionKind::Flag, &[("nbf", "")]),
+            BrandOption::text("issuer", &[("constants", "iss")]),
+            BrandOption::object("context", &[("json_claims", "lwicontexts")]),
+            BrandOption::flag("nbf", &[("nbf", "")]),
         ],
     }),
     starter: Starter::rsa_key_pair(

@@ -8,7 +8,7 @@
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/token-generator-examples
 
 use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "infobip",
@@ -18,11 +18,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "claims": {"id": "sub"}, "constants": {"stp": "externalPersonId"}, "key_id_claims": ["ski"],
             "session_claims": ["sid"],
             "header": {"kid": false}, "settings_key": "token"}"#,
-        options: &[BrandOption::required(
-            "widget_id",
-            OptionKind::Text,
-            &[("constants", "iss")],
-        )],
+        options: &[BrandOption::text("widget_id", &[("constants", "iss")])],
     }),
     starter: Starter {
         key_id: true,

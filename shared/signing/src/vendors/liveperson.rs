@@ -6,7 +6,7 @@
 //! https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html
 
 use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "liveperson",
@@ -17,9 +17,8 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
                        "email": "lp_sdes.0.personal.contacts.0.email", "phone": "lp_sdes.0.personal.contacts.0.phone"},
             "constants": {"lp_sdes.0.type": "personal"},
             "settings_key": "token", "settings": {"identity.sub": "id"}, "settings_constants": {"identity.acr": "loa1"}}"#,
-        options: &[BrandOption::required(
+        options: &[BrandOption::text(
             "issuer",
-            OptionKind::Text,
             &[("constants", "iss"), ("settings_constants", "identity.iss")],
         )],
     }),

@@ -69,13 +69,12 @@ enum SigningAlgorithm {
     ES256,
 }
 
+/// The token's header; each member left out takes its default below.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct HeaderOptions {
     /// `kid` from `key_id`: always (then `key_id` is required), never, or when set (default).
-    #[serde(default)]
     kid: Option<bool>,
-    #[serde(default = "yes")]
     typ: bool,
 }
 

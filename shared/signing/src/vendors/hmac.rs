@@ -4,16 +4,12 @@
 //! `output` hex or base64 at the settings path `hash`, beside `fields` (identity field →
 //! settings path). Checked at load, each refusal naming its field.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
-};
-use crate::VendorConfigError;
-use crate::shapes::generic_hmac;
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "hmac",
     endpoint: Endpoint::UserHash,
-    scheme: Scheme::Own(build),
+    scheme: Scheme::Hmac,
     starter: Starter::with_options(
         r#"{"key_encoding": "raw", "message": ["email"], "output": "hex", "hash": "user_hash", "fields": {"email": "email", "name": "name"}}"#,
     ),
@@ -26,15 +22,12 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_hmac::build(config, &SPEC, options(config)?)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::User;
+    use crate::VendorConfig;
     use crate::mac::hmac_sha256_hex;
+    use crate::vendors::build;
     use serde_json::{Value, json};
 
     fn config(key: &str, options: Value) -> VendorConfig {

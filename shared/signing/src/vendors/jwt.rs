@@ -12,18 +12,14 @@
 //! (UUID form only) that goes in one claim and is never an identity. All is checked at load,
 //! each refusal naming its field.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
-};
-use crate::VendorConfigError;
-use crate::shapes::generic_jwt;
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
 
 const DEMO_OPTIONS: &str = r#"{"algorithm": "HS256", "claims": {"id": "external_id", "email": "email", "name": "name"}, "constants": {"aud": "demo-widget"}, "settings_key": "token"}"#;
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "jwt",
     endpoint: Endpoint::Token,
-    scheme: Scheme::Own(build),
+    scheme: Scheme::Jwt,
     starter: Starter::with_options(
         r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
     ),
@@ -34,14 +30,11 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_jwt::build(config, &SPEC, options(config)?)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::User;
+    use crate::VendorConfig;
+    use crate::vendors::build;
     use jsonwebtoken::Algorithm;
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{DecodingKey, Validation, decode};

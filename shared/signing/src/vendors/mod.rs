@@ -190,6 +190,10 @@ enum Scheme {
     Hash(Parts),
     /// An HS256 JWT of these claims under the settings field `field`; no options.
     Hs256Jwt { field: &'static str, claims: Parts },
+    /// The generic `jwt` vendor, over the project's own options.
+    Jwt,
+    /// The generic `hmac` vendor, over the project's own options.
+    Hmac,
     /// A preset over the generic `jwt` vendor.
     JwtPreset(Preset),
     /// A preset over the generic `hmac` vendor.
@@ -435,6 +439,8 @@ pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError
             HashVendor::build(config, spec, by_email(parts), Settings::Parts(parts))
         }
         Scheme::Hs256Jwt { field, claims } => JwtVendor::hs256(config, spec, field, claims),
+        Scheme::Jwt => generic_jwt::build(config, spec, options(config)?),
+        Scheme::Hmac => generic_hmac::build(config, spec, options(config)?),
         Scheme::JwtPreset(ref preset) => preset.build(config, spec, generic_jwt::build),
         Scheme::HmacPreset(ref preset) => preset.build(config, spec, generic_hmac::build),
     }

@@ -11,8 +11,8 @@ figures: BENCHMARKS.md; every run's record: docs/records/benchmark-runs.md.
 
     .venv/bin/python bench/run.py      (as root, for the CPU share's cgroup)
 
-Knobs (environment): BENCH_OUT (bench/target/run) is where the outputs go; BUILD=0 reuses the
-builds; SECTIONS (http jwt inprocess cold secrets deployed) runs only those; WRK_THREADS (1),
+Knobs (environment): BENCH_OUT (bench/target/run) is where the outputs go; BENCH_TARGET_DIR
+(bench/target) is the bench workspace's cargo target folder; BUILD=0 reuses the builds; SECTIONS (http jwt inprocess cold secrets deployed) runs only those; WRK_THREADS (1),
 WRK_CONNECTIONS (32), WRK_DURATION (15 s), WRK_WARMUP (3 s); the HTTP load's users:
 BENCH_IDENTITIES (20000 identity tokens), BENCH_ACTIVE (1000 signed in at a time),
 BENCH_RENEWALS (12: each token's sign-in and renewals); COLD_RUNS (30); SECRETS_DURATION
@@ -197,7 +197,7 @@ def cold_section(report, emulator, bootstraps, fixture_events, runs, out):
 
 def main():
     main_target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")).resolve()
-    bench_target = BENCH / "target"
+    bench_target = Path(knob("BENCH_TARGET_DIR", BENCH / "target")).resolve()
     out = Path(knob("BENCH_OUT", bench_target / "run")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     sections = knob("SECTIONS", " ".join(SECTIONS)).split()

@@ -1,5 +1,6 @@
 // Builds dist/ from src/ (one source, two forms): chatpass.mjs (ES module), chatpass.js (a
-// classic script defining window.Chatpass), chatpass.d.ts (the declarations, from src/types.ts).
+// classic script defining window.Chatpass), chatpass.d.ts (the declarations: `start`, and
+// src/types.d.ts's shapes re-exported).
 // `node build.mjs --check` builds in memory and fails if the committed dist/ differs.
 import { build } from "esbuild";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -23,13 +24,11 @@ async function output(options) {
   return result.outputFiles[0].text;
 }
 
-const declarations = () => {
-  const types = readFileSync(path.join(here, "src/types.ts"), "utf8")
-    .split("\n")
-    .filter((line) => !line.startsWith("//!"))
-    .join("\n")
-    .trim();
-  return `// chatpass.js declarations (built from src/types.ts by build.mjs).\n\n${types}
+// The shapes are declared once, in src/types.d.ts (shipped beside dist/); this adds `start`.
+const declarations = `// chatpass.js declarations (built by build.mjs); the shapes are src/types.d.ts's.
+
+import type { Chat, Options } from "../src/types.js";
+export * from "../src/types.js";
 
 /** Starts signing the widget in: asks chatpass, hands the widget its settings, renews, and signs out on logout. */
 export declare function start(options: Options): Chat;
@@ -39,12 +38,11 @@ declare global {
   var Chatpass: { start: typeof start };
 }
 `;
-};
 
 const files = {
   "chatpass.mjs": await output({ format: "esm" }),
   "chatpass.js": await output({ format: "iife", globalName: "Chatpass" }),
-  "chatpass.d.ts": declarations(),
+  "chatpass.d.ts": declarations,
 };
 
 const dist = path.join(here, "dist");

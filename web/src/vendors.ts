@@ -72,14 +72,15 @@ const preload = (path: string, merge: (x: Ctx, o: any) => void, clear: (o: any) 
   },
 });
 
-const sprinklrSettings = preload(
-  "sprChatSettings",
-  (x, o) => Object.assign(o, x.c, x.s),
-  (o) => {
-    delete o.user;
-    delete o.customUser;
-  },
-);
+/** Settings merged over the brand's config into a global object; logout deletes the signed `keys`. */
+const mergedPreload = (path: string, ...keys: string[]) =>
+  preload(
+    path,
+    (x, o) => Object.assign(o, x.c, x.s),
+    (o) => keys.forEach((key) => delete o[key]),
+  );
+
+const sprinklrSettings = mergedPreload("sprChatSettings", "user", "customUser");
 
 const tawkVisitor = preload(
   "Tawk_API",
@@ -87,15 +88,7 @@ const tawkVisitor = preload(
   (o) => delete o.visitor,
 );
 
-const pylonSettings = preload(
-  "pylon.chat_settings",
-  (x, o) => Object.assign(o, x.c, x.s),
-  (o) => {
-    delete o.email;
-    delete o.name;
-    delete o.email_hash;
-  },
-);
+const pylonSettings = mergedPreload("pylon.chat_settings", "email", "name", "email_hash");
 
 export const VENDORS: Record<string, A> = {
   // README's vendor table (no public page found to confirm it): the widget's onload hands

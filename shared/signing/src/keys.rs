@@ -255,32 +255,22 @@ mod tests {
                 "{encoding:?}"
             );
         }
-        assert_eq!(decoded(SecretEncoding::Base64, "+/8=").unwrap(), [251, 255]);
-        assert_eq!(decoded(SecretEncoding::Base64, "-_8").unwrap(), [251, 255]);
-        assert_eq!(
-            decoded(SecretEncoding::Base64url, "-_8").unwrap(),
-            [251, 255]
-        );
-        assert_eq!(
-            decoded(SecretEncoding::Hex, "0g").err(),
-            Some(KeyError::NotHex)
-        );
-        assert_eq!(
-            decoded(SecretEncoding::Hex, "abc").err(),
-            Some(KeyError::NotHex)
-        );
-        assert_eq!(
-            decoded(SecretEncoding::Base64, "a b").err(),
-            Some(KeyError::NotBase64)
-        );
-        assert_eq!(
-            decoded(SecretEncoding::Base64url, "+/8").err(),
-            Some(KeyError::NotBase64)
-        );
-        assert_eq!(
-            decoded(SecretEncoding::Base64, "==").err(),
-            Some(KeyError::Empty)
-        );
+        for (encoding, text) in [
+            (SecretEncoding::Base64, "+/8="),
+            (SecretEncoding::Base64, "-_8"),
+            (SecretEncoding::Base64url, "-_8"),
+        ] {
+            assert_eq!(decoded(encoding, text).unwrap(), [251, 255], "{text}");
+        }
+        for (encoding, text, refused) in [
+            (SecretEncoding::Hex, "0g", KeyError::NotHex),
+            (SecretEncoding::Hex, "abc", KeyError::NotHex),
+            (SecretEncoding::Base64, "a b", KeyError::NotBase64),
+            (SecretEncoding::Base64url, "+/8", KeyError::NotBase64),
+            (SecretEncoding::Base64, "==", KeyError::Empty),
+        ] {
+            assert_eq!(decoded(encoding, text).err(), Some(refused), "{text}");
+        }
         let secret = SecretEncoding::Hex
             .decode(&key("7365637265742d6b6579"))
             .unwrap();

@@ -34,15 +34,9 @@ fn explain_accepts_each_vendors_token_and_names_what_breaks_it() {
         let Ok(signed) = vendor.sign_with_page_input(&user, now, None, input.as_ref()) else {
             continue;
         };
-        let field = signed
-            .settings
-            .as_object()
-            .unwrap()
-            .keys()
-            .next()
-            .unwrap()
-            .clone();
-        let token = signed.settings[&field].as_str().unwrap();
+        let token = signed.settings[common::first_field(&signed.settings)]
+            .as_str()
+            .unwrap();
         let key = VendorKey::new(config.key.as_str()).unwrap();
         let accepted = explain(&*vendor, &key, token, now);
         assert!(accepted.accepted(), "{name}: {:?}", accepted.problems);

@@ -84,12 +84,7 @@ fn every_vendor_vector_signs_as_expected() {
             assert_eq!(signed.settings, expected["settings"], "{name}");
             continue;
         };
-        let field = expected["settings"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .next()
-            .unwrap();
+        let field = common::first_field(&expected["settings"]);
         let token = signed.settings[field].as_str().unwrap();
         assert_eq!(token, expected_token, "{name}: byte-for-byte token");
         assert_eq!(signed.settings, expected["settings"], "{name}");
@@ -113,12 +108,7 @@ fn check_random(
     now: u64,
     user: &User,
 ) {
-    let field = expected["settings"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .next()
-        .unwrap();
+    let field = common::first_field(&expected["settings"]);
     let token = signed.settings[field].as_str().unwrap();
     let mut rest = signed.settings.clone();
     rest[field] = expected["settings"][field].clone();

@@ -7,7 +7,7 @@ use super::identity_claims::IdentityClaims;
 use crate::keys::{SecretBytes, SecretEncoding};
 use crate::mac::hmac_sha256;
 use crate::user::Field;
-use crate::vendors::{Vendor, VendorConfig, VendorSpec, options};
+use crate::vendors::{Vendor, VendorConfig, VendorSpec};
 use crate::{SignError, Signed, User, VendorConfigError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -85,18 +85,6 @@ pub(crate) fn build(
         hash,
         fields,
     }))
-}
-
-/// The `hmac` vendor: the project's own options.
-pub(crate) fn build_from_config(
-    config: &VendorConfig,
-    spec: &'static VendorSpec,
-) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    build(config, spec, options(config)?)
-}
-
-pub(crate) fn options_from(value: Value) -> Result<Options, VendorConfigError> {
-    serde_json::from_value(value).map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 impl Vendor for GenericHmac {

@@ -11,7 +11,7 @@ use crate::page_input::{PageInput, PageInputForm, PageInputSpec};
 use crate::private_key::PrivateKey;
 use crate::random::fresh_id;
 use crate::user::Field;
-use crate::vendors::{JwtRules, Vendor, VendorConfig, VendorSpec, options, ttl_within};
+use crate::vendors::{JwtRules, Vendor, VendorConfig, VendorSpec, ttl_within};
 use crate::{SignError, Signed, User, VendorConfigError};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
@@ -69,13 +69,12 @@ enum SigningAlgorithm {
     ES256,
 }
 
+/// The token's header; each member left out takes its default below.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct HeaderOptions {
     /// `kid` from `key_id`: always (then `key_id` is required), never, or when set (default).
-    #[serde(default)]
     kid: Option<bool>,
-    #[serde(default = "yes")]
     typ: bool,
 }
 
@@ -196,33 +195,25 @@ pub(crate) fn build(
     for name in &own {
         taken.push((ClaimPath::parse("options", name)?, "a time claim"));
     }
-    let mut claim_in =
-        |at: String, path: ClaimPath, kind: &'static str| -> Result<ClaimPath, VendorConfigError> {
-            if let Some((_, other)) = taken.iter().find(|(t, _)| t.overlaps(&path)) {
-                return Err(VendorConfigError::bad(at, format!("shadows {other}")));
-            }
-            taken.push((path.clone(), kind));
-            Ok(path)
-        };
+    // A claim the options name (`name`, written at `at`), refused where it overlaps one taken.
+    let mut claim_in = |at: String, name: &str, kind: &'static str| {
+        let path = ClaimPath::parse(&at, name)?;
+        if let Some((_, other)) = taken.iter().find(|(t, _)| t.overlaps(&path)) {
+            return Err(VendorConfigError::bad(at, format!("shadows {other}")));
+        }
+        taken.push((path.clone(), kind));
+        Ok(path)
+    };
 
     let mut constants = Vec::new();
     for (name, value) in options.constants {
         let at = format!("options.constants.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a constant claim",
-        )?;
-        constants.push((path, value));
+        constants.push((claim_in(at, &name, "a constant claim")?, value));
     }
     let mut json_claims = Vec::new();
     for (name, fields) in &options.json_claims {
         let at = format!("options.json_claims.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, name)?,
-            "a JSON-text claim",
-        )?;
+        let path = claim_in(at.clone(), name, "a JSON-text claim")?;
         let fields = fields
             .as_object()
             .ok_or_else(|| VendorConfigError::bad(&at, "expected an object of key → user field"))?
@@ -231,33 +222,20 @@ pub(crate) fn build(
             .collect::<Result<Vec<_>, VendorConfigError>>()?;
         json_claims.push(JsonClaim { path, fields });
     }
-    let mut random_claims = Vec::new();
-    for name in options.random_claims {
-        let at = format!("options.random_claims.{name}");
-        random_claims.push(claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a random claim",
-        )?);
-    }
-    let mut session_claims = Vec::new();
-    for name in options.session_claims {
-        let at = format!("options.session_claims.{name}");
-        session_claims.push(claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "a session claim",
-        )?);
-    }
+    // The claims of a list option (`random_claims`, `session_claims`), in its order.
+    let mut listed = |member: &str, names: &[String], kind| {
+        names
+            .iter()
+            .map(|name| claim_in(format!("options.{member}.{name}"), name, kind))
+            .collect::<Result<Vec<_>, VendorConfigError>>()
+    };
+    let random_claims = listed("random_claims", &options.random_claims, "a random claim")?;
+    let session_claims = listed("session_claims", &options.session_claims, "a session claim")?;
     let key_id = config.key_id.as_deref().filter(|k| !k.is_empty());
     let mut key_id_claims = Vec::new();
     for name in options.key_id_claims {
         let at = format!("options.key_id_claims.{name}");
-        let path = claim_in(
-            at.clone(),
-            ClaimPath::parse(&at, &name)?,
-            "the key id claim",
-        )?;
+        let path = claim_in(at, &name, "the key id claim")?;
         key_id_claims.push((
             path,
             key_id.ok_or(VendorConfigError::MissingKeyId)?.to_owned(),
@@ -273,14 +251,13 @@ pub(crate) fn build(
                     "is empty",
                 ));
             }
-            let path = ClaimPath::parse(&at, &input.claim)?;
             if ["sub", "iss", "aud"].contains(&input.claim.as_str()) {
                 return Err(VendorConfigError::bad(
                     at,
                     "a value the page supplies never names the user or the issuer",
                 ));
             }
-            let path = claim_in(at, path, "the page-supplied claim")?;
+            let path = claim_in(at, &input.claim, "the page-supplied claim")?;
             let spec = PageInputSpec {
                 name: input.name,
                 form: input.form,
@@ -412,19 +389,6 @@ pub(crate) fn build(
         kid: kid.map(str::to_owned),
         secret_encoding: options.secret_encoding,
     }))
-}
-
-/// The `jwt` vendor: the project's own options.
-pub(crate) fn build_from_config(
-    config: &VendorConfig,
-    spec: &'static VendorSpec,
-) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    build(config, spec, options(config)?)
-}
-
-/// Options from a JSON document (a preset's template with the brand's options placed in it).
-pub(crate) fn options_from(value: Value) -> Result<Options, VendorConfigError> {
-    serde_json::from_value(value).map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 impl GenericJwt {

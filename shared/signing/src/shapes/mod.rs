@@ -13,4 +13,4 @@ pub(crate) mod preset;
 pub(crate) use hash_vendor::{HashVendor, Settings};
 pub(crate) use identity_claims::IdentityClaims;
 pub(crate) use jwt_vendor::JwtVendor;
-pub(crate) use parts::{Part, Parts, by_email, mixes_kinds};
+pub(crate) use parts::{Part, Parts, by_email, mixes_kinds, name_email_and_hmac};

@@ -31,6 +31,16 @@ pub(crate) enum Part {
 /// The fields, in the order they are written.
 pub(crate) type Parts = &'static [(&'static str, Part)];
 
+/// An email-hash vendor's settings: the name when the user has one, the email, and the email's
+/// HMAC under the vendor's own name `hash`.
+pub(crate) const fn name_email_and_hmac(hash: &'static str) -> [(&'static str, Part); 3] {
+    [
+        ("name", Part::Optional(Field::Name)),
+        ("email", Part::Required(Field::Email)),
+        (hash, Part::HmacOfEmail),
+    ]
+}
+
 /// The values the parts are computed from beside the user.
 pub(crate) enum Inputs<'a> {
     /// A hash vendor's key.

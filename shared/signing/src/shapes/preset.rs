@@ -3,8 +3,13 @@
 //! into the template. The brand can set nothing else, so the vendor's rules hold.
 
 use crate::VendorConfigError;
-use crate::vendors::VendorConfig;
+use crate::vendors::{Vendor, VendorConfig, VendorSpec, options_in};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+/// A generic vendor's `build` from its typed options.
+type Build<O> =
+    fn(&VendorConfig, &'static VendorSpec, O) -> Result<Box<dyn Vendor>, VendorConfigError>;
 
 /// A preset: the template and the brand's options.
 #[derive(Clone, Copy)]
@@ -21,8 +26,40 @@ pub(crate) struct BrandOption {
     pub name: &'static str,
     pub kind: OptionKind,
     pub required: bool,
-    pub into: &'static [(&'static str, &'static str)],
+    pub into: Targets,
 }
+
+impl BrandOption {
+    /// A non-empty string the brand must give (an issuer, a widget id).
+    pub(crate) const fn text(name: &'static str, into: Targets) -> BrandOption {
+        BrandOption {
+            name,
+            kind: OptionKind::Text,
+            required: true,
+            into,
+        }
+    }
+
+    /// An object the brand may give (attributes, context variables).
+    pub(crate) const fn object(name: &'static str, into: Targets) -> BrandOption {
+        BrandOption {
+            kind: OptionKind::Object,
+            required: false,
+            ..BrandOption::text(name, into)
+        }
+    }
+
+    /// A flag the brand may give.
+    pub(crate) const fn flag(name: &'static str, into: Targets) -> BrandOption {
+        BrandOption {
+            kind: OptionKind::Flag,
+            ..BrandOption::object(name, into)
+        }
+    }
+}
+
+/// Where a brand option goes: (a template member, a key inside it) pairs.
+type Targets = &'static [(&'static str, &'static str)];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OptionKind {
@@ -102,9 +139,21 @@ impl Preset {
         Ok(Value::Object(options))
     }
 
+    /// The vendor `spec` for this project, built by the generic vendor's `build` from
+    /// [`Preset::options`]; a refusal names the brand's option, not the generic one.
+    pub(crate) fn build<O: DeserializeOwned>(
+        &self,
+        config: &VendorConfig,
+        spec: &'static VendorSpec,
+        build: Build<O>,
+    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+        let options = options_in(self.options(config)?).map_err(|e| self.rename(e))?;
+        build(config, spec, options).map_err(|e| self.rename(e))
+    }
+
     /// The brand's name for a generic field an error names (`options.json_claims.lwicontexts.x`
     /// → `options.context.x`), so a refusal names what the brand wrote.
-    pub(crate) fn rename(&self, error: VendorConfigError) -> VendorConfigError {
+    fn rename(&self, error: VendorConfigError) -> VendorConfigError {
         let field = error.field().to_owned();
         for option in self.options {
             for (member, key) in option.into {

@@ -5,7 +5,7 @@
 //! https://docs.aws.amazon.com/connect/latest/adminguide/pass-contact-attributes-chat.html
 
 use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "amazon-connect",
@@ -17,28 +17,12 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
             "header": {"kid": false}, "settings_key": "token"}"#,
         options: &[
-            BrandOption {
-                name: "widget_id",
-                kind: OptionKind::Text,
-                required: true,
-                into: &[("constants", "sub")],
-            },
-            BrandOption {
-                name: "segment_attributes",
-                kind: OptionKind::Object,
-                required: false,
-                into: &[("constants", "segmentAttributes")],
-            },
+            BrandOption::text("widget_id", &[("constants", "sub")]),
+            BrandOption::object("segment_attributes", &[("constants", "segmentAttributes")]),
         ],
     }),
-    starter: Starter {
-        options: r#"{"widget_id": "paste the widget id here"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"widget_id": "demo-widget"}"#,
-    }],
+    starter: Starter::with_options(r#"{"widget_id": "paste the widget id here"}"#),
+    demo_modes: &[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)],
     page: PageCalls {
         sign_in: "amazon_connect('authenticate', (callback) => callback({settings.token})); // in the widget snippet, before its script loads",
         sign_out: "// the widget has no sign-out call: its contact ends with the chat; drop the token on logout",

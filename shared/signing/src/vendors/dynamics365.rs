@@ -5,10 +5,8 @@
 //! https://learn.microsoft.com/en-us/dynamics365/customer-service/administer/create-chat-auth-settings
 //! https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
 
-use super::{
-    DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, StarterKey, VendorSpec,
-};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "dynamics365",
@@ -16,37 +14,18 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     scheme: Scheme::JwtPreset(Preset {
         template: r#"{"algorithm": "RS256", "claims": {"id": "sub"}, "header": {"kid": true}, "settings_key": "token"}"#,
         options: &[
-            BrandOption {
-                name: "issuer",
-                kind: OptionKind::Text,
-                required: true,
-                into: &[("constants", "iss")],
-            },
-            BrandOption {
-                name: "context",
-                kind: OptionKind::Object,
-                required: false,
-                into: &[("json_claims", "lwicontexts")],
-            },
-            BrandOption {
-                name: "nbf",
-                kind: OptionKind::Flag,
-                required: false,
-                into: &[("nbf", "")],
-            },
+            BrandOption::text("issuer", &[("constants", "iss")]),
+            BrandOption::object("context", &[("json_claims", "lwicontexts")]),
+            BrandOption::flag("nbf", &[("nbf", "")]),
         ],
     }),
-    starter: Starter {
-        key: StarterKey::RsaKeyPair,
-        key_id: true,
-        options: r#"{"issuer": "https://www.example.com", "context": {"msdyn_email": "email", "msdyn_name": "name"}}"#,
-        key_placeholder: "",
-        public_key_form: PublicKeyForm::DynamicsList,
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"issuer": "https://demo.chatpass.example", "context": {"msdyn_email": "email"}}"#,
-    }],
+    starter: Starter::rsa_key_pair(
+        r#"{"issuer": "https://www.example.com", "context": {"msdyn_email": "email", "msdyn_name": "name"}}"#,
+        PublicKeyForm::DynamicsList,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"issuer": "https://demo.chatpass.example", "context": {"msdyn_email": "email"}}"#,
+    )],
     page: PageCalls {
         sign_in: "window.addEventListener(\"lcw:ready\", () => Microsoft.Omnichannel.LiveChatWidget.SDK.setAuthTokenProvider((callback) => callback({settings.token}))); // or name a global function in the widget's data-auth-token-provider-name",
         sign_out: "Microsoft.Omnichannel.LiveChatWidget.SDK.removeAuthTokenProvider();",

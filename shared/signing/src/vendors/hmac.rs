@@ -4,37 +4,30 @@
 //! `output` hex or base64 at the settings path `hash`, beside `fields` (identity field →
 //! settings path). Checked at load, each refusal naming its field.
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec};
-use crate::VendorConfigError;
-use crate::shapes::generic_hmac;
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "hmac",
     endpoint: Endpoint::UserHash,
-    scheme: Scheme::Own(build),
-    starter: Starter {
-        options: r#"{"key_encoding": "raw", "message": ["email"], "output": "hex", "hash": "user_hash", "fields": {"email": "email", "name": "name"}}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"message": ["id"], "hash": "signature", "fields": {"id": "user_id", "email": "email"}}"#,
-    }],
+    scheme: Scheme::Hmac,
+    starter: Starter::with_options(
+        r#"{"key_encoding": "raw", "message": ["email"], "output": "hex", "hash": "user_hash", "fields": {"email": "email", "name": "name"}}"#,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"message": ["id"], "hash": "signature", "fields": {"id": "user_id", "email": "email"}}"#,
+    )],
     page: PageCalls {
         sign_in: "widget.identify({settings}); // the widget's own call, with the hash under the declared field",
         sign_out: "widget.logout(); // the widget's own call",
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_hmac::build_from_config(config, &SPEC)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::User;
+    use crate::VendorConfig;
     use crate::mac::hmac_sha256_hex;
+    use crate::vendors::build;
     use serde_json::{Value, json};
 
     fn config(key: &str, options: Value) -> VendorConfig {

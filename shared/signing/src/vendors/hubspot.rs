@@ -8,12 +8,17 @@ use super::{
     options,
 };
 use crate::keys::VendorKey;
-use crate::minted::{CallError, MintedByVendor, VendorCall};
+use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
 use crate::user::Field;
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value, json};
 
 const URL: &str = "https://api.hubapi.com/visitor-identification/v3/tokens/create";
+/// HubSpot answers 403 when the account's plan lacks visitor identification.
+const REFUSAL: Refusal = Refusal {
+    vendor: SPEC.id,
+    feature: "visitor identification (HubSpot Professional or Enterprise)",
+};
 /// HubSpot's tokens live 12 hours.
 const LIFETIME: u64 = 12 * 3600;
 /// A token is handed out again for 6 hours after it was minted, so every answer has at least
@@ -38,34 +43,15 @@ struct HubSpot {
 
 fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
     options::<NoOptions>(config)?;
-    if config.token_ttl_seconds.is_some() {
-        return Err(VendorConfigError::bad(
-            "token_ttl_seconds",
-            "HubSpot sets its tokens' lifetime (12 hours)",
-        ));
-    }
-    Ok(Box::new(HubSpot {
-        token: config.key.clone(),
-    }))
-}
-
-impl Vendor for HubSpot {
-    fn spec(&self) -> &'static VendorSpec {
-        &SPEC
-    }
-
-    /// HubSpot identifies the visitor by the email.
-    fn identifies_by_email(&self) -> bool {
-        true
-    }
-
-    fn sign(&self, _: &User, _: u64, _: Option<&str>) -> Result<Signed, SignError> {
-        Err(SignError::MintedByVendor)
-    }
-
-    fn minted(&self) -> Option<&dyn MintedByVendor> {
-        Some(self)
-    }
+    let minting = Minting {
+        spec: &SPEC,
+        // HubSpot identifies the visitor by the email.
+        identifies_by_email: true,
+        minter: HubSpot {
+            token: config.key.clone(),
+        },
+    };
+    minting.build(config, "HubSpot sets its tokens' lifetime (12 hours)")
 }
 
 impl MintedByVendor for HubSpot {
@@ -89,31 +75,14 @@ impl MintedByVendor for HubSpot {
                 body.insert(name.into(), value.into());
             }
         }
-        Ok(VendorCall {
-            url: URL,
-            bearer: &self.token,
-            body: Value::Object(body).to_string(),
-        })
+        Ok(VendorCall::json(URL, &self.token, body))
     }
 
-    fn settings(
-        &self,
-        user: &User,
-        status: u16,
-        body: &[u8],
-        now: u64,
-    ) -> Result<Signed, CallError> {
-        match status {
-            200 | 201 => {}
-            401 => return Err(CallError::KeyRefused { vendor: SPEC.id }),
-            403 => {
-                return Err(CallError::FeatureUnavailable {
-                    vendor: SPEC.id,
-                    feature: "visitor identification (HubSpot Professional or Enterprise)",
-                });
-            }
-            other => return Err(CallError::Unavailable(format!("HubSpot answered {other}"))),
-        }
+    fn refusal(&self) -> Refusal {
+        REFUSAL
+    }
+
+    fn read_answer(&self, user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {
         let token = serde_json::from_slice::<Value>(body)
             .ok()
             .and_then(|answer| answer.get("token")?.as_str().map(str::to_owned))

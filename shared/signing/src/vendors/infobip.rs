@@ -8,7 +8,7 @@
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/token-generator-examples
 
 use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "infobip",
@@ -18,12 +18,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "claims": {"id": "sub"}, "constants": {"stp": "externalPersonId"}, "key_id_claims": ["ski"],
             "session_claims": ["sid"],
             "header": {"kid": false}, "settings_key": "token"}"#,
-        options: &[BrandOption {
-            name: "widget_id",
-            kind: OptionKind::Text,
-            required: true,
-            into: &[("constants", "iss")],
-        }],
+        options: &[BrandOption::text("widget_id", &[("constants", "iss")])],
     }),
     starter: Starter {
         key_id: true,
@@ -32,10 +27,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
         key_placeholder: "cGFzdGUgdGhlIHdpZGdldCdzIHNlY3JldCBrZXkgaGVyZQ==",
         ..Starter::KEY_ONLY
     },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"widget_id": "demo-widget"}"#,
-    }],
+    demo_modes: &[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)],
     page: PageCalls {
         sign_in: "liveChat('auth', {settings.token}, (error, result) => {});",
         sign_out: "liveChat('logout', null, (error, result) => {});",

@@ -12,41 +12,29 @@
 //! (UUID form only) that goes in one claim and is never an identity. All is checked at load,
 //! each refusal naming its field.
 
-use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig, VendorSpec,
-};
-use crate::VendorConfigError;
-use crate::shapes::generic_jwt;
+use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
 
 const DEMO_OPTIONS: &str = r#"{"algorithm": "HS256", "claims": {"id": "external_id", "email": "email", "name": "name"}, "constants": {"aud": "demo-widget"}, "settings_key": "token"}"#;
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "jwt",
     endpoint: Endpoint::Token,
-    scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::FromVendor,
-        options: r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: DEMO_OPTIONS,
-    }],
+    scheme: Scheme::Jwt,
+    starter: Starter::with_options(
+        r#"{"algorithm": "HS256", "claims": {"id": "sub", "email": "email", "name": "name"}, "constants": {}, "iat": true, "exp": true, "settings_key": "token"}"#,
+    ),
+    demo_modes: &[DemoMode::single(DEMO_OPTIONS)],
     page: PageCalls {
         sign_in: "widget.login({settings}); // the widget's own call, with the token under the declared settings key",
         sign_out: "widget.logout(); // the widget's own call",
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
-    generic_jwt::build_from_config(config, &SPEC)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::User;
+    use crate::VendorConfig;
+    use crate::vendors::build;
     use jsonwebtoken::Algorithm;
     use jsonwebtoken::jwk::Jwk;
     use jsonwebtoken::{DecodingKey, Validation, decode};

@@ -2,8 +2,8 @@
 //! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, StarterKey, Vendor, VendorConfig,
-    VendorSpec, options,
+    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec,
+    options,
 };
 use crate::VendorConfigError;
 use crate::jwt::Hs256;
@@ -33,12 +33,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "kustomer",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::FromVendor,
-        key_id: false,
-        options: r#"{"identify_by": "external_id"}"#,
-        ..Starter::KEY_ONLY
-    },
+    starter: Starter::with_options(r#"{"identify_by": "external_id"}"#),
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {
         sign_in: "Kustomer.login({ jwtToken: {settings.jwtToken} }, (res, err) => {});",

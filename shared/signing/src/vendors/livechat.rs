@@ -12,12 +12,17 @@ use super::{
     DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
 };
 use crate::keys::VendorKey;
-use crate::minted::{CallError, MintedByVendor, VendorCall};
+use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 const URL: &str = "https://accounts.livechat.com/v2/customer/token";
+/// LiveChat answers 403 when the agent token lacks the customers:own scope.
+const REFUSAL: Refusal = Refusal {
+    vendor: SPEC.id,
+    feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
+};
 /// An answer with no usable lifetime is not cached past this.
 const MAX_REUSE: u64 = 3600;
 
@@ -25,14 +30,12 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "livechat",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        options: r#"{"client_id": "paste the app's client id here", "organization_id": "paste the organization id here"}"#,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"client_id": "demo-client", "organization_id": "demo-organization"}"#,
-    }],
+    starter: Starter::with_options(
+        r#"{"client_id": "paste the app's client id here", "organization_id": "paste the organization id here"}"#,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"client_id": "demo-client", "organization_id": "demo-organization"}"#,
+    )],
     page: PageCalls {
         sign_in: "window.__lc.custom_identity_provider = () => ({ getToken: () => Promise.resolve({settings}), getFreshToken: () => fetchChatpassSettings(), hasToken: () => Promise.resolve(true), invalidate: () => Promise.resolve() }); // before the widget script",
         sign_out: "LiveChatWidget.call('destroy');",
@@ -65,36 +68,17 @@ fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
             return Err(VendorConfigError::bad(field, "is empty"));
         }
     }
-    if config.token_ttl_seconds.is_some() {
-        return Err(VendorConfigError::bad(
-            "token_ttl_seconds",
-            "LiveChat sets its tokens' lifetime (expires_in)",
-        ));
-    }
-    Ok(Box::new(LiveChat {
-        token: config.key.clone(),
-        client_id,
-        organization_id,
-    }))
-}
-
-impl Vendor for LiveChat {
-    fn spec(&self) -> &'static VendorSpec {
-        &SPEC
-    }
-
-    /// The customer is matched by the kept `entity_id`, never by the email.
-    fn identifies_by_email(&self) -> bool {
-        false
-    }
-
-    fn sign(&self, _: &User, _: u64, _: Option<&str>) -> Result<Signed, SignError> {
-        Err(SignError::MintedByVendor)
-    }
-
-    fn minted(&self) -> Option<&dyn MintedByVendor> {
-        Some(self)
-    }
+    let minting = Minting {
+        spec: &SPEC,
+        // The customer is matched by the kept `entity_id`, never by the email.
+        identifies_by_email: false,
+        minter: LiveChat {
+            token: config.key.clone(),
+            client_id,
+            organization_id,
+        },
+    };
+    minting.build(config, "LiveChat sets its tokens' lifetime (expires_in)")
 }
 
 impl MintedByVendor for LiveChat {
@@ -120,31 +104,14 @@ impl MintedByVendor for LiveChat {
         if let Some(entity_id) = kept.filter(|e| !e.is_empty()) {
             body.insert("entity_id".into(), entity_id.into());
         }
-        Ok(VendorCall {
-            url: URL,
-            bearer: &self.token,
-            body: Value::Object(body).to_string(),
-        })
+        Ok(VendorCall::json(URL, &self.token, body))
     }
 
-    fn settings(
-        &self,
-        _user: &User,
-        status: u16,
-        body: &[u8],
-        now: u64,
-    ) -> Result<Signed, CallError> {
-        match status {
-            200 | 201 => {}
-            401 => return Err(CallError::KeyRefused { vendor: SPEC.id }),
-            403 => {
-                return Err(CallError::FeatureUnavailable {
-                    vendor: SPEC.id,
-                    feature: "customer tokens for the agent's organization (the agent token's customers:own scope)",
-                });
-            }
-            other => return Err(CallError::Unavailable(format!("LiveChat answered {other}"))),
-        }
+    fn refusal(&self) -> Refusal {
+        REFUSAL
+    }
+
+    fn read_answer(&self, _user: &User, body: &[u8], now: u64) -> Result<Signed, CallError> {
         let unusable =
             || CallError::Unavailable("LiveChat's answer holds no customer token".into());
         let answer: Value = serde_json::from_slice(body).map_err(|_| unusable())?;

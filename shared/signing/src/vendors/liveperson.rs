@@ -5,10 +5,8 @@
 //! https://developers.liveperson.com/consumer-authentication-authenticate-in-web-and-mobile-messaging-implementation-guide.html
 //! https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html
 
-use super::{
-    DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, StarterKey, VendorSpec,
-};
-use crate::shapes::preset::{BrandOption, OptionKind, Preset};
+use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
+use crate::shapes::preset::{BrandOption, Preset};
 
 pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "liveperson",
@@ -19,24 +17,18 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
                        "email": "lp_sdes.0.personal.contacts.0.email", "phone": "lp_sdes.0.personal.contacts.0.phone"},
             "constants": {"lp_sdes.0.type": "personal"},
             "settings_key": "token", "settings": {"identity.sub": "id"}, "settings_constants": {"identity.acr": "loa1"}}"#,
-        options: &[BrandOption {
-            name: "issuer",
-            kind: OptionKind::Text,
-            required: true,
-            into: &[("constants", "iss"), ("settings_constants", "identity.iss")],
-        }],
+        options: &[BrandOption::text(
+            "issuer",
+            &[("constants", "iss"), ("settings_constants", "identity.iss")],
+        )],
     }),
-    starter: Starter {
-        key: StarterKey::RsaKeyPair,
-        key_id: true,
-        options: r#"{"issuer": "https://www.example.com"}"#,
-        key_placeholder: "",
-        public_key_form: PublicKeyForm::Pem,
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"issuer": "https://demo.chatpass.example"}"#,
-    }],
+    starter: Starter::rsa_key_pair(
+        r#"{"issuer": "https://www.example.com"}"#,
+        PublicKeyForm::Pem,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"issuer": "https://demo.chatpass.example"}"#,
+    )],
     page: PageCalls {
         sign_in: "window.lpGetAuthenticationToken = (callback) => callback({settings.token}); lpTag.identities.push((callback) => callback({settings.identity}));",
         sign_out: "lpTag.identities.length = 0; lpTag.newPage(document.location.href);",

@@ -190,6 +190,10 @@ enum Scheme {
     Hash(Parts),
     /// An HS256 JWT of these claims under the settings field `field`; no options.
     Hs256Jwt { field: &'static str, claims: Parts },
+    /// The generic `jwt` vendor, over the project's own options.
+    Jwt,
+    /// The generic `hmac` vendor, over the project's own options.
+    Hmac,
     /// A preset over the generic `jwt` vendor.
     JwtPreset(Preset),
     /// A preset over the generic `hmac` vendor.
@@ -322,6 +326,32 @@ impl Starter {
         key_placeholder: "",
         public_key_form: PublicKeyForm::None,
     };
+
+    /// A key and the key id the vendor issues with it.
+    pub const KEY_AND_ID: Starter = Starter {
+        key_id: true,
+        ..Starter::KEY_ONLY
+    };
+
+    /// A vendor-issued key and these `options`.
+    pub const fn with_options(options: &'static str) -> Starter {
+        Starter {
+            options,
+            ..Starter::KEY_ONLY
+        }
+    }
+
+    /// An RSA key pair chatpass makes, with a key id, and these `options`; the vendor takes
+    /// the public key in `form`.
+    pub const fn rsa_key_pair(options: &'static str, form: PublicKeyForm) -> Starter {
+        Starter {
+            key: StarterKey::RsaKeyPair,
+            key_id: true,
+            options,
+            key_placeholder: "",
+            public_key_form: form,
+        }
+    }
 }
 
 /// One demo project: `demo-<vendor>[-<suffix>]` with these `options` (JSON, `""` for none).
@@ -332,10 +362,15 @@ pub struct DemoMode {
 
 impl DemoMode {
     /// One project with the vendor's defaults.
-    pub const PLAIN: &[DemoMode] = &[DemoMode {
-        suffix: "",
-        options: "",
-    }];
+    pub const PLAIN: &[DemoMode] = &[DemoMode::single("")];
+
+    /// The vendor's one demo project, with these `options`.
+    pub const fn single(options: &'static str) -> DemoMode {
+        DemoMode {
+            suffix: "",
+            options,
+        }
+    }
 }
 
 /// What the brand's page calls: `sign_in` with `{settings}` (the answer's whole `settings`) or
@@ -404,23 +439,21 @@ pub fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError
             HashVendor::build(config, spec, by_email(parts), Settings::Parts(parts))
         }
         Scheme::Hs256Jwt { field, claims } => JwtVendor::hs256(config, spec, field, claims),
-        Scheme::JwtPreset(ref preset) => {
-            let options =
-                generic_jwt::options_from(preset.options(config)?).map_err(|e| preset.rename(e))?;
-            generic_jwt::build(config, spec, options).map_err(|e| preset.rename(e))
-        }
-        Scheme::HmacPreset(ref preset) => {
-            let options = generic_hmac::options_from(preset.options(config)?)
-                .map_err(|e| preset.rename(e))?;
-            generic_hmac::build(config, spec, options).map_err(|e| preset.rename(e))
-        }
+        Scheme::Jwt => generic_jwt::build(config, spec, options(config)?),
+        Scheme::Hmac => generic_hmac::build(config, spec, options(config)?),
+        Scheme::JwtPreset(ref preset) => preset.build(config, spec, generic_jwt::build),
+        Scheme::HmacPreset(ref preset) => preset.build(config, spec, generic_hmac::build),
     }
 }
 
 /// Parses `options` into the vendor's typed options (unknown options are refused).
 pub(crate) fn options<T: DeserializeOwned>(config: &VendorConfig) -> Result<T, VendorConfigError> {
-    serde_json::from_value(Value::Object(config.options.clone()))
-        .map_err(|e| VendorConfigError::bad("options", e.to_string()))
+    options_in(Value::Object(config.options.clone()))
+}
+
+/// Parses an `options` document (a preset's template with the brand's options placed in it).
+pub(crate) fn options_in<T: DeserializeOwned>(value: Value) -> Result<T, VendorConfigError> {
+    serde_json::from_value(value).map_err(|e| VendorConfigError::bad("options", e.to_string()))
 }
 
 /// The vendor takes no options at all.

@@ -5,8 +5,8 @@
 //! Salesforce checks it against the public keys at `GET /v1/projects/{project}/jwks.json`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, PublicKeyForm, Scheme, Starter, StarterKey, Vendor,
-    VendorConfig, VendorSpec, options, ttl,
+    DemoMode, Endpoint, JwtRules, PageCalls, PublicKeyForm, Scheme, Starter, Vendor, VendorConfig,
+    VendorSpec, options, ttl,
 };
 use crate::VendorConfigError;
 use crate::jwt::{Jws, PrivateJws};
@@ -23,17 +23,13 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "salesforce-miaw",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::RsaKeyPair,
-        key_id: true,
-        options: r#"{"issuer": "https://www.example.com"}"#,
-        public_key_form: PublicKeyForm::Jwks,
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode {
-        suffix: "",
-        options: r#"{"issuer": "https://demo.chatpass.example", "claims": {"email": "email"}}"#,
-    }],
+    starter: Starter::rsa_key_pair(
+        r#"{"issuer": "https://www.example.com"}"#,
+        PublicKeyForm::Jwks,
+    ),
+    demo_modes: &[DemoMode::single(
+        r#"{"issuer": "https://demo.chatpass.example", "claims": {"email": "email"}}"#,
+    )],
     page: PageCalls {
         sign_in: "window.addEventListener(\"onEmbeddedMessagingReady\", () => embeddedservice_bootstrap.userVerificationAPI.setIdentityToken({ identityTokenType: \"JWT\", identityToken: {settings.identityToken} })); // again, with a fresh token, on onEmbeddedMessagingIdentityTokenExpired",
         sign_out: "embeddedservice_bootstrap.userVerificationAPI.clearSession(true);",

@@ -3,8 +3,8 @@
 //! strings, so a `_` inside a user-editable slot is refused (or dropped) as ambiguous.
 
 use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, SessionUse, Starter, StarterKey, Vendor, VendorConfig,
-    VendorSpec, object, options, text, ttl,
+    DemoMode, Endpoint, PageCalls, Scheme, SessionUse, Starter, Vendor, VendorConfig, VendorSpec,
+    object, options, text, ttl,
 };
 use crate::keys::VendorKey;
 use crate::mac::hmac_sha256_hex;
@@ -63,12 +63,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "sprinklr",
     endpoint: Endpoint::UserHash,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::FromVendor,
-        key_id: false,
-        options: r#"{"mode": "user", "hash_creation_time": true}"#,
-        ..Starter::KEY_ONLY
-    },
+    starter: Starter::with_options(r#"{"mode": "user", "hash_creation_time": true}"#),
     demo_modes: &[
         DemoMode {
             suffix: "",

@@ -14,10 +14,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
             "iat": false, "exp": false, "header": {"kid": true}, "settings_key": "jwt", "settings": {"userId": "id"}}"#,
         options: &[],
     }),
-    starter: Starter {
-        key_id: true,
-        ..Starter::KEY_ONLY
-    },
+    starter: Starter::KEY_AND_ID,
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {
         sign_in: "Smooch.login({settings.userId}, {settings.jwt});",

@@ -2,8 +2,8 @@
 //! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Scheme, Starter, StarterKey, Vendor,
-    VendorConfig, VendorSpec, object, options, text, ttl,
+    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Scheme, Starter, Vendor, VendorConfig,
+    VendorSpec, object, options, text, ttl,
 };
 use crate::jwt::Hs256;
 use crate::shapes::JwtVendor;
@@ -16,12 +16,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     id: "zendesk",
     endpoint: Endpoint::Token,
     scheme: Scheme::Own(build),
-    starter: Starter {
-        key: StarterKey::FromVendor,
-        key_id: true,
-        options: "",
-        ..Starter::KEY_ONLY
-    },
+    starter: Starter::KEY_AND_ID,
     demo_modes: DemoMode::PLAIN,
     page: PageCalls {
         sign_in: "zE('messenger', 'loginUser', (callback) => callback({settings.jwt}));",

@@ -4,3 +4,8 @@
 mod vectors;
 
 pub use vectors::load as vectors;
+
+/// The first field of a vendor's `settings`: where its token stands.
+pub fn first_field(settings: &serde_json::Value) -> &str {
+    settings.as_object().unwrap().keys().next().unwrap()
+}

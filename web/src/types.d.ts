@@ -1,5 +1,5 @@
 //! The public shapes of chatpass.js: what `start` takes, what it returns, and the events it
-//! emits. The declarations in dist/chatpass.d.ts are built from this file.
+//! emits. The one declaration file of them: src/ imports it and dist/chatpass.d.ts re-exports it.
 
 /** The widget's settings exactly as chatpass answered them (README, "Vendors"). */
 export type Settings = Record<string, any>;

@@ -9,54 +9,9 @@ use crate::common;
 use chatpass_signing::public_keys::{dynamics_list, pem_bundle};
 use chatpass_signing::{User, VendorConfig, vendors};
 use serde_json::{Map, Value, json};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const RSA_NEXT: &str = include_str!("keys/rsa-2048-next.pem");
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    if let Some(path) = std::env::var_os("CHATPASS_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    let venv = root().join(".venv/bin/python");
-    assert!(
-        venv.is_file(),
-        "no {}: run scripts/test.sh once, which makes the venv",
-        venv.display()
-    );
-    venv
-}
-
-fn pyjwt(cases: &[Value]) -> String {
-    let mut child = Command::new(python())
-        .arg(root().join("scripts/verify_tokens.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python runs");
-    let input = json!({ "cases": cases }).to_string();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "PyJWT disagrees:\n{out}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    out
-}
 
 /// The worked case's project for `vendor` (its made-up keys).
 fn project(vendor: &str) -> Value {
@@ -169,7 +124,7 @@ fn every_new_hs256_vendors_token_verifies_with_pyjwt_under_the_vendors_rules() {
         json!({"secret": infobip["key"], "algorithms": ["HS256"]}),
         "invalid",
     ));
-    let out = pyjwt(&cases);
+    let out = common::pyjwt::verify(&cases);
     assert!(
         out.contains(&format!("{} passed, 0 failed", cases.len())),
         "{out}"
@@ -241,7 +196,7 @@ fn rs256_vendors_tokens_verify_against_the_published_pem_and_dynamics_list_acros
             "invalid",
         ));
     }
-    let out = pyjwt(&cases);
+    let out = common::pyjwt::verify(&cases);
     assert!(
         out.contains(&format!("{} passed, 0 failed", cases.len())),
         "{out}"

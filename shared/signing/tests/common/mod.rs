@@ -1,7 +1,11 @@
-//! The worked cases in the repository's `vectors/`, read by the workspace tests' loader.
+//! What the signing tests share with the workspace's tests, included by path: the loader of
+//! the worked cases in `vectors/`, and PyJWT run by the test venv's Python.
 
 #[path = "../../../../tests/src/vectors.rs"]
 mod vectors;
+
+#[path = "../../../../tests/src/pyjwt.rs"]
+pub mod pyjwt;
 
 pub use vectors::load as vectors;
 

@@ -76,14 +76,21 @@ install_python_tools() {
   printf '%s\n' "$sum" >"$stamp"
 }
 
+# Each suite's packages, skipped when node_modules was installed from the same lock file.
 install_node_tools() {
-  local suite cmd
+  local suite cmd stamp sum
   for suite in web tests/browser tests/interop; do
     [[ -f $suite/package.json ]] || continue
-    cmd=install
-    [[ -f $suite/package-lock.json ]] && cmd=ci
+    cmd=install sum=""
+    stamp=$suite/node_modules/.lock.sha256
+    if [[ -f $suite/package-lock.json ]]; then
+      cmd=ci
+      sum=$(sha256sum "$suite/package-lock.json" | cut -d' ' -f1)
+      [[ -f $stamp && $(<"$stamp") == "$sum" ]] && continue
+    fi
     step --install "npm $cmd ($suite)"
     (cd "$suite" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm "$cmd" --no-audit --no-fund --loglevel=error)
+    [[ -z $sum ]] || printf '%s\n' "$sum" >"$stamp"
   done
 }
 

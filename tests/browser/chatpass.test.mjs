@@ -49,9 +49,12 @@ window.chat.on((event) => window.events.push(event));
  * A fresh browser context signed in at the demo site as `email`, on a test page for `entry`:
  * `{context, page, answers, errors}`, `answers` holding every answer chatpass gave the page.
  */
-async function open(entry, { email = `${entry.vendor}@example.com`, clock = false, signedIn = true, context, go = true, idToken } = {}) {
+async function open(entry, { email, clock = false, signedIn = true, context, go = true, idToken } = {}) {
   const project = entry.project || `demo-${entry.vendor}`;
   const id = `${project}-${++pages}`;
+  // A user of its own: another test's logout of a shared user, in the same second as this
+  // sign-in's token was issued, would end it (serve counts a logout in that second as after it).
+  email ??= `${id}@example.com`;
   if (!context) {
     context = await serve.browser.newContext();
     context.setDefaultTimeout(10_000);

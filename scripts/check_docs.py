@@ -4,8 +4,9 @@
 1. every relative link in a tracked Markdown file (inline, reference or HTML) names a tracked
    file or folder, and its `#anchor` a heading of the Markdown file it names (GitHub's slugs);
 2. no tracked file names a document that is not in the repository (the old contract and
-   vendor notes), a path `../shared/...` that leaves the repository, or a tracker number
-   ("issue 15", "#15"); the CI's optional cross-checks are the exceptions listed in ALLOWED;
+   vendor notes), a path `../shared/...` that leaves the repository, or a tracker number (the
+   word "issue" or a "#" followed by digits); the CI's optional cross-checks are the
+   exceptions listed in ALLOWED;
 3. README.md is at most README_MAX_LINES lines.
 
   check_docs.py [ROOT]      (default: the repository this script is in)

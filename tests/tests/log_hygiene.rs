@@ -1,7 +1,8 @@
 //! No log line ever holds a key, a token, a hash or a user's email in clear (SECURITY.md): every
 //! flow and error path of the four handlers is driven with marker values while a JSON
-//! subscriber captures everything at TRACE, then the capture is searched for the markers, for
-//! the base64 of the keys and for what the handlers produced (hashes, JWTs, references).
+//! subscriber captures all a deployed function could log (chatpass's crates at TRACE, others
+//! within production's bounds), then the capture is searched for the markers, for the base64 of
+//! the keys and for what the handlers produced (hashes, JWTs, references).
 //!
 //! One test only: the subscriber is global, and the capture must see every request.
 

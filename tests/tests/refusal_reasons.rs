@@ -116,13 +116,11 @@ async fn every_refusal_logs_its_precise_reason_and_answers_only_its_code() {
         }
     }
     // Other tests of the binary log through the same capture: these requests' lines, in order.
-    let lines: Vec<Value> = (0..cases.len())
+    let logged = capture.request_lines();
+    let lines: Vec<&Value> = (0..cases.len())
         .filter_map(|i| {
             let id = format!("reasons-{i}");
-            capture
-                .request_lines()
-                .into_iter()
-                .find(|line| line["request_id"] == id)
+            logged.iter().find(|line| line["request_id"] == id)
         })
         .collect();
     assert_eq!(lines.len(), cases.len(), "one request line per call");

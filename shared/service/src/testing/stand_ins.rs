@@ -8,6 +8,8 @@ use crate::store::{
 };
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// A config source that is down.
 pub struct DownSource;
@@ -53,8 +55,11 @@ impl SessionStore for DownStore {
     }
 }
 
-/// Everything logged from the moment [`LogCapture::install`] made it the global subscriber: JSON
-/// lines at every level. One per test binary (the subscriber is global).
+/// Everything a deployed function could log from the moment [`LogCapture::install`] made it the
+/// global subscriber: chatpass's own crates at every level, other crates within the bounds
+/// [`crate::logging::filter`] holds them to whatever `RUST_LOG` says (their TRACE lines cannot
+/// reach a deployed log, and capturing the AWS SDK's would slow every test of the binary). One
+/// per test binary (the subscriber is global).
 #[derive(Clone, Default)]
 pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
 
@@ -80,11 +85,15 @@ impl LogCapture {
             .get_or_init(|| {
                 let capture = LogCapture::default();
                 let writer = capture.clone();
-                tracing_subscriber::fmt()
-                    .json()
-                    .flatten_event(true)
-                    .with_max_level(tracing::Level::TRACE)
-                    .with_writer(move || writer.clone())
+                let (_, bounds) = crate::logging::filter(&[]);
+                tracing_subscriber::registry()
+                    .with(
+                        tracing_subscriber::fmt::layer()
+                            .json()
+                            .flatten_event(true)
+                            .with_writer(move || writer.clone()),
+                    )
+                    .with(bounds)
                     .init();
                 capture
             })
@@ -93,9 +102,11 @@ impl LogCapture {
 
     /// The `reason` of the request line of request `request_id`, once it is logged.
     pub fn reason_of(&self, request_id: &str) -> Option<String> {
-        self.request_lines()
-            .into_iter()
-            .find(|line| line["request_id"] == request_id)
+        self.text()
+            .lines()
+            .filter(|line| line.contains(request_id))
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["message"] == "request" && line["request_id"] == request_id)
             .and_then(|line| line["reason"].as_str().map(str::to_owned))
     }
 
@@ -107,6 +118,7 @@ impl LogCapture {
     pub fn request_lines(&self) -> Vec<serde_json::Value> {
         self.text()
             .lines()
+            .filter(|line| line.contains("\"request\""))
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
             .filter(|line| line["message"] == "request")
             .collect()

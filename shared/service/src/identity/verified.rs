@@ -35,6 +35,8 @@ struct Entries {
     oldest_first: VecDeque<(TokenDigest, u64)>,
     next_order: u64,
     bytes: usize,
+    /// The second of the last sweep for expired entries.
+    swept_at: u64,
 }
 
 /// The verified claims of recent identity tokens.
@@ -102,18 +104,20 @@ impl VerifiedTokens {
         }
         let full =
             |e: &Entries| e.by_digest.len() >= self.max_entries || e.bytes + bytes > self.max_bytes;
-        if full(&entries) {
-            let expired: Vec<TokenDigest> = entries
-                .by_digest
-                .iter()
-                .filter(|(_, e)| e.exp <= now)
-                .map(|(d, _)| *d)
-                .collect();
-            for d in expired {
-                if let Some(e) = entries.by_digest.remove(&d) {
-                    entries.bytes -= e.bytes;
+        // A sweep for expired entries reads every entry under the lock: at most one per second,
+        // or a cache kept full by a flood of new tokens would pay it on every miss.
+        if full(&entries) && now > entries.swept_at {
+            entries.swept_at = now;
+            let Entries {
+                by_digest, bytes, ..
+            } = &mut *entries;
+            by_digest.retain(|_, e| {
+                let live = e.exp > now;
+                if !live {
+                    *bytes -= e.bytes;
                 }
-            }
+                live
+            });
         }
         while full(&entries) {
             let Some((oldest, order)) = entries.oldest_first.pop_front() else {

@@ -6,7 +6,7 @@ use super::*;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem, Update};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -61,6 +61,24 @@ async fn timed<T, E: ProvideErrorMetadata>(
 
 fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
     matches!(error, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+/// For a cancelled transaction, whether each of its writes, in order, was cancelled by its
+/// condition; `None` when the transaction failed otherwise.
+fn refused_conditions(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<bool>> {
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
+        error.as_service_error()?
+    else {
+        return None;
+    };
+    let refused = |reason: &CancellationReason| reason.code() == Some("ConditionalCheckFailed");
+    Some(
+        cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(refused)
+            .collect(),
+    )
 }
 
 impl DynamoSessionStore {
@@ -227,28 +245,13 @@ impl SessionStore for DynamoSessionStore {
                 .send();
             match timed(transaction).await {
                 Ok(_) => Ok(Applied::Done),
-                Err(error) => {
-                    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                        error.as_service_error()
-                    else {
-                        return Err(unavailable(&error));
-                    };
-                    let failed = |i: usize| {
-                        cancelled
-                            .cancellation_reasons()
-                            .get(i)
-                            .and_then(|r| r.code())
-                            == Some("ConditionalCheckFailed")
-                    };
-                    if failed(0) {
-                        Ok(Applied::Repeat)
-                    } else if failed(1) {
-                        // Nothing to change (an older logout, or no such session): remember the delivery.
-                        self.record_delivery(delivery, now).await
-                    } else {
-                        Err(StoreError("logout transaction cancelled".into()))
-                    }
-                }
+                Err(error) => match refused_conditions(&error).as_deref() {
+                    None => Err(unavailable(&error)),
+                    Some([true, ..]) => Ok(Applied::Repeat),
+                    // Nothing to change (an older logout, or no such session): remember the delivery.
+                    Some([false, true, ..]) => self.record_delivery(delivery, now).await,
+                    Some(_) => Err(StoreError("logout transaction cancelled".into())),
+                },
             }
         })
     }

@@ -179,7 +179,10 @@ pub struct VendorConfig {
     pub token_ttl_seconds: Option<u64>,
 }
 
-type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError>;
+/// A project's vendor profile, or why its config was refused.
+pub(crate) type Built = Result<Box<dyn Vendor>, VendorConfigError>;
+
+type Build = fn(&VendorConfig) -> Built;
 
 /// How a vendor's profile is built from a project's config.
 #[derive(Clone, Copy)]

@@ -56,7 +56,8 @@ impl<H: AsyncFn(&State, Request) -> Response<Body>> Warm<H> {
 }
 
 /// Times raw HMAC-SHA256 of `input` under `key`, key setup included, as `name`.
-pub fn bench_raw_hmac(c: &mut Criterion, name: &str, key: &[u8], input: &[u8]) {
+pub fn bench_raw_hmac(c: &mut Criterion, name: &str, key: &str, input: &str) {
+    let (key, input) = (key.as_bytes(), input.as_bytes());
     c.bench_function(name, |b| {
         b.iter(|| hmac_sha256(black_box(key), black_box(input)))
     });

@@ -43,8 +43,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// Which session this is, for the store's calls.
-    pub fn which(&self) -> SessionIn<'_> {
+    /// Which session this is, for the store's keys.
+    fn which(&self) -> SessionIn<'_> {
         SessionIn {
             project: &self.project,
             reference: &self.reference,

@@ -137,6 +137,39 @@ impl DynamoSessionStore {
             .map_err(|e| StoreError(e.to_string()))
     }
 
+    /// The delivery's Put and the logout's Update in one transaction, both conditional: a
+    /// refused Put is a repeat; a refused Update alone (an older logout, or no such session)
+    /// leaves the delivery to record by itself.
+    async fn write_logout(
+        &self,
+        delivery: LogoutDelivery<'_>,
+        now: u64,
+    ) -> Result<Applied, StoreError> {
+        let transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(self.delivery_put(delivery, now)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(self.logout_update(delivery)?)
+                    .build(),
+            )
+            .send();
+        match timed(transaction).await {
+            Ok(_) => Ok(Applied::Done),
+            Err(error) => match refused_conditions(&error).as_deref() {
+                None => Err(unavailable(&error)),
+                Some([true, ..]) => Ok(Applied::Repeat),
+                Some([false, true, ..]) => self.record_delivery(delivery, now).await,
+                Some(_) => Err(StoreError("logout transaction cancelled".into())),
+            },
+        }
+    }
+
     /// Records the delivery alone, for a logout that has nothing (more) to change.
     async fn record_delivery(
         &self,
@@ -228,32 +261,7 @@ impl SessionStore for DynamoSessionStore {
         delivery: LogoutDelivery<'a>,
         now: u64,
     ) -> StoreFuture<'a, Applied> {
-        Box::pin(async move {
-            let transaction = self
-                .client
-                .transact_write_items()
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .put(self.delivery_put(delivery, now)?)
-                        .build(),
-                )
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(self.logout_update(delivery)?)
-                        .build(),
-                )
-                .send();
-            match timed(transaction).await {
-                Ok(_) => Ok(Applied::Done),
-                Err(error) => match refused_conditions(&error).as_deref() {
-                    None => Err(unavailable(&error)),
-                    Some([true, ..]) => Ok(Applied::Repeat),
-                    // Nothing to change (an older logout, or no such session): remember the delivery.
-                    Some([false, true, ..]) => self.record_delivery(delivery, now).await,
-                    Some(_) => Err(StoreError("logout transaction cancelled".into())),
-                },
-            }
-        })
+        Box::pin(self.write_logout(delivery, now))
     }
 
     fn kept<'a>(&'a self, whose: KeptFor<'a>, now: u64) -> StoreFuture<'a, Option<String>> {

@@ -8,6 +8,7 @@ use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::VerifyError;
 use chatpass_service::request::MAX_BODY_BYTES;
+use chatpass_service::store::UserIn;
 use chatpass_service::testing::{JwksServer, LogCapture};
 use chatpass_tests::jwt_attacks::*;
 use chatpass_tests::support::{fixture, for_project, json_body, memory_state, request};
@@ -95,9 +96,13 @@ async fn retried_a_second_later(token: &str, request_id: &str) -> Response<Body>
 
 async fn nothing_recorded(state: &State) -> bool {
     for project in [PROJECT, NEIGHBOUR] {
+        let whose = UserIn {
+            project,
+            user_id: USER_ID,
+        };
         let at = state
             .sessions
-            .logged_out_at(project, USER_ID, NOW + 86_400)
+            .logged_out_at(whose, NOW + 86_400)
             .await
             .unwrap();
         if at.is_some() {
@@ -266,11 +271,11 @@ async fn a_logout_token_with_a_fractional_iat_logs_out_at_that_second() {
     let claims = changed(&Kind::Logout.claims(), json!({"iat": NOW as f64 - 9.5}));
     let response = post_logout(&state, PROJECT, &honest_rs256(&claims)).await;
     assert_eq!(response.status(), 200, "{}", json_body(&response));
-    let at = state
-        .sessions
-        .logged_out_at(PROJECT, USER_ID, NOW)
-        .await
-        .unwrap();
+    let whose = UserIn {
+        project: PROJECT,
+        user_id: USER_ID,
+    };
+    let at = state.sessions.logged_out_at(whose, NOW).await.unwrap();
     assert_eq!(
         at,
         Some(NOW - 10),

@@ -9,6 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
+use chatpass_service::store::UserIn;
 use chatpass_signing::keys::KeyError;
 use chatpass_signing::mac::hmac_sha256;
 use chatpass_signing::webhook::{self, Delivery, TOLERANCE_SECONDS, WebhookError, WebhookSecret};
@@ -587,10 +588,14 @@ async fn logout(state: &State, request: Request) -> Response<Body> {
     logout_webhook::handler(state, request).await
 }
 
-async fn logged_out_at(state: &State, user: &str) -> Option<u64> {
+async fn logged_out_at(state: &State, user_id: &str) -> Option<u64> {
+    let whose = UserIn {
+        project: PROJECT,
+        user_id,
+    };
     state
         .sessions
-        .logged_out_at(PROJECT, user, NOW + 86_400)
+        .logged_out_at(whose, NOW + 86_400)
         .await
         .unwrap()
 }

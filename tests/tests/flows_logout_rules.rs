@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::state::State;
+use chatpass_service::store::UserIn;
 use chatpass_service::testing::{JwksServer, LogCapture, with_changes};
 use chatpass_tests::support::{
     backchannel_events, fixture, for_project, json_body, logged_out_body, memory_state,
@@ -21,6 +22,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PROJECT: &str = "rules";
 const USER_ID: &str = "u-1001";
+/// The fixtures' user in the project, whose logouts the tests look up.
+const ALICE: UserIn = UserIn {
+    project: PROJECT,
+    user_id: USER_ID,
+};
 const NOW: u64 = 1_700_000_000;
 const ISSUER: &str = "https://idp.example.com/";
 const AUDIENCE: &str = "chatpass-backchannel";
@@ -42,7 +48,7 @@ async fn logout(state: &State, event: &Value) -> Response<Body> {
 async fn no_logout_recorded(state: &State) -> bool {
     state
         .sessions
-        .logged_out_at(PROJECT, USER_ID, NOW + 86_400)
+        .logged_out_at(ALICE, NOW + 86_400)
         .await
         .unwrap()
         .is_none()
@@ -210,11 +216,7 @@ async fn a_good_logout_token_is_accepted() {
     assert_eq!(response.status(), 200, "{body}");
     assert_eq!(body, json!({"status": "logged_out"}));
     assert_eq!(
-        oidc.state
-            .sessions
-            .logged_out_at(PROJECT, USER_ID, NOW)
-            .await
-            .unwrap(),
+        oidc.state.sessions.logged_out_at(ALICE, NOW).await.unwrap(),
         Some(NOW),
         "the logout is recorded at the token's iat"
     );

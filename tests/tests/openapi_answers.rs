@@ -5,7 +5,7 @@
 use chatpass_service::State;
 use chatpass_service::clock::ManualClock;
 use chatpass_service::identity::StandinIdp;
-use chatpass_service::store::Logout;
+use chatpass_service::store::{Logout, LogoutDelivery};
 use chatpass_service::testing::{DownSource, DownStore, JwksServer, raw_state};
 use chatpass_service::vendor_api::MemoryVendorApi;
 use chatpass_tests::openapi::*;
@@ -292,9 +292,15 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
         let logout = Logout::User {
             user_id: "u-1001".into(),
         };
+        let delivery = LogoutDelivery {
+            project: ours,
+            id: "d-1",
+            logout: &logout,
+            at: NOW - 50,
+        };
         logged_out
             .sessions
-            .apply_logout(ours, "d-1", &logout, NOW - 50, NOW)
+            .apply_logout(delivery, NOW)
             .await
             .unwrap();
         check("logged out", &logged_out, sign_in(route, ours)).await;
@@ -418,11 +424,13 @@ async fn every_documented_status_and_code_is_reached_and_every_answer_matches_th
     let end = Logout::Session {
         reference: REFERENCE.into(),
     };
-    ended
-        .sessions
-        .apply_logout("oa-custom", "d-2", &end, NOW - 1, NOW)
-        .await
-        .unwrap();
+    let delivery = LogoutDelivery {
+        project: "oa-custom",
+        id: "d-2",
+        logout: &end,
+        at: NOW - 1,
+    };
+    ended.sessions.apply_logout(delivery, NOW).await.unwrap();
     {
         let mut check_as = async |method: &str, what: &str, state: &State, event: Value| {
             let response = call(state, "user-details", &event).await;

@@ -4,7 +4,7 @@
 
 use chatpass_service::identity::StandinIdp;
 use chatpass_service::pipeline::Served;
-use chatpass_service::store::Logout;
+use chatpass_service::store::{Logout, LogoutDelivery};
 use chatpass_service::testing::{
     AUDIENCE, CALLBACK_KEY, ISSUER, JSM_KEY, LOGOUT_AUDIENCE, LogCapture, NOW, ORIGIN,
     SPRINKLR_KEY, WEBHOOK_SECRET, harness, idp, with_claims, with_header, without_authorizer,
@@ -58,18 +58,16 @@ async fn every_refusal_logs_its_precise_reason_and_answers_only_its_code() {
         let flipped = if signature.starts_with('A') { "B" } else { "A" };
         format!("{head}.{flipped}{}", &signature[1..])
     };
-    h.store
-        .apply_logout(
-            "acme-jsm",
-            "d-1",
-            &Logout::User {
-                user_id: "u-2002".into(),
-            },
-            NOW,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let another_user = Logout::User {
+        user_id: "u-2002".into(),
+    };
+    let delivery = LogoutDelivery {
+        project: "acme-jsm",
+        id: "d-1",
+        logout: &another_user,
+        at: NOW,
+    };
+    h.store.apply_logout(delivery, NOW).await.unwrap();
     let logout_claims = |aud: &str| {
         json!({"iss": ISSUER, "aud": aud, "sub": "u-1001", "iat": NOW, "exp": NOW + 60,
                "jti": "j-1", "events": backchannel_events()})

@@ -5,17 +5,16 @@
 //! Building the request from the event is setup, not timed.
 //! Run: `cargo bench -p hash-user --bench handler`.
 
-use chatpass_service::testing::{NOW, ORIGIN, SPRINKLR_KEY, fixture, harness, json_body, request};
-use chatpass_signing::mac::{hmac_sha256, hmac_sha256_hex};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+#[path = "../../handler_bench.rs"]
+mod handler_bench;
+
+use chatpass_service::testing::{NOW, ORIGIN, SPRINKLR_KEY, fixture, harness};
+use chatpass_signing::mac::hmac_sha256_hex;
+use criterion::{Criterion, criterion_group, criterion_main};
+use handler_bench::{Warm, bench_raw_hmac};
 use serde_json::json;
-use std::hint::black_box;
 
 fn handler(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state = harness(
         &[(
             "acme-sprinklr",
@@ -30,10 +29,10 @@ fn handler(c: &mut Criterion) {
         "/events/user-hash.json"
     ));
 
+    let handler = Warm::new(state, event, hash_user::handler);
+
     // Warms the cache, and checks the signing input below is the one the handler MACs.
-    let response = runtime.block_on(hash_user::handler(&state, request(&event)));
-    assert_eq!(response.status(), 200);
-    let user = json_body(&response)["settings"]["user"].clone();
+    let user = handler.answer()["settings"]["user"].clone();
     let input = format!(
         "u-1001_Alice_Smith_https://img.example.com/a.png_15550100_alice@example.com_{}",
         user["hashCreationTime"]
@@ -44,17 +43,8 @@ fn handler(c: &mut Criterion) {
         "the raw HMAC below MACs the same input"
     );
 
-    c.bench_function("handler hash-user sprinklr", |b| {
-        b.iter_batched(
-            || request(&event),
-            |request| runtime.block_on(hash_user::handler(&state, request)),
-            BatchSize::SmallInput,
-        )
-    });
-    let input = input.into_bytes();
-    c.bench_function("raw hmac-sha256 sprinklr input", |b| {
-        b.iter(|| hmac_sha256(black_box(SPRINKLR_KEY.as_bytes()), black_box(&input)))
-    });
+    handler.bench(c, "handler hash-user sprinklr");
+    bench_raw_hmac(c, "raw hmac-sha256 sprinklr input", SPRINKLR_KEY, &input);
 }
 
 criterion_group!(benches, handler);

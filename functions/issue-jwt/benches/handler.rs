@@ -4,24 +4,22 @@
 //! fixture's authorizer claims already in the request context. Building the request from the
 //! event is setup, not timed. Run: `cargo bench -p issue-jwt --bench handler`.
 
-use chatpass_service::testing::{JSM_KEY, NOW, fixture, harness, jsm_project, json_body, request};
-use chatpass_signing::mac::hmac_sha256;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+#[path = "../../handler_bench.rs"]
+mod handler_bench;
+
+use chatpass_service::testing::{JSM_KEY, NOW, fixture, harness, jsm_project};
+use criterion::{Criterion, criterion_group, criterion_main};
+use handler_bench::{Warm, bench_raw_hmac};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use std::hint::black_box;
 
 fn handler(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state = harness(&[("acme-jsm", jsm_project())], NOW).state;
     let event = fixture(concat!(env!("CARGO_MANIFEST_DIR"), "/events/token.json"));
 
+    let handler = Warm::new(state, event, issue_jwt::handler);
+
     // Warms the cache, and finds the signing input the handler MACs: header.payload of its token.
-    let response = runtime.block_on(issue_jwt::handler(&state, request(&event)));
-    assert_eq!(response.status(), 200);
-    let token = json_body(&response)["settings"]["token"]
+    let token = handler.answer()["settings"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -37,17 +35,8 @@ fn handler(c: &mut Criterion) {
         "the raw HMAC below MACs the same input"
     );
 
-    c.bench_function("handler issue-jwt jsm-chat", |b| {
-        b.iter_batched(
-            || request(&event),
-            |request| runtime.block_on(issue_jwt::handler(&state, request)),
-            BatchSize::SmallInput,
-        )
-    });
-    let input = input.as_bytes().to_vec();
-    c.bench_function("raw hmac-sha256 jsm-chat input", |b| {
-        b.iter(|| hmac_sha256(black_box(JSM_KEY.as_bytes()), black_box(&input)))
-    });
+    handler.bench(c, "handler issue-jwt jsm-chat");
+    bench_raw_hmac(c, "raw hmac-sha256 jsm-chat input", JSM_KEY, input);
 }
 
 criterion_group!(benches, handler);

@@ -7,7 +7,7 @@ mod webhook;
 
 use chatpass_service::pipeline::{self, Answer, Call, Route, Served, SignedDelivery};
 use chatpass_service::request::{self, json_response};
-use chatpass_service::store::{Applied, Logout, MAX_ID_BYTES};
+use chatpass_service::store::{Applied, Logout, LogoutDelivery, MAX_ID_BYTES};
 use chatpass_service::{ServiceError, State};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -52,16 +52,16 @@ async fn apply(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
     if verified.delivery.len() > MAX_ID_BYTES || target.len() > MAX_ID_BYTES {
         return Err(ServiceError::IdTooLong(MAX_ID_BYTES));
     }
+    let delivery = LogoutDelivery {
+        project: &call.project.project,
+        id: &verified.delivery,
+        logout: &verified.logout,
+        at: verified.at,
+    };
     let state = call.state;
     let applied = state
         .sessions
-        .apply_logout(
-            &call.project.project,
-            &verified.delivery,
-            &verified.logout,
-            verified.at,
-            state.clock.now(),
-        )
+        .apply_logout(delivery, state.clock.now())
         .await?;
     let (status, outcome) = match applied {
         Applied::Done => ("logged_out", "ok"),

@@ -4,7 +4,7 @@
 
 use chatpass_service::pipeline::{self, Answer, Call, Route, Served, VendorServer};
 use chatpass_service::request::{self, json_response};
-use chatpass_service::store::{SESSION_COOKIE, SessionLookup};
+use chatpass_service::store::{SESSION_COOKIE, SessionIn, SessionLookup, UserIn};
 use chatpass_service::{ProjectConfig, ServiceError, State};
 use chatpass_signing::User;
 use lambda_http::http::{Method, StatusCode, header};
@@ -40,20 +40,21 @@ async fn answer(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
         return Err(ServiceError::SessionNotFound);
     }
     let now = state.clock.now();
-    let session = match state
-        .sessions
-        .session(&project.project, &reference, now)
-        .await?
-    {
+    let which = SessionIn {
+        project: &project.project,
+        reference: &reference,
+    };
+    let session = match state.sessions.session(which, now).await? {
         SessionLookup::Active(session) => session,
         SessionLookup::Unknown => return Err(ServiceError::SessionNotFound),
         SessionLookup::Expired => return Err(ServiceError::SessionExpired),
         SessionLookup::Ended(_) => return Err(ServiceError::SessionEnded),
     };
-    let logged_out_at = state
-        .sessions
-        .logged_out_at(&project.project, &session.user.id, now)
-        .await?;
+    let whose = UserIn {
+        project: &project.project,
+        user_id: &session.user.id,
+    };
+    let logged_out_at = state.sessions.logged_out_at(whose, now).await?;
     if pipeline::ended_by_logout(session.issued_at, logged_out_at) {
         return Err(ServiceError::SessionLoggedOut);
     }

@@ -6,6 +6,7 @@
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_sdk_secretsmanager::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use std::time::Duration;
 
@@ -20,17 +21,9 @@ pub async fn sdk_config() -> SdkConfig {
 }
 
 /// The loader behind [`sdk_config`], for callers that add to it (tests point it at moto).
-///
-/// One HTTPS client serves every SDK client made from the config. Without it each client makes
-/// its own (the SDK's default): its own TLS set-up, root certificates included, and its own
-/// connection pool, so a connection one client opened never serves another.
 pub fn loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-                .build_https(),
-        )
+        .http_client(shared_https_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -39,6 +32,15 @@ pub fn loader() -> ConfigLoader {
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+}
+
+/// The one HTTPS client every SDK client made from the config shares. Without it each client
+/// makes its own (the SDK's default): its own TLS set-up, root certificates included, and its
+/// own connection pool, so a connection one client opened never serves another.
+fn shared_https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .build_https()
 }
 
 /// The SDK made ready: its config, and the Secrets Manager client that has already made one

@@ -3,7 +3,7 @@
 //! call, bounded and cached, behind its own port.
 
 use crate::keys::VendorKey;
-use crate::vendors::{Vendor, VendorConfig, VendorSpec};
+use crate::vendors::{Built, Vendor, VendorConfig, VendorSpec};
 use crate::{SignError, Signed, User, VendorConfigError};
 use serde_json::{Map, Value};
 
@@ -112,11 +112,7 @@ pub(crate) struct Minting<M> {
 impl<M: MintedByVendor + 'static> Minting<M> {
     /// The project's profile. The vendor sets its tokens' lifetime, so a `token_ttl_seconds`
     /// is refused with `vendor_sets`, which says how.
-    pub(crate) fn build(
-        self,
-        config: &VendorConfig,
-        vendor_sets: &'static str,
-    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+    pub(crate) fn build(self, config: &VendorConfig, vendor_sets: &'static str) -> Built {
         if config.token_ttl_seconds.is_some() {
             return Err(VendorConfigError::bad("token_ttl_seconds", vendor_sets));
         }

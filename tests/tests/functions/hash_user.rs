@@ -3,7 +3,7 @@
 //! vendor sent to the other endpoint.
 
 use chatpass_service::State;
-use chatpass_service::store::SessionLookup;
+use chatpass_service::store::{SessionIn, SessionLookup};
 use chatpass_service::testing::{
     Harness, NOW, ORIGIN, SPRINKLR_KEY, assert_readable_by_origin, harness as memory_harness,
     header, jsm_project, json_body as body, request, with_claims,
@@ -50,7 +50,11 @@ fn is_reference(value: &str) -> bool {
 
 /// Asserts the store holds an active session for the fixture's user under `reference`.
 async fn assert_session(h: &Harness, reference: &str, expires_at: u64) {
-    match h.store.session(PROJECT, reference, NOW).await.unwrap() {
+    let which = SessionIn {
+        project: PROJECT,
+        reference,
+    };
+    match h.store.session(which, NOW).await.unwrap() {
         SessionLookup::Active(session) => {
             assert_eq!(session.user.id, "u-1001");
             assert_eq!(session.user.email.as_deref(), Some("alice@example.com"));
@@ -223,7 +227,11 @@ async fn a_session_keeps_when_its_identity_was_issued_not_when_it_was_made() {
         .as_str()
         .unwrap()
         .to_owned();
-    match h.store.session(PROJECT, &reference, NOW).await.unwrap() {
+    let which = SessionIn {
+        project: PROJECT,
+        reference: &reference,
+    };
+    match h.store.session(which, NOW).await.unwrap() {
         SessionLookup::Active(session) => {
             assert_eq!(
                 (session.issued_at, session.created_ms),

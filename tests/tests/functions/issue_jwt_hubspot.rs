@@ -3,7 +3,6 @@
 //! flight however many requests wait, never for a caller the identity rules refuse; its
 //! failures a 503 with Retry-After, its refusals a 409 naming them; the token never logged.
 
-use chatpass_service::store::Logout;
 use chatpass_service::testing::{
     self as testing, Harness, NOW, ORIGIN, assert_problem, assert_readable_by_origin, for_project,
     harness, header, json_body, request, with_claims,
@@ -121,13 +120,7 @@ async fn never_asks_for_a_caller_the_identity_rules_refuse() {
     trusting.state = trusting.state.with_vendor_api(api.clone());
     let response = issue_jwt::handler(&trusting.state, request(&unverified)).await;
     assert_problem(&response, 422, "bad_field");
-    let logout = Logout::User {
-        user_id: "u-1001".into(),
-    };
-    h.store
-        .apply_logout("acme-hubspot", "d-1", &logout, NOW, NOW)
-        .await
-        .unwrap();
+    h.log_out_user("acme-hubspot", "d-1", NOW, NOW).await;
     assert_problem(
         &issue_jwt::handler(&h.state, request(&event("acme-hubspot"))).await,
         403,

@@ -3,7 +3,7 @@
 //! ended alone, a project that takes no webhooks, and events it does not handle.
 
 use chatpass_service::State;
-use chatpass_service::store::SessionLookup;
+use chatpass_service::store::{SessionIn, SessionLookup, UserIn};
 use chatpass_service::testing::{
     Harness, NOW, SPRINKLR_KEY, USER_ID, WEBHOOK_SECRET as SECRET, assert_problem,
     harness as memory_harness, json_body as body, request, session,
@@ -51,8 +51,21 @@ async fn call(state: &State, event: &Value) -> Response<Body> {
 }
 
 /// When the store says `user` of the project logged out, asked at `NOW`.
-async fn logged_out_at(h: &Harness, user: &str) -> Option<u64> {
-    h.store.logged_out_at(PROJECT, user, NOW).await.unwrap()
+async fn logged_out_at(h: &Harness, user_id: &str) -> Option<u64> {
+    let whose = UserIn {
+        project: PROJECT,
+        user_id,
+    };
+    h.store.logged_out_at(whose, NOW).await.unwrap()
+}
+
+/// What the store holds at session `reference` of the project, asked at `NOW`.
+async fn lookup(h: &Harness, reference: &str) -> SessionLookup {
+    let which = SessionIn {
+        project: PROJECT,
+        reference,
+    };
+    h.store.session(which, NOW).await.unwrap()
 }
 
 async fn put_session(h: &Harness, reference: &str) {
@@ -125,14 +138,8 @@ async fn ends_only_the_named_session() {
 
     assert_eq!(response.status(), 200, "{}", body(&response));
     assert_eq!(body(&response), json!({"status": "logged_out"}));
-    assert_eq!(
-        h.store.session(PROJECT, ended, NOW).await.unwrap(),
-        SessionLookup::Ended(NOW)
-    );
-    assert!(matches!(
-        h.store.session(PROJECT, kept, NOW).await.unwrap(),
-        SessionLookup::Active(_)
-    ));
+    assert_eq!(lookup(&h, ended).await, SessionLookup::Ended(NOW));
+    assert!(matches!(lookup(&h, kept).await, SessionLookup::Active(_)));
     assert_eq!(
         logged_out_at(&h, "u-1001").await,
         None,

@@ -4,7 +4,7 @@
 //! unknown sessions.
 
 use chatpass_service::State;
-use chatpass_service::store::{Logout, Session};
+use chatpass_service::store::{Logout, LogoutDelivery, Session};
 use chatpass_service::testing::{
     CALLBACK_KEY, Harness, NOW, REFERENCE, SPRINKLR_KEY, alice, assert_problem,
     harness as memory_harness, header, json_body as body, request, session, with_body,
@@ -201,18 +201,16 @@ async fn a_logout_before_the_session_began_leaves_it_answering() {
 #[tokio::test]
 async fn answers_410_after_the_session_alone_was_ended() {
     let h = with_session(json!({})).await;
-    h.store
-        .apply_logout(
-            PROJECT,
-            "d2",
-            &Logout::Session {
-                reference: REFERENCE.into(),
-            },
-            NOW,
-            NOW,
-        )
-        .await
-        .unwrap();
+    let the_session = Logout::Session {
+        reference: REFERENCE.into(),
+    };
+    let delivery = LogoutDelivery {
+        project: PROJECT,
+        id: "d2",
+        logout: &the_session,
+        at: NOW,
+    };
+    h.store.apply_logout(delivery, NOW).await.unwrap();
 
     assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
 }
@@ -256,13 +254,7 @@ async fn a_late_logout_ends_a_session_whose_identity_was_issued_before_it() {
         ..session(PROJECT, REFERENCE, alice(), NOW, SESSION_TTL)
     };
     h.store.put_session(&minted).await.unwrap();
-    let logout = Logout::User {
-        user_id: "u-1001".into(),
-    };
-    h.store
-        .apply_logout(PROJECT, "late", &logout, NOW - 50, NOW)
-        .await
-        .unwrap();
+    h.log_out_user(PROJECT, "late", NOW - 50, NOW).await;
     assert_problem(&call(&h.state, &body_event()).await, 410, "gone");
 }
 

@@ -8,7 +8,7 @@ use crate::config::MissingClaim;
 use crate::error::Unauthorized;
 use crate::identity::rules::{ClaimView, TokenKind};
 use crate::identity::{Claims, TokenError};
-use crate::store::MAX_ID_BYTES;
+use crate::store::{MAX_ID_BYTES, UserIn};
 use crate::{ProjectConfig, ServiceError, State, request};
 use chatpass_signing::page_input::{PageInput, PageInputSpec};
 use chatpass_signing::{Endpoint, SignError, User};
@@ -71,9 +71,13 @@ impl Caller for SignedIn {
         check_email_policy(project, &user)?;
         // The rules read `iat` already (a present one is a number); one reading everywhere.
         let issued_at = claims.seconds("iat").ok().flatten();
+        let whose = UserIn {
+            project: &project.project,
+            user_id: &user.id,
+        };
         let logged_out_at = state
             .sessions
-            .logged_out_at(&project.project, &user.id, state.clock.now())
+            .logged_out_at(whose, state.clock.now())
             .await?;
         if ended_by_logout(issued_at, logged_out_at) {
             return Err(ServiceError::LoggedOut);

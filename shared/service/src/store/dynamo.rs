@@ -6,7 +6,7 @@ use super::*;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Put, TransactWriteItem, Update};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -63,6 +63,24 @@ fn is_conditional_check_failed<E: ProvideErrorMetadata>(error: &SdkError<E>) -> 
     matches!(error, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
 }
 
+/// For a cancelled transaction, whether each of its writes, in order, was cancelled by its
+/// condition; `None` when the transaction failed otherwise.
+fn refused_conditions(error: &SdkError<TransactWriteItemsError>) -> Option<Vec<bool>> {
+    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
+        error.as_service_error()?
+    else {
+        return None;
+    };
+    let refused = |reason: &CancellationReason| reason.code() == Some("ConditionalCheckFailed");
+    Some(
+        cancelled
+            .cancellation_reasons()
+            .iter()
+            .map(refused)
+            .collect(),
+    )
+}
+
 impl DynamoSessionStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoSessionStore {
@@ -83,10 +101,10 @@ impl DynamoSessionStore {
         Ok(output.item)
     }
 
-    fn delivery_put(&self, project: &str, delivery: &str, now: u64) -> Result<Put, StoreError> {
+    fn delivery_put(&self, delivery: LogoutDelivery<'_>, now: u64) -> Result<Put, StoreError> {
         Put::builder()
             .table_name(&self.table)
-            .item("pk", s(delivery_key(project, delivery)))
+            .item("pk", s(delivery_key(delivery)))
             .item("expires_at", n(now + DELIVERY_RETENTION_SECONDS))
             .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
             .expression_attribute_values(":now", n(now))
@@ -94,15 +112,21 @@ impl DynamoSessionStore {
             .map_err(|e| StoreError(e.to_string()))
     }
 
-    fn logout_update(&self, project: &str, logout: &Logout, at: u64) -> Result<Update, StoreError> {
+    fn logout_update(&self, delivery: LogoutDelivery<'_>) -> Result<Update, StoreError> {
+        let LogoutDelivery {
+            project,
+            logout,
+            at,
+            ..
+        } = delivery;
         let update = match logout {
             Logout::User { user_id } => Update::builder()
-                .key("pk", s(logout_key(project, user_id)))
+                .key("pk", s(logout_key(UserIn { project, user_id })))
                 .update_expression("SET logged_out_at = :at, expires_at = :exp")
                 .condition_expression("attribute_not_exists(logged_out_at) OR logged_out_at < :at")
                 .expression_attribute_values(":exp", n(at + LOGOUT_RETENTION_SECONDS)),
             Logout::Session { reference } => Update::builder()
-                .key("pk", s(session_key(project, reference)))
+                .key("pk", s(session_key(SessionIn { project, reference })))
                 .update_expression("SET ended_at = :at")
                 .condition_expression("attribute_exists(pk) AND attribute_not_exists(ended_at)"),
         };
@@ -113,14 +137,46 @@ impl DynamoSessionStore {
             .map_err(|e| StoreError(e.to_string()))
     }
 
+    /// The delivery's Put and the logout's Update in one transaction, both conditional: a
+    /// refused Put is a repeat; a refused Update alone (an older logout, or no such session)
+    /// leaves the delivery to record by itself.
+    async fn write_logout(
+        &self,
+        delivery: LogoutDelivery<'_>,
+        now: u64,
+    ) -> Result<Applied, StoreError> {
+        let transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(self.delivery_put(delivery, now)?)
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(self.logout_update(delivery)?)
+                    .build(),
+            )
+            .send();
+        match timed(transaction).await {
+            Ok(_) => Ok(Applied::Done),
+            Err(error) => match refused_conditions(&error).as_deref() {
+                None => Err(unavailable(&error)),
+                Some([true, ..]) => Ok(Applied::Repeat),
+                Some([false, true, ..]) => self.record_delivery(delivery, now).await,
+                Some(_) => Err(StoreError("logout transaction cancelled".into())),
+            },
+        }
+    }
+
     /// Records the delivery alone, for a logout that has nothing (more) to change.
     async fn record_delivery(
         &self,
-        project: &str,
-        delivery: &str,
+        delivery: LogoutDelivery<'_>,
         now: u64,
     ) -> Result<Applied, StoreError> {
-        let put = self.delivery_put(project, delivery, now)?;
+        let put = self.delivery_put(delivery, now)?;
         let write = self
             .client
             .put_item()
@@ -147,7 +203,7 @@ impl SessionStore for DynamoSessionStore {
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .item("pk", s(session_key(&session.project, &session.reference)))
+                .item("pk", s(session_key(session.which())))
                 .item("user", s(user))
                 .item("created_ms", n(session.created_ms))
                 .item("expires_at", n(session.expires_at))
@@ -161,14 +217,9 @@ impl SessionStore for DynamoSessionStore {
         })
     }
 
-    fn session<'a>(
-        &'a self,
-        project: &'a str,
-        reference: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, SessionLookup> {
+    fn session<'a>(&'a self, which: SessionIn<'a>, now: u64) -> StoreFuture<'a, SessionLookup> {
         Box::pin(async move {
-            let Some(item) = self.get(session_key(project, reference)).await? else {
+            let Some(item) = self.get(session_key(which)).await? else {
                 return Ok(SessionLookup::Unknown);
             };
             let expires_at = number(&item, "expires_at")
@@ -186,8 +237,8 @@ impl SessionStore for DynamoSessionStore {
                 .ok_or_else(|| StoreError("session without a readable user".into()))?;
             let created_ms = number(&item, "created_ms").unwrap_or(0);
             Ok(SessionLookup::Active(Box::new(Session {
-                project: project.to_owned(),
-                reference: reference.to_owned(),
+                project: which.project.to_owned(),
+                reference: which.reference.to_owned(),
                 user,
                 created_ms,
                 issued_at: number(&item, "identity_iat"),
@@ -196,14 +247,9 @@ impl SessionStore for DynamoSessionStore {
         })
     }
 
-    fn logged_out_at<'a>(
-        &'a self,
-        project: &'a str,
-        user_id: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, Option<u64>> {
+    fn logged_out_at<'a>(&'a self, whose: UserIn<'a>, now: u64) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
-            let item = self.get(logout_key(project, user_id)).await?;
+            let item = self.get(logout_key(whose)).await?;
             Ok(item
                 .filter(|i| number(i, "expires_at").is_some_and(|e| e > now))
                 .and_then(|i| number(&i, "logged_out_at")))
@@ -212,53 +258,10 @@ impl SessionStore for DynamoSessionStore {
 
     fn apply_logout<'a>(
         &'a self,
-        project: &'a str,
-        delivery: &'a str,
-        logout: &'a Logout,
-        at: u64,
+        delivery: LogoutDelivery<'a>,
         now: u64,
     ) -> StoreFuture<'a, Applied> {
-        Box::pin(async move {
-            let transaction = self
-                .client
-                .transact_write_items()
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .put(self.delivery_put(project, delivery, now)?)
-                        .build(),
-                )
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(self.logout_update(project, logout, at)?)
-                        .build(),
-                )
-                .send();
-            match timed(transaction).await {
-                Ok(_) => Ok(Applied::Done),
-                Err(error) => {
-                    let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                        error.as_service_error()
-                    else {
-                        return Err(unavailable(&error));
-                    };
-                    let failed = |i: usize| {
-                        cancelled
-                            .cancellation_reasons()
-                            .get(i)
-                            .and_then(|r| r.code())
-                            == Some("ConditionalCheckFailed")
-                    };
-                    if failed(0) {
-                        Ok(Applied::Repeat)
-                    } else if failed(1) {
-                        // Nothing to change (an older logout, or no such session): remember the delivery.
-                        self.record_delivery(project, delivery, now).await
-                    } else {
-                        Err(StoreError("logout transaction cancelled".into()))
-                    }
-                }
-            }
-        })
+        Box::pin(self.write_logout(delivery, now))
     }
 
     fn kept<'a>(&'a self, whose: KeptFor<'a>, now: u64) -> StoreFuture<'a, Option<String>> {

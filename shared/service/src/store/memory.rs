@@ -61,7 +61,7 @@ impl SessionStore for MemorySessionStore {
             if items.len() > 100_000 {
                 Self::sweep(&mut items, session.created_ms / 1000);
             }
-            let key = session_key(&session.project, &session.reference);
+            let key = session_key(session.which());
             if items.contains_key(&key) {
                 return Err(StoreError("session reference exists already".into()));
             }
@@ -76,14 +76,9 @@ impl SessionStore for MemorySessionStore {
         })
     }
 
-    fn session<'a>(
-        &'a self,
-        project: &'a str,
-        reference: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, SessionLookup> {
+    fn session<'a>(&'a self, which: SessionIn<'a>, now: u64) -> StoreFuture<'a, SessionLookup> {
         Box::pin(async move {
-            Ok(match self.items().get(&session_key(project, reference)) {
+            Ok(match self.items().get(&session_key(which)) {
                 Some(Item::Session { session, .. }) if session.expires_at <= now => {
                     SessionLookup::Expired
                 }
@@ -96,14 +91,9 @@ impl SessionStore for MemorySessionStore {
         })
     }
 
-    fn logged_out_at<'a>(
-        &'a self,
-        project: &'a str,
-        user_id: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, Option<u64>> {
+    fn logged_out_at<'a>(&'a self, whose: UserIn<'a>, now: u64) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
-            Ok(match self.items().get(&logout_key(project, user_id)) {
+            Ok(match self.items().get(&logout_key(whose)) {
                 Some(Item::Logout { at, expires_at }) if *expires_at > now => Some(*at),
                 _ => None,
             })
@@ -112,22 +102,25 @@ impl SessionStore for MemorySessionStore {
 
     fn apply_logout<'a>(
         &'a self,
-        project: &'a str,
-        delivery: &'a str,
-        logout: &'a Logout,
-        at: u64,
+        delivery: LogoutDelivery<'a>,
         now: u64,
     ) -> StoreFuture<'a, Applied> {
         Box::pin(async move {
+            let LogoutDelivery {
+                project,
+                logout,
+                at,
+                ..
+            } = delivery;
             let mut items = self.items();
-            let seen = delivery_key(project, delivery);
+            let seen = delivery_key(delivery);
             if matches!(items.get(&seen), Some(Item::Delivery { expires_at }) if *expires_at > now)
             {
                 return Ok(Applied::Repeat);
             }
             match logout {
                 Logout::User { user_id } => {
-                    let key = logout_key(project, user_id);
+                    let key = logout_key(UserIn { project, user_id });
                     let newer = !matches!(items.get(&key), Some(Item::Logout { at: known, .. }) if *known >= at);
                     if newer {
                         items.insert(
@@ -143,7 +136,7 @@ impl SessionStore for MemorySessionStore {
                     if let Some(Item::Session {
                         ended_at: ended @ None,
                         ..
-                    }) = items.get_mut(&session_key(project, reference))
+                    }) = items.get_mut(&session_key(SessionIn { project, reference }))
                     {
                         *ended = Some(at);
                     }

@@ -42,6 +42,16 @@ pub struct Session {
     pub expires_at: u64,
 }
 
+impl Session {
+    /// Which session this is, for the store's keys.
+    fn which(&self) -> SessionIn<'_> {
+        SessionIn {
+            project: &self.project,
+            reference: &self.reference,
+        }
+    }
+}
+
 /// What a session lookup found at `now`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionLookup {
@@ -68,6 +78,31 @@ pub enum Applied {
     Repeat,
 }
 
+/// Which session: one reference in one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionIn<'a> {
+    pub project: &'a str,
+    pub reference: &'a str,
+}
+
+/// Which user: one user id in one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserIn<'a> {
+    pub project: &'a str,
+    pub user_id: &'a str,
+}
+
+/// A logout as one delivery brings it: what it ends in `project`, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogoutDelivery<'a> {
+    pub project: &'a str,
+    /// The delivery's id: a repeat of it changes nothing.
+    pub id: &'a str,
+    pub logout: &'a Logout,
+    /// When the logout happened (unix seconds).
+    pub at: u64,
+}
+
 /// Whose kept value: one vendor's, for one user of one project (a project that changes vendor
 /// never sends another vendor's value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,29 +125,16 @@ pub trait SessionStore: Send + Sync {
     fn put_session<'a>(&'a self, session: &'a Session) -> StoreFuture<'a, ()>;
 
     /// The session, judged at `now` (unix seconds).
-    fn session<'a>(
-        &'a self,
-        project: &'a str,
-        reference: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, SessionLookup>;
+    fn session<'a>(&'a self, which: SessionIn<'a>, now: u64) -> StoreFuture<'a, SessionLookup>;
 
     /// The user's last logout time (unix seconds), if one is on record.
-    fn logged_out_at<'a>(
-        &'a self,
-        project: &'a str,
-        user_id: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, Option<u64>>;
+    fn logged_out_at<'a>(&'a self, whose: UserIn<'a>, now: u64) -> StoreFuture<'a, Option<u64>>;
 
-    /// Applies a logout that happened at `at`, once per `delivery` id: a repeat changes nothing.
-    /// A user's logout time only ever moves forward.
+    /// Applies `delivery`'s logout, received at `now`, once per delivery id: a repeat changes
+    /// nothing. A user's logout time only ever moves forward.
     fn apply_logout<'a>(
         &'a self,
-        project: &'a str,
-        delivery: &'a str,
-        logout: &'a Logout,
-        at: u64,
+        delivery: LogoutDelivery<'a>,
         now: u64,
     ) -> StoreFuture<'a, Applied>;
 
@@ -124,16 +146,16 @@ pub trait SessionStore: Send + Sync {
     fn keep<'a>(&'a self, whose: KeptFor<'a>, value: &'a str, now: u64) -> StoreFuture<'a, ()>;
 }
 
-fn session_key(project: &str, reference: &str) -> String {
-    format!("session#{project}#{reference}")
+fn session_key(which: SessionIn<'_>) -> String {
+    format!("session#{}#{}", which.project, which.reference)
 }
 
-fn logout_key(project: &str, user_id: &str) -> String {
-    format!("logout#{project}#{user_id}")
+fn logout_key(whose: UserIn<'_>) -> String {
+    format!("logout#{}#{}", whose.project, whose.user_id)
 }
 
-fn delivery_key(project: &str, delivery: &str) -> String {
-    format!("delivery#{project}#{delivery}")
+fn delivery_key(delivery: LogoutDelivery<'_>) -> String {
+    format!("delivery#{}#{}", delivery.project, delivery.id)
 }
 
 /// The user id comes last: project ids and vendor ids hold no `#`.
@@ -169,15 +191,22 @@ pub mod contract {
         at: u64,
         now: u64,
     ) -> Applied {
-        store
-            .apply_logout("p", delivery, logout, at, now)
-            .await
-            .unwrap()
+        let delivery = LogoutDelivery {
+            project: "p",
+            id: delivery,
+            logout,
+            at,
+        };
+        store.apply_logout(delivery, now).await.unwrap()
     }
 
     /// When user `u-1` of `project` logged out, asked at `now`.
     async fn logged_out_at(store: &dyn SessionStore, project: &str, now: u64) -> Option<u64> {
-        store.logged_out_at(project, "u-1", now).await.unwrap()
+        let whose = UserIn {
+            project,
+            user_id: "u-1",
+        };
+        store.logged_out_at(whose, now).await.unwrap()
     }
 
     /// What the store holds at `reference` of `project`, asked at `now`.
@@ -187,7 +216,8 @@ pub mod contract {
         reference: &str,
         now: u64,
     ) -> SessionLookup {
-        store.session(project, reference, now).await.unwrap()
+        let which = SessionIn { project, reference };
+        store.session(which, now).await.unwrap()
     }
 
     /// Every rule below, in turn, on one store (their keys and deliveries do not meet).

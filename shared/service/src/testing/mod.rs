@@ -16,7 +16,7 @@ pub use vendor_api_server::{Received, VendorApiServer};
 use crate::clock::ManualClock;
 use crate::identity::{IdentityVerifier, Jwks, StandinIdp};
 use crate::source::{ConfigSource, ProjectFuture, SourceError};
-use crate::store::{Logout, Session, SessionStore};
+use crate::store::{Logout, LogoutDelivery, Session, SessionStore};
 use crate::{ProjectConfig, ProjectId, Settings, State};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
@@ -58,8 +58,14 @@ impl Harness {
         let logout = Logout::User {
             user_id: USER_ID.into(),
         };
+        let delivery = LogoutDelivery {
+            project,
+            id: delivery,
+            logout: &logout,
+            at,
+        };
         self.store
-            .apply_logout(project, delivery, &logout, at, now)
+            .apply_logout(delivery, now)
             .await
             .expect("the memory store applies a logout");
     }

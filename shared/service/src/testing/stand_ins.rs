@@ -4,7 +4,8 @@
 use crate::ProjectId;
 use crate::source::{ConfigSource, ProjectFuture, SourceError};
 use crate::store::{
-    Applied, KeptFor, Logout, Session, SessionLookup, SessionStore, StoreError, StoreFuture,
+    Applied, KeptFor, LogoutDelivery, Session, SessionIn, SessionLookup, SessionStore, StoreError,
+    StoreFuture, UserIn,
 };
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -31,20 +32,13 @@ impl SessionStore for DownStore {
     fn put_session<'a>(&'a self, _: &'a Session) -> StoreFuture<'a, ()> {
         down()
     }
-    fn session<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, SessionLookup> {
+    fn session<'a>(&'a self, _: SessionIn<'a>, _: u64) -> StoreFuture<'a, SessionLookup> {
         down()
     }
-    fn logged_out_at<'a>(&'a self, _: &'a str, _: &'a str, _: u64) -> StoreFuture<'a, Option<u64>> {
+    fn logged_out_at<'a>(&'a self, _: UserIn<'a>, _: u64) -> StoreFuture<'a, Option<u64>> {
         down()
     }
-    fn apply_logout<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a Logout,
-        _: u64,
-        _: u64,
-    ) -> StoreFuture<'a, Applied> {
+    fn apply_logout<'a>(&'a self, _: LogoutDelivery<'a>, _: u64) -> StoreFuture<'a, Applied> {
         down()
     }
     fn kept<'a>(&'a self, _: KeptFor<'a>, _: u64) -> StoreFuture<'a, Option<String>> {

@@ -7,7 +7,7 @@ use super::identity_claims::IdentityClaims;
 use crate::keys::{SecretBytes, SecretEncoding};
 use crate::mac::hmac_sha256;
 use crate::user::Field;
-use crate::vendors::{Vendor, VendorConfig, VendorSpec};
+use crate::vendors::{Built, Vendor, VendorConfig, VendorSpec};
 use crate::{SignError, Signed, User, VendorConfigError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -48,11 +48,7 @@ pub(crate) struct GenericHmac {
     fields: IdentityClaims,
 }
 
-pub(crate) fn build(
-    config: &VendorConfig,
-    spec: &'static VendorSpec,
-    options: Options,
-) -> Result<Box<dyn Vendor>, VendorConfigError> {
+pub(crate) fn build(config: &VendorConfig, spec: &'static VendorSpec, options: Options) -> Built {
     if options.message.is_empty() {
         return Err(VendorConfigError::bad("options.message", "names no field"));
     }

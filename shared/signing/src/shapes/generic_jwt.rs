@@ -11,7 +11,7 @@ use crate::page_input::{PageInput, PageInputForm, PageInputSpec};
 use crate::private_key::PrivateKey;
 use crate::random::fresh_id;
 use crate::user::Field;
-use crate::vendors::{JwtRules, Vendor, VendorConfig, VendorSpec, ttl_within};
+use crate::vendors::{Built, JwtRules, Vendor, VendorConfig, VendorSpec, ttl_within};
 use crate::{SignError, Signed, User, VendorConfigError};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
@@ -160,11 +160,7 @@ fn text_field(at: &str, value: &Value) -> Result<Field, VendorConfigError> {
 }
 
 /// Builds the engine from `options` for the vendor `spec` (the `jwt` vendor or a preset).
-pub(crate) fn build(
-    config: &VendorConfig,
-    spec: &'static VendorSpec,
-    options: Options,
-) -> Result<Box<dyn Vendor>, VendorConfigError> {
+pub(crate) fn build(config: &VendorConfig, spec: &'static VendorSpec, options: Options) -> Built {
     if options.settings_key.is_empty() {
         return Err(VendorConfigError::bad("options.settings_key", "is empty"));
     }

@@ -3,8 +3,8 @@
 
 use crate::keys::VendorKey;
 use crate::shapes::parts::{self, Inputs, Parts};
-use crate::vendors::{NoOptions, Vendor, VendorConfig, VendorSpec, options};
-use crate::{SignError, Signed, User, VendorConfigError};
+use crate::vendors::{Built, NoOptions, Vendor, VendorConfig, VendorSpec, options};
+use crate::{SignError, Signed, User};
 use serde_json::{Map, Value};
 
 /// Computes the widget's settings for a user under the vendor key.
@@ -30,7 +30,7 @@ impl HashVendor {
         spec: &'static VendorSpec,
         by_email: bool,
         settings: Settings,
-    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+    ) -> Built {
         options::<NoOptions>(config)?;
         Ok(Box::new(HashVendor {
             spec,

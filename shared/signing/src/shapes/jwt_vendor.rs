@@ -5,8 +5,8 @@
 
 use crate::jwt::{Hs256, Jws};
 use crate::shapes::parts::{self, Inputs, Parts};
-use crate::vendors::{JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, options, ttl};
-use crate::{SignError, Signed, User, VendorConfigError};
+use crate::vendors::{Built, JwtRules, NoOptions, Vendor, VendorConfig, VendorSpec, options, ttl};
+use crate::{SignError, Signed, User};
 use serde_json::{Map, Value};
 
 /// Builds the claims for (user, iat, exp).
@@ -32,7 +32,7 @@ impl JwtVendor {
         spec: &'static VendorSpec,
         field: &'static str,
         claims: Parts,
-    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+    ) -> Built {
         options::<NoOptions>(config)?;
         Ok(Box::new(JwtVendor {
             spec,

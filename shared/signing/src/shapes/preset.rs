@@ -3,13 +3,12 @@
 //! into the template. The brand can set nothing else, so the vendor's rules hold.
 
 use crate::VendorConfigError;
-use crate::vendors::{Vendor, VendorConfig, VendorSpec, options_in};
+use crate::vendors::{Built, VendorConfig, VendorSpec, options_in};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// A generic vendor's `build` from its typed options.
-type Build<O> =
-    fn(&VendorConfig, &'static VendorSpec, O) -> Result<Box<dyn Vendor>, VendorConfigError>;
+type Build<O> = fn(&VendorConfig, &'static VendorSpec, O) -> Built;
 
 /// A preset: the template and the brand's options.
 #[derive(Clone, Copy)]
@@ -146,7 +145,7 @@ impl Preset {
         config: &VendorConfig,
         spec: &'static VendorSpec,
         build: Build<O>,
-    ) -> Result<Box<dyn Vendor>, VendorConfigError> {
+    ) -> Built {
         let options = options_in(self.options(config)?).map_err(|e| self.rename(e))?;
         build(config, spec, options).map_err(|e| self.rename(e))
     }

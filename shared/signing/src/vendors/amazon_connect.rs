@@ -4,27 +4,22 @@
 //! under 6,144 bytes. https://docs.aws.amazon.com/connect/latest/adminguide/add-chat-to-website.html
 //! https://docs.aws.amazon.com/connect/latest/adminguide/pass-contact-attributes-chat.html
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, Preset};
+use super::{DemoMode, Starter, VendorSpec};
+use crate::shapes::preset::BrandOption;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "amazon-connect",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "HS256",
-            "claims": {"id": "attributes.customerId", "email": "attributes.email", "name": "attributes.name",
-                       "first_name": "attributes.firstName", "last_name": "attributes.lastName", "phone": "attributes.phone"},
-            "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
-            "header": {"kid": false}, "settings_key": "token"}"#,
-        options: &[
-            BrandOption::text("widget_id", &[("constants", "sub")]),
-            BrandOption::object("segment_attributes", &[("constants", "segmentAttributes")]),
-        ],
-    }),
-    starter: Starter::with_options(r#"{"widget_id": "paste the widget id here"}"#),
-    demo_modes: &[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)],
-    page: PageCalls {
-        sign_in: "amazon_connect('authenticate', (callback) => callback({settings.token})); // in the widget snippet, before its script loads",
-        sign_out: "// the widget has no sign-out call: its contact ends with the chat; drop the token on logout",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "amazon-connect",
+    r#"{"algorithm": "HS256",
+        "claims": {"id": "attributes.customerId", "email": "attributes.email", "name": "attributes.name",
+                   "first_name": "attributes.firstName", "last_name": "attributes.lastName", "phone": "attributes.phone"},
+        "max_lifetime": 600, "string_only": ["attributes"], "max_token_bytes": 6144,
+        "header": {"kid": false}, "settings_key": "token"}"#,
+    &[
+        BrandOption::text("widget_id", &[("constants", "sub")]),
+        BrandOption::object("segment_attributes", &[("constants", "segmentAttributes")]),
+    ],
+    "amazon_connect('authenticate', (callback) => callback({settings.token})); // in the widget snippet, before its script loads",
+    "// the widget has no sign-out call: its contact ends with the chat; drop the token on logout",
+)
+.starting(Starter::with_options(r#"{"widget_id": "paste the widget id here"}"#))
+.demo(&[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)]);

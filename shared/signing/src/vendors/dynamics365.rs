@@ -5,29 +5,24 @@
 //! https://learn.microsoft.com/en-us/dynamics365/customer-service/administer/create-chat-auth-settings
 //! https://learn.microsoft.com/en-us/dynamics365/customer-service/develop/reference/methods/setauthtokenprovider
 
-use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, Preset};
+use super::{DemoMode, PublicKeyForm, Starter, VendorSpec};
+use crate::shapes::preset::BrandOption;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "dynamics365",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "RS256", "claims": {"id": "sub"}, "header": {"kid": true}, "settings_key": "token"}"#,
-        options: &[
-            BrandOption::text("issuer", &[("constants", "iss")]),
-            BrandOption::object("context", &[("json_claims", "lwicontexts")]),
-            BrandOption::flag("nbf", &[("nbf", "")]),
-        ],
-    }),
-    starter: Starter::rsa_key_pair(
-        r#"{"issuer": "https://www.example.com", "context": {"msdyn_email": "email", "msdyn_name": "name"}}"#,
-        PublicKeyForm::DynamicsList,
-    ),
-    demo_modes: &[DemoMode::single(
-        r#"{"issuer": "https://demo.chatpass.example", "context": {"msdyn_email": "email"}}"#,
-    )],
-    page: PageCalls {
-        sign_in: "window.addEventListener(\"lcw:ready\", () => Microsoft.Omnichannel.LiveChatWidget.SDK.setAuthTokenProvider((callback) => callback({settings.token}))); // or name a global function in the widget's data-auth-token-provider-name",
-        sign_out: "Microsoft.Omnichannel.LiveChatWidget.SDK.removeAuthTokenProvider();",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "dynamics365",
+    r#"{"algorithm": "RS256", "claims": {"id": "sub"}, "header": {"kid": true}, "settings_key": "token"}"#,
+    &[
+        BrandOption::text("issuer", &[("constants", "iss")]),
+        BrandOption::object("context", &[("json_claims", "lwicontexts")]),
+        BrandOption::flag("nbf", &[("nbf", "")]),
+    ],
+    "window.addEventListener(\"lcw:ready\", () => Microsoft.Omnichannel.LiveChatWidget.SDK.setAuthTokenProvider((callback) => callback({settings.token}))); // or name a global function in the widget's data-auth-token-provider-name",
+    "Microsoft.Omnichannel.LiveChatWidget.SDK.removeAuthTokenProvider();",
+)
+.starting(Starter::rsa_key_pair(
+    r#"{"issuer": "https://www.example.com", "context": {"msdyn_email": "email", "msdyn_name": "name"}}"#,
+    PublicKeyForm::DynamicsList,
+))
+.demo(&[DemoMode::single(
+    r#"{"issuer": "https://demo.chatpass.example", "context": {"msdyn_email": "email"}}"#,
+)]);

@@ -5,25 +5,17 @@
 //! https://crmsupport.freshworks.com/support/solutions/articles/50000010263-enable-jwt-user-authentication
 //! https://developers.freshchat.com/web-sdk/v1/
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::Preset;
+use super::VendorSpec;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "freshchat",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "HS256",
-            "claims": {"id": "reference_id", "first_name": "first_name", "last_name": "last_name",
-                       "email": "email", "phone": "phone_number"},
-            "iat": false,
-            "page_input": {"name": "freshchat_uuid", "form": "uuid", "claim": "freshchat_uuid"},
-            "settings_key": "token"}"#,
-        options: &[],
-    }),
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "window.fcWidget.authenticate({settings.token}); // the request that got it sent {\"freshchat_uuid\": (await window.fcWidget.user.getUUID()).data.uuid}",
-        sign_out: "window.fcWidget.user.clear();",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "freshchat",
+    r#"{"algorithm": "HS256",
+        "claims": {"id": "reference_id", "first_name": "first_name", "last_name": "last_name",
+                   "email": "email", "phone": "phone_number"},
+        "iat": false,
+        "page_input": {"name": "freshchat_uuid", "form": "uuid", "claim": "freshchat_uuid"},
+        "settings_key": "token"}"#,
+    &[],
+    "window.fcWidget.authenticate({settings.token}); // the request that got it sent {\"freshchat_uuid\": (await window.fcWidget.user.getUUID()).data.uuid}",
+    "window.fcWidget.user.clear();",
+);

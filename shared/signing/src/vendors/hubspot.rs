@@ -4,13 +4,13 @@
 //! `{"token"}`, valid 12 hours, or 403 when the account's plan lacks the feature.
 
 use super::{
-    DemoMode, Endpoint, NoOptions, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec,
+    Built, DemoMode, Endpoint, NoOptions, PageCalls, Scheme, Starter, VendorConfig, VendorSpec,
     options,
 };
 use crate::keys::VendorKey;
 use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
 use crate::user::Field;
-use crate::{SignError, Signed, User, VendorConfigError};
+use crate::{SignError, Signed, User};
 use serde_json::{Map, Value, json};
 
 const URL: &str = "https://api.hubapi.com/visitor-identification/v3/tokens/create";
@@ -41,7 +41,7 @@ struct HubSpot {
     token: VendorKey,
 }
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     options::<NoOptions>(config)?;
     let minting = Minting {
         spec: &SPEC,

@@ -7,29 +7,24 @@
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/web-authentication
 //! https://www.infobip.com/docs/live-chat/users-and-authentication/token-generator-examples
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, Preset};
+use super::{DemoMode, Starter, VendorSpec};
+use crate::shapes::preset::BrandOption;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "infobip",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "HS256", "secret_encoding": "base64", "random_claims": ["jti"],
-            "claims": {"id": "sub"}, "constants": {"stp": "externalPersonId"}, "key_id_claims": ["ski"],
-            "session_claims": ["sid"],
-            "header": {"kid": false}, "settings_key": "token"}"#,
-        options: &[BrandOption::text("widget_id", &[("constants", "iss")])],
-    }),
-    starter: Starter {
-        key_id: true,
-        options: r#"{"widget_id": "paste the widget id here"}"#,
-        // base64 of "paste the widget's secret key here": it decodes, so the starter loads.
-        key_placeholder: "cGFzdGUgdGhlIHdpZGdldCdzIHNlY3JldCBrZXkgaGVyZQ==",
-        ..Starter::KEY_ONLY
-    },
-    demo_modes: &[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)],
-    page: PageCalls {
-        sign_in: "liveChat('auth', {settings.token}, (error, result) => {});",
-        sign_out: "liveChat('logout', null, (error, result) => {});",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "infobip",
+    r#"{"algorithm": "HS256", "secret_encoding": "base64", "random_claims": ["jti"],
+        "claims": {"id": "sub"}, "constants": {"stp": "externalPersonId"}, "key_id_claims": ["ski"],
+        "session_claims": ["sid"],
+        "header": {"kid": false}, "settings_key": "token"}"#,
+    &[BrandOption::text("widget_id", &[("constants", "iss")])],
+    "liveChat('auth', {settings.token}, (error, result) => {});",
+    "liveChat('logout', null, (error, result) => {});",
+)
+.starting(Starter {
+    key_id: true,
+    options: r#"{"widget_id": "paste the widget id here"}"#,
+    // base64 of "paste the widget's secret key here": it decodes, so the starter loads.
+    key_placeholder: "cGFzdGUgdGhlIHdpZGdldCdzIHNlY3JldCBrZXkgaGVyZQ==",
+    ..Starter::KEY_ONLY
+})
+.demo(&[DemoMode::single(r#"{"widget_id": "demo-widget"}"#)]);

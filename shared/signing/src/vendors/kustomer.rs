@@ -2,7 +2,7 @@
 //! Kustomer refuses a token whose `iat` is over 15 minutes old, so `expires_at` is iat + 900.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec,
+    Built, DemoMode, Endpoint, JwtRules, PageCalls, Scheme, Starter, VendorConfig, VendorSpec,
     options,
 };
 use crate::VendorConfigError;
@@ -41,7 +41,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     let Options { identify_by } = options(config)?;
     if config.token_ttl_seconds.is_some() {
         return Err(VendorConfigError::bad(

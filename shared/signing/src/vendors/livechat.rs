@@ -9,7 +9,7 @@
 //! https://platform.text.com/docs/extending-chat-widget/custom-identity-provider
 
 use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, Starter, Vendor, VendorConfig, VendorSpec, options,
+    Built, DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorConfig, VendorSpec, options,
 };
 use crate::keys::VendorKey;
 use crate::minted::{CallError, MintedByVendor, Minting, Refusal, VendorCall};
@@ -55,7 +55,7 @@ struct LiveChat {
     organization_id: String,
 }
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     let Options {
         client_id,
         organization_id,
@@ -163,6 +163,7 @@ impl MintedByVendor for LiveChat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Vendor;
 
     fn livechat() -> Box<dyn Vendor> {
         let config: VendorConfig =

@@ -5,32 +5,22 @@
 //! https://developers.liveperson.com/consumer-authentication-authenticate-in-web-and-mobile-messaging-implementation-guide.html
 //! https://developers.liveperson.com/messaging-window-api-tutorials-authentication.html
 
-use super::{DemoMode, Endpoint, PageCalls, PublicKeyForm, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::{BrandOption, Preset};
+use super::{DemoMode, PublicKeyForm, Starter, VendorSpec};
+use crate::shapes::preset::BrandOption;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "liveperson",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "RS256",
-            "claims": {"id": "sub", "first_name": "lp_sdes.0.personal.firstname", "last_name": "lp_sdes.0.personal.lastname",
-                       "email": "lp_sdes.0.personal.contacts.0.email", "phone": "lp_sdes.0.personal.contacts.0.phone"},
-            "constants": {"lp_sdes.0.type": "personal"},
-            "settings_key": "token", "settings": {"identity.sub": "id"}, "settings_constants": {"identity.acr": "loa1"}}"#,
-        options: &[BrandOption::text(
-            "issuer",
-            &[("constants", "iss"), ("settings_constants", "identity.iss")],
-        )],
-    }),
-    starter: Starter::rsa_key_pair(
-        r#"{"issuer": "https://www.example.com"}"#,
-        PublicKeyForm::Pem,
-    ),
-    demo_modes: &[DemoMode::single(
-        r#"{"issuer": "https://demo.chatpass.example"}"#,
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "liveperson",
+    r#"{"algorithm": "RS256",
+        "claims": {"id": "sub", "first_name": "lp_sdes.0.personal.firstname", "last_name": "lp_sdes.0.personal.lastname",
+                   "email": "lp_sdes.0.personal.contacts.0.email", "phone": "lp_sdes.0.personal.contacts.0.phone"},
+        "constants": {"lp_sdes.0.type": "personal"},
+        "settings_key": "token", "settings": {"identity.sub": "id"}, "settings_constants": {"identity.acr": "loa1"}}"#,
+    &[BrandOption::text(
+        "issuer",
+        &[("constants", "iss"), ("settings_constants", "identity.iss")],
     )],
-    page: PageCalls {
-        sign_in: "window.lpGetAuthenticationToken = (callback) => callback({settings.token}); lpTag.identities.push((callback) => callback({settings.identity}));",
-        sign_out: "lpTag.identities.length = 0; lpTag.newPage(document.location.href);",
-    },
-};
+    "window.lpGetAuthenticationToken = (callback) => callback({settings.token}); lpTag.identities.push((callback) => callback({settings.identity}));",
+    "lpTag.identities.length = 0; lpTag.newPage(document.location.href);",
+)
+.starting(Starter::rsa_key_pair(r#"{"issuer": "https://www.example.com"}"#, PublicKeyForm::Pem))
+.demo(&[DemoMode::single(r#"{"issuer": "https://demo.chatpass.example"}"#)]);

@@ -34,7 +34,7 @@ mod zendesk_classic;
 use crate::keys::{SecretEncoding, VendorKey};
 use crate::minted::MintedByVendor;
 use crate::page_input::{PageInput, PageInputSpec};
-use crate::shapes::preset::Preset;
+use crate::shapes::preset::{BrandOption, Preset};
 use crate::shapes::{
     HashVendor, JwtVendor, Parts, Settings, by_email, generic_hmac, generic_jwt, mixes_kinds,
 };
@@ -179,7 +179,10 @@ pub struct VendorConfig {
     pub token_ttl_seconds: Option<u64>,
 }
 
-type Build = fn(&VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError>;
+/// A project's vendor profile, or why its config was refused.
+pub(crate) type Built = Result<Box<dyn Vendor>, VendorConfigError>;
+
+type Build = fn(&VendorConfig) -> Built;
 
 /// How a vendor's profile is built from a project's config.
 #[derive(Clone, Copy)]
@@ -261,6 +264,29 @@ impl VendorSpec {
         assert!(!mixes_kinds(claims, false), "a JWT's claims");
         let scheme = Scheme::Hs256Jwt { field, claims };
         VendorSpec::plain(id, Endpoint::Token, scheme, sign_in, sign_out)
+    }
+
+    /// A preset over the generic `jwt` vendor: `template` with the brand's `options`; its
+    /// projects hold its key and nothing more until [`VendorSpec::starting`] says otherwise.
+    const fn jwt_preset(
+        id: &'static str,
+        template: &'static str,
+        options: &'static [BrandOption],
+        sign_in: &'static str,
+        sign_out: &'static str,
+    ) -> VendorSpec {
+        let scheme = Scheme::JwtPreset(Preset { template, options });
+        VendorSpec::plain(id, Endpoint::Token, scheme, sign_in, sign_out)
+    }
+
+    /// This vendor, its new projects starting from `starter`.
+    const fn starting(self, starter: Starter) -> VendorSpec {
+        VendorSpec { starter, ..self }
+    }
+
+    /// This vendor, its demo running one project per mode of `demo_modes`.
+    const fn demo(self, demo_modes: &'static [DemoMode]) -> VendorSpec {
+        VendorSpec { demo_modes, ..self }
     }
 }
 

@@ -5,7 +5,7 @@
 //! Salesforce checks it against the public keys at `GET /v1/projects/{project}/jwks.json`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, PageCalls, PublicKeyForm, Scheme, Starter, Vendor, VendorConfig,
+    Built, DemoMode, Endpoint, JwtRules, PageCalls, PublicKeyForm, Scheme, Starter, VendorConfig,
     VendorSpec, options, ttl,
 };
 use crate::VendorConfigError;
@@ -53,7 +53,7 @@ enum SigningAlgorithm {
     RS512,
 }
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     let Options {
         issuer,
         algorithm,

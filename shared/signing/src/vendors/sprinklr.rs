@@ -3,8 +3,8 @@
 //! strings, so a `_` inside a user-editable slot is refused (or dropped) as ambiguous.
 
 use super::{
-    DemoMode, Endpoint, PageCalls, Scheme, SessionUse, Starter, Vendor, VendorConfig, VendorSpec,
-    object, options, text, ttl,
+    Built, DemoMode, Endpoint, PageCalls, Scheme, SessionUse, Starter, Vendor, VendorConfig,
+    VendorSpec, object, options, text, ttl,
 };
 use crate::keys::VendorKey;
 use crate::mac::hmac_sha256_hex;
@@ -88,7 +88,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     let options: Options = options(config)?;
     let template = options
         .custom_user_template

@@ -3,21 +3,14 @@
 //! page logs in with `Smooch.login(userId, jwt)`, so `settings` carries `userId` beside it.
 //! https://developer.zendesk.com/documentation/conversations/getting-started/api-authentication
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::Preset;
+use super::{Starter, VendorSpec};
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "sunshine",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "HS256", "constants": {"scope": "appUser"}, "claims": {"id": "userId"},
-            "iat": false, "exp": false, "header": {"kid": true}, "settings_key": "jwt", "settings": {"userId": "id"}}"#,
-        options: &[],
-    }),
-    starter: Starter::KEY_AND_ID,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "Smooch.login({settings.userId}, {settings.jwt});",
-        sign_out: "Smooch.logout();",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "sunshine",
+    r#"{"algorithm": "HS256", "constants": {"scope": "appUser"}, "claims": {"id": "userId"},
+        "iat": false, "exp": false, "header": {"kid": true}, "settings_key": "jwt", "settings": {"userId": "id"}}"#,
+    &[],
+    "Smooch.login({settings.userId}, {settings.jwt});",
+    "Smooch.logout();",
+)
+.starting(Starter::KEY_AND_ID);

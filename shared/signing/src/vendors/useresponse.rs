@@ -1,11 +1,11 @@
 //! UseResponse SSO: `token` is plain SHA-256 hex (not HMAC) of the security key followed
 //! directly by the email; custom properties travel as `property_<fieldId>`.
 
-use super::{Endpoint, Scheme, Vendor, VendorConfig, VendorSpec, object, text};
+use super::{Built, Endpoint, Scheme, VendorConfig, VendorSpec, object, text};
+use crate::SignError;
 use crate::mac::sha256_hex;
 use crate::shapes::{HashVendor, Settings};
 use crate::user::Field;
-use crate::{SignError, VendorConfigError};
 use serde_json::Value;
 
 pub(super) const SPEC: VendorSpec = VendorSpec::plain(
@@ -16,7 +16,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec::plain(
     "UR.clearChatStorage();",
 );
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     HashVendor::build(
         config,
         &SPEC,

@@ -2,7 +2,7 @@
 //! `external_id` (at most 255 characters), `name`, `email`, `email_verified`, `exp`.
 
 use super::{
-    DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Scheme, Starter, Vendor, VendorConfig,
+    Built, DemoMode, Endpoint, JwtRules, NoOptions, PageCalls, Scheme, Starter, VendorConfig,
     VendorSpec, object, options, text, ttl,
 };
 use crate::jwt::Hs256;
@@ -24,7 +24,7 @@ pub(super) const SPEC: VendorSpec = VendorSpec {
     },
 };
 
-fn build(config: &VendorConfig) -> Result<Box<dyn Vendor>, VendorConfigError> {
+fn build(config: &VendorConfig) -> Built {
     options::<NoOptions>(config)?;
     let kid = config
         .key_id

@@ -3,21 +3,13 @@
 //! `jti` per token; the widget asks for it through `zESettings.webWidget.authenticate.chat.jwtFn`.
 //! https://support.zendesk.com/hc/en-us/articles/4408838925082-Enabling-authenticated-visitors-in-Web-Widget-Classic-
 
-use super::{DemoMode, Endpoint, PageCalls, Scheme, Starter, VendorSpec};
-use crate::shapes::preset::Preset;
+use super::VendorSpec;
 
-pub(super) const SPEC: VendorSpec = VendorSpec {
-    id: "zendesk-classic",
-    endpoint: Endpoint::Token,
-    scheme: Scheme::JwtPreset(Preset {
-        template: r#"{"algorithm": "HS256", "claims": {"name": "name", "email": "email", "id": "external_id"},
-            "random_claims": ["jti"], "exp": false, "string_only": ["external_id"], "settings_key": "jwt"}"#,
-        options: &[],
-    }),
-    starter: Starter::KEY_ONLY,
-    demo_modes: DemoMode::PLAIN,
-    page: PageCalls {
-        sign_in: "window.zESettings = { webWidget: { authenticate: { chat: { jwtFn: (callback) => callback({settings.jwt}) } } } }; // before the widget script loads",
-        sign_out: "zE('webWidget', 'logout');",
-    },
-};
+pub(super) const SPEC: VendorSpec = VendorSpec::jwt_preset(
+    "zendesk-classic",
+    r#"{"algorithm": "HS256", "claims": {"name": "name", "email": "email", "id": "external_id"},
+        "random_claims": ["jti"], "exp": false, "string_only": ["external_id"], "settings_key": "jwt"}"#,
+    &[],
+    "window.zESettings = { webWidget: { authenticate: { chat: { jwtFn: (callback) => callback({settings.jwt}) } } } }; // before the widget script loads",
+    "zE('webWidget', 'logout');",
+);

@@ -96,11 +96,9 @@ impl LogCapture {
 
     /// The `reason` of the request line of request `request_id`, once it is logged.
     pub fn reason_of(&self, request_id: &str) -> Option<String> {
-        self.text()
-            .lines()
-            .filter(|line| line.contains(request_id))
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .find(|line| line["message"] == "request" && line["request_id"] == request_id)
+        self.request_lines_with(request_id)
+            .into_iter()
+            .find(|line| line["request_id"] == request_id)
             .and_then(|line| line["reason"].as_str().map(str::to_owned))
     }
 
@@ -110,9 +108,15 @@ impl LogCapture {
 
     /// The `request` lines (one per request), parsed.
     pub fn request_lines(&self) -> Vec<serde_json::Value> {
+        self.request_lines_with("\"request\"")
+    }
+
+    /// The `request` lines whose text holds `needle`, parsed: only those lines are parsed, as
+    /// the capture holds every test's lines.
+    fn request_lines_with(&self, needle: &str) -> Vec<serde_json::Value> {
         self.text()
             .lines()
-            .filter(|line| line.contains("\"request\""))
+            .filter(|line| line.contains(needle))
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
             .filter(|line| line["message"] == "request")
             .collect()

@@ -83,8 +83,8 @@ impl LogCapture {
                 tracing_subscriber::registry()
                     .with(
                         tracing_subscriber::fmt::layer()
-                            .json()
-                            .flatten_event(true)
+                            .with_ansi(false)
+                            .event_format(crate::logging::JsonLine)
                             .with_writer(move || writer.clone()),
                     )
                     .with(bounds)

@@ -3,6 +3,9 @@
 //! crates are held to `info` (the Lambda runtime to `warn`) whatever `RUST_LOG` says, since at
 //! `trace` the runtime prints whole events and the AWS SDK whole requests.
 
+mod json_line;
+
+pub use json_line::JsonLine;
 use tracing::Level;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::Targets;
@@ -36,11 +39,8 @@ pub fn init(functions: &[&str]) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .json()
-                .flatten_event(true)
-                .with_current_span(false)
-                .with_span_list(false)
-                .with_target(false),
+                .with_ansi(false)
+                .event_format(JsonLine),
         )
         .with(wanted)
         .with(bounds)

@@ -97,7 +97,10 @@ def run(report, settings, bootstraps, events, emulator, children, out):
     out.mkdir(exist_ok=True)
     tls = tls_ca.make(out / "tls")
     moto_port, front_port = free_port(), free_port()
-    _, endpoint = moto_provision.start(children, moto_port, name="moto-deployed")
+    # Without the cycle collector: its pauses fell on whichever function ran first in the plan
+    # (docs/records/benchmark-runs.md, 2026-12-06 night).
+    _, endpoint = moto_provision.start(children, moto_port, name="moto-deployed",
+                                       cyclic_gc=False)
     moto_provision.provision(endpoint, TABLE, projects(), sessions())
     here = os.path.dirname(__file__)
     front = children.start("tls-front", [
@@ -248,6 +251,11 @@ def warm(report, settings, memory, bootstraps, events, emulator, env, out, table
         report.figure(f"{prefix}.warm_p99_ms", d["p99"],
                       f"(over {w['invocations']}; max {d['max']}; throttled {fmt(w['throttled_ms'], 1)} "
                       f"ms in all; status {','.join(map(str, w['statuses']))})")
+        cpu, share = w["cpu_ms"], line["cpu"]
+        allows = f"{share['quota_us'] / 1000:g} ms per CFS period" if share else "no CPU share"
+        report.figure(f"{prefix}.warm_cpu_ms", cpu["median"],
+                      f"(CPU per invocation, delivery to response: median; p99 {cpu['p99']}; "
+                      f"{allows})")
         report.figure(f"{prefix}.peak_rss_mib", fmt(w["peak_rss_kib"] / 1024, 1))
         duration, requests = cost.usd_per_million(memory, w["billed_ms_mean"])
         report.figure(f"{prefix}.usd_per_million", fmt(duration + requests, 4),

@@ -10,6 +10,7 @@ and sessions for the callback. The Rust tests have their own helpers (tests/src/
 import json
 import os
 import ssl
+import sys
 import time
 import urllib.request
 
@@ -29,11 +30,17 @@ def server_binary():
     return os.environ.get("CHATPASS_MOTO_SERVER") or str(ROOT / ".venv" / "bin" / "moto_server")
 
 
-def start(children, port, tls=None, recording=None, name="moto"):
+def start(children, port, tls=None, recording=None, name="moto", cyclic_gc=True):
     """moto on 127.0.0.1:port, over TLS with `tls=(cert_file, key_file, ca_file)` (the chain it
     serves, its key, and the CA that signed it); with `recording`, its request recorder writes
-    every request to that file. Waits until it answers."""
-    argv = [server_binary(), "-H", "127.0.0.1", "-p", port]
+    every request to that file. Without `cyclic_gc`, moto runs under this Python with its
+    cycle collector off: its full collections (tens to hundreds of ms, as its heap grows)
+    otherwise land on whichever requests are in flight, a pause DynamoDB does not have.
+    Waits until it answers."""
+    server = [server_binary()] if cyclic_gc else [
+        sys.executable, "-c",
+        "import gc, sys; gc.disable(); from moto.server import main; sys.exit(main())"]
+    argv = [*server, "-H", "127.0.0.1", "-p", port]
     env = dict(os.environ)
     context = None
     if tls:

@@ -32,7 +32,7 @@ mod stats;
 use cpu_share::CpuShare;
 use serde_json::{Value, json};
 use start::{Binary, Figures, Setting};
-use stats::{billed_mean_ms, summary};
+use stats::{billed_mean_ms, rounded, summary};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -184,6 +184,12 @@ fn report(entry: &Entry, runs: usize, setting: &Setting, period_us: u64, warm: u
             json!({
                 "invocations": warm,
                 "duration_ms": summary(&figures.durations_ms[1..]),
+                "cpu_ms": summary(&figures.cpu_ms[1..]),
+                // Each invocation's, in order, to tell which ones make the tail and why.
+                "each": {
+                    "duration_ms": rounded(&figures.durations_ms[1..]),
+                    "cpu_ms": rounded(&figures.cpu_ms[1..]),
+                },
                 "billed_ms_mean": billed_mean_ms(&figures.durations_ms[1..]),
                 "statuses": statuses,
                 "peak_rss_kib": figures.peak_rss_kib,

@@ -25,6 +25,10 @@ pub struct Progress {
     pub cpu_at_first_response_ns: Option<u64>,
     pub delivered_at: Vec<Instant>,
     pub responded_at: Vec<Instant>,
+    /// The CPU time the process used on each invocation, delivery to response, in ns (0 when
+    /// it could not be read).
+    pub invocation_cpu_ns: Vec<u64>,
+    cpu_at_delivery_ns: Option<u64>,
     /// The `statusCode` of each response (0 when it has none).
     pub statuses: Vec<u16>,
     pub failure: Option<String>,
@@ -180,6 +184,7 @@ impl Invocations {
             }
             return None;
         }
+        progress.cpu_at_delivery_ns = cpu_ns(self.pid.load(Ordering::SeqCst));
         if let Some(share) = &self.per_invocation_share
             && let Err(e) = share.set(true)
         {
@@ -231,9 +236,14 @@ impl Invocations {
             let failure = format!("invocation error: {}", String::from_utf8_lossy(body));
             self.fail(&mut progress, failure);
         } else if progress.responded_at.len() < progress.delivered_at.len() {
+            let cpu = cpu_ns(self.pid.load(Ordering::SeqCst));
             if progress.responded_at.is_empty() {
-                progress.cpu_at_first_response_ns = cpu_ns(self.pid.load(Ordering::SeqCst));
+                progress.cpu_at_first_response_ns = cpu;
             }
+            let used = cpu.zip(progress.cpu_at_delivery_ns.take());
+            progress
+                .invocation_cpu_ns
+                .push(used.map_or(0, |(now, then)| now.saturating_sub(then)));
             progress.responded_at.push(arrived);
             let status = serde_json::from_slice::<Value>(body)
                 .ok()

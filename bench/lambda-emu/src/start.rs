@@ -31,6 +31,8 @@ pub struct Figures {
     pub first_response_ms: f64,
     /// Each invocation's duration (delivery to response), the first included.
     pub durations_ms: Vec<f64>,
+    /// The CPU time each invocation used, delivery to response.
+    pub cpu_ms: Vec<f64>,
     pub statuses: Vec<u16>,
     pub peak_rss_kib: Option<u64>,
     /// The time the process spent throttled by the share.
@@ -104,6 +106,11 @@ pub fn once(binary: &Binary, events: Vec<Vec<u8>>, setting: &Setting) -> Result<
                             .iter()
                             .zip(&progress.responded_at)
                             .map(|(d, r)| (*r - *d).as_secs_f64() * 1000.0)
+                            .collect(),
+                        cpu_ms: progress
+                            .invocation_cpu_ns
+                            .iter()
+                            .map(|&ns| ns as f64 / 1e6)
                             .collect(),
                         statuses: progress.statuses,
                         peak_rss_kib,

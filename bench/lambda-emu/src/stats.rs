@@ -21,6 +21,11 @@ pub fn summary(values: &[f64]) -> Value {
     })
 }
 
+/// `values` (ms) rounded to µs, in their order.
+pub fn rounded(values: &[f64]) -> Vec<f64> {
+    values.iter().copied().map(round).collect()
+}
+
 /// The mean of what Lambda bills for each duration: rounded up to the next whole ms.
 pub fn billed_mean_ms(durations_ms: &[f64]) -> f64 {
     if durations_ms.is_empty() {

@@ -31,18 +31,16 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
 pub fn project_id(request: &Request) -> Result<ProjectId, ServiceError> {
     let from_params = request
         .path_parameters_ref()
-        .and_then(|p| p.first("project"))
-        .map(str::to_owned);
+        .and_then(|p| p.first("project"));
     let from_path = || {
         let mut parts = request.uri().path().trim_matches('/').split('/');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some("v1"), Some("projects"), Some(project)) => Some(project.to_owned()),
+            (Some("v1"), Some("projects"), Some(project)) => Some(project),
             _ => None,
         }
     };
     from_params
         .or_else(from_path)
-        .as_deref()
         .and_then(ProjectId::parse)
         .ok_or(ServiceError::UnknownProject)
 }

@@ -49,16 +49,17 @@ async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError
         Some(minted) => {
             let (state, project) = (call.state, &call.project.project);
             let tokens = &state.vendor_tokens;
-            tokens
-                .mint(
-                    &*state.sessions,
-                    project,
-                    vendor.id(),
-                    minted,
-                    &call.who.user,
-                    now,
-                )
-                .await?
+            // Boxed: the vendor call's future is large, and would otherwise be carried (and
+            // allocated with the route's future) by every request, signed here or not.
+            Box::pin(tokens.mint(
+                &*state.sessions,
+                project,
+                vendor.id(),
+                minted,
+                &call.who.user,
+                now,
+            ))
+            .await?
         }
         None => {
             let who = &call.who;

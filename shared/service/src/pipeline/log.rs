@@ -57,7 +57,7 @@ impl RequestLog {
 
     /// Logs the outcome (the status, the stable `outcome` code and the precise `reason`) and
     /// counts it.
-    pub fn finish(self, status: u16, outcome: &str, reason: &str) {
+    pub fn finish(self, status: u16, outcome: &'static str, reason: &'static str) {
         crate::metrics::request(
             self.function,
             self.counted,

@@ -21,6 +21,10 @@ pub fn handler(state: &State, request: Request) -> impl Future<Output = Response
 }
 
 /// The vendor's settings for the signed-in user; in session modes, the session behind them.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep `call` twice in every request's future"
+)]
 fn sign(call: Call<'_, Identity>) -> impl Future<Output = Result<Answer, ServiceError>> + '_ {
     async move {
         let Call {

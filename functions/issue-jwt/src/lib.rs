@@ -42,6 +42,10 @@ pub fn token_handler(state: &State, request: Request) -> impl Future<Output = Re
 /// The vendor's token for the signed-in user, valid from now: signed with the project's key
 /// (a session claim naming the user's sign-in, Infobip's `sid`), or asked of the vendor's
 /// server (once per user while fresh, with what the state table keeps for the user).
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep `call` twice in every request's future"
+)]
 fn mint(
     call: Call<'_, Identity>,
 ) -> impl Future<Output = Result<pipeline::Answer, ServiceError>> + '_ {

@@ -16,60 +16,67 @@ pub const ROUTE: Route<SignedIn> =
 /// The routes this function answers.
 pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
-pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    pipeline::respond(state, request, &ROUTE, sign).await
+pub fn handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
+    pipeline::respond(state, request, &ROUTE, sign)
 }
 
 /// The vendor's settings for the signed-in user; in session modes, the session behind them.
-async fn sign(call: Call<'_, Identity>) -> Result<Answer, ServiceError> {
-    let Call {
-        state,
-        project,
-        who: identity,
-        ..
-    } = call;
-    let now_ms = state.clock.now_ms();
-    let vendor = &project.vendor;
-    let reference = match vendor.session() {
-        SessionUse::None => None,
-        SessionUse::Reference | SessionUse::Cookie => {
-            Some(new_reference().map_err(|e| ServiceError::Internal(e.to_string()))?)
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep `call` twice in every request's future"
+)]
+fn sign(call: Call<'_, Identity>) -> impl Future<Output = Result<Answer, ServiceError>> + '_ {
+    async move {
+        let Call {
+            state,
+            project,
+            who: identity,
+            ..
+        } = call;
+        let now_ms = state.clock.now_ms();
+        let vendor = &project.vendor;
+        let reference = match vendor.session() {
+            SessionUse::None => None,
+            SessionUse::Reference | SessionUse::Cookie => {
+                Some(new_reference().map_err(|e| ServiceError::Internal(e.to_string()))?)
+            }
+        };
+        let signed = vendor.sign_with_page_input(
+            &identity.user,
+            now_ms / 1000,
+            reference.as_deref(),
+            identity.page_input.as_ref(),
+        )?;
+        let mut response = json_response(StatusCode::OK, &signed);
+        let Some(reference) = reference else {
+            return Ok(response.into());
+        };
+        let expires_at = signed
+            .expires_at
+            .ok_or_else(|| ServiceError::Internal("a session vendor gave no expiry".into()))?;
+        let session = Session {
+            project: project.project.clone(),
+            reference,
+            user: identity.user,
+            created_ms: now_ms,
+            issued_at: identity.issued_at,
+            expires_at,
+        };
+        state.sessions.put_session(&session).await?;
+        if vendor.session() == SessionUse::Cookie {
+            let max_age = expires_at.saturating_sub(now_ms / 1000);
+            let cookie = cookie(
+                &session.reference,
+                project.cookie_domain.as_deref(),
+                max_age,
+            );
+            let value = HeaderValue::from_str(&cookie).map_err(|_| {
+                ServiceError::Internal("cookie domain is not a header value".into())
+            })?;
+            response.headers_mut().insert(header::SET_COOKIE, value);
         }
-    };
-    let signed = vendor.sign_with_page_input(
-        &identity.user,
-        now_ms / 1000,
-        reference.as_deref(),
-        identity.page_input.as_ref(),
-    )?;
-    let mut response = json_response(StatusCode::OK, &signed);
-    let Some(reference) = reference else {
-        return Ok(response.into());
-    };
-    let expires_at = signed
-        .expires_at
-        .ok_or_else(|| ServiceError::Internal("a session vendor gave no expiry".into()))?;
-    let session = Session {
-        project: project.project.clone(),
-        reference,
-        user: identity.user,
-        created_ms: now_ms,
-        issued_at: identity.issued_at,
-        expires_at,
-    };
-    state.sessions.put_session(&session).await?;
-    if vendor.session() == SessionUse::Cookie {
-        let max_age = expires_at.saturating_sub(now_ms / 1000);
-        let cookie = cookie(
-            &session.reference,
-            project.cookie_domain.as_deref(),
-            max_age,
-        );
-        let value = HeaderValue::from_str(&cookie)
-            .map_err(|_| ServiceError::Internal("cookie domain is not a header value".into()))?;
-        response.headers_mut().insert(header::SET_COOKIE, value);
+        Ok(response.into())
     }
-    Ok(response.into())
 }
 
 /// `chatpass_session`: HttpOnly, Secure, SameSite=None (the vendor's domain is a CNAME of the

@@ -30,41 +30,50 @@ pub const ROUTES: &[Served] = &[
 
 /// The function's answer: the public keys' routes publish keys; every other request is the
 /// token route.
-pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    Served::of(ROUTES, &request).handle(state, request).await
+pub fn handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
+    Served::of(ROUTES, &request).handle(state, request)
 }
 
 /// `POST /v1/projects/{project}/token`.
-pub async fn token_handler(state: &State, request: Request) -> Response<Body> {
-    pipeline::respond(state, request, &ROUTE, mint).await
+pub fn token_handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
+    pipeline::respond(state, request, &ROUTE, mint)
 }
 
 /// The vendor's token for the signed-in user, valid from now: signed with the project's key
 /// (a session claim naming the user's sign-in, Infobip's `sid`), or asked of the vendor's
 /// server (once per user while fresh, with what the state table keeps for the user).
-async fn mint(call: Call<'_, Identity>) -> Result<pipeline::Answer, ServiceError> {
-    let now = call.state.clock.now();
-    let vendor = &call.project.vendor;
-    let signed = match vendor.minted() {
-        Some(minted) => {
-            let (state, project) = (call.state, &call.project.project);
-            let tokens = &state.vendor_tokens;
-            tokens
-                .mint(
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep `call` twice in every request's future"
+)]
+fn mint(
+    call: Call<'_, Identity>,
+) -> impl Future<Output = Result<pipeline::Answer, ServiceError>> + '_ {
+    async move {
+        let now = call.state.clock.now();
+        let vendor = &call.project.vendor;
+        let signed = match vendor.minted() {
+            Some(minted) => {
+                let (state, project) = (call.state, &call.project.project);
+                let tokens = &state.vendor_tokens;
+                // Boxed: the vendor call's future is large, and would otherwise be carried (and
+                // allocated with the route's future) by every request, signed here or not.
+                Box::pin(tokens.mint(
                     &*state.sessions,
                     project,
                     vendor.id(),
                     minted,
                     &call.who.user,
                     now,
-                )
+                ))
                 .await?
-        }
-        None => {
-            let who = &call.who;
-            let sign_in = who.sign_in.as_deref();
-            vendor.sign_with_page_input(&who.user, now, sign_in, who.page_input.as_ref())?
-        }
-    };
-    Ok(json_response(StatusCode::OK, &signed).into())
+            }
+            None => {
+                let who = &call.who;
+                let sign_in = who.sign_in.as_deref();
+                vendor.sign_with_page_input(&who.user, now, sign_in, who.page_input.as_ref())?
+            }
+        };
+        Ok(json_response(StatusCode::OK, &signed).into())
+    }
 }

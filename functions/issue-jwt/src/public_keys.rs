@@ -31,16 +31,15 @@ pub const PEM_ROUTE: Route<Anyone> = published("public-key.pem", "public-key-pem
 pub const KEY_LIST_ROUTE: Route<Anyone> = published("public-keys.json", "public-keys");
 
 /// `GET .../jwks.json`: `{"keys": [JWK, ...]}`.
-pub async fn jwks_handler(state: &State, request: Request) -> Response<Body> {
+pub fn jwks_handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
     pipeline::respond(state, request, &JWKS_ROUTE, async |call| {
         let keys: Vec<Value> = keys(&call).await?.into_iter().map(Value::Object).collect();
         Ok(json_response(StatusCode::OK, &json!({ "keys": keys })).into())
     })
-    .await
 }
 
 /// `GET .../public-key.pem`: the keys' SubjectPublicKeyInfo PEMs, the current one first.
-pub async fn pem_handler(state: &State, request: Request) -> Response<Body> {
+pub fn pem_handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
     pipeline::respond(state, request, &PEM_ROUTE, async |call| {
         let keys = keys(&call).await?;
         let pems = pem_bundle(&keys.iter().collect::<Vec<_>>()).map_err(unpublishable)?;
@@ -51,18 +50,19 @@ pub async fn pem_handler(state: &State, request: Request) -> Response<Body> {
         );
         Ok(response.into())
     })
-    .await
 }
 
 /// `GET .../public-keys.json`: Dynamics 365's list, each key good for a day from now.
-pub async fn key_list_handler(state: &State, request: Request) -> Response<Body> {
+pub fn key_list_handler(
+    state: &State,
+    request: Request,
+) -> impl Future<Output = Response<Body>> + '_ {
     pipeline::respond(state, request, &KEY_LIST_ROUTE, async |call| {
         let keys = keys(&call).await?;
         let now = call.state.clock.now();
         let list = dynamics_list(&keys.iter().collect::<Vec<_>>(), now).map_err(unpublishable)?;
         Ok(json_response(StatusCode::OK, &list).into())
     })
-    .await
 }
 
 /// The public JWKs to publish: the current version's, then the previous version's while it

@@ -33,8 +33,8 @@ pub(crate) struct Verified {
     at: u64,
 }
 
-pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    pipeline::respond(state, request, &ROUTE, apply).await
+pub fn handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
+    pipeline::respond(state, request, &ROUTE, apply)
 }
 
 /// Checks the delivery (a form body is a logout token, anything else a webhook) and applies

@@ -22,8 +22,8 @@ pub const ROUTE: Route<VendorServer> = Route::new(
 /// The routes this function answers.
 pub const ROUTES: &[Served] = &[ROUTE.served(|state, request| Box::pin(handler(state, request)))];
 
-pub async fn handler(state: &State, request: Request) -> Response<Body> {
-    pipeline::respond(state, request, &ROUTE, answer).await
+pub fn handler(state: &State, request: Request) -> impl Future<Output = Response<Body>> + '_ {
+    pipeline::respond(state, request, &ROUTE, answer)
 }
 
 /// The details of the session the vendor's server names, unless it is unknown, expired, ended

@@ -31,17 +31,16 @@ pub fn request(
     counted: Counted,
     vendor: &'static str,
     status: u16,
-    outcome: &str,
-    reason: &str,
+    outcome: &'static str,
+    reason: &'static str,
 ) {
-    let outcome = outcome.to_owned();
     match counted {
         Counted::SignIn if status != 204 => {
-            metrics::counter!("SignIn", "function" => function, "vendor" => vendor, "outcome" => outcome.clone())
+            metrics::counter!("SignIn", "function" => function, "vendor" => vendor, "outcome" => outcome)
                 .increment(1);
         }
         Counted::Logout => {
-            let logout = match (status, outcome.as_str()) {
+            let logout = match (status, outcome) {
                 (200, "ok") => "applied",
                 (200, _) => "repeated",
                 (503, _) => "failed",
@@ -52,8 +51,7 @@ pub fn request(
         _ => {}
     }
     if (400..500).contains(&status) {
-        metrics::counter!("Refusal", "function" => function, "reason" => reason.to_owned())
-            .increment(1);
+        metrics::counter!("Refusal", "function" => function, "reason" => reason).increment(1);
         // All of a function's refusals under one name, for an alarm on a spike.
         metrics::counter!("Refusals", "function" => function).increment(1);
     }

@@ -8,6 +8,11 @@ pub struct ProjectId(String);
 impl ProjectId {
     /// `None` unless `id` matches the pattern.
     pub fn parse(id: &str) -> Option<Self> {
+        Self::is_valid(id).then(|| ProjectId(id.to_owned()))
+    }
+
+    /// True when `id` matches the pattern.
+    pub fn is_valid(id: &str) -> bool {
         let bytes = id.as_bytes();
         let first_ok = bytes
             .first()
@@ -15,7 +20,7 @@ impl ProjectId {
         let rest_ok = bytes
             .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
-        (first_ok && rest_ok && bytes.len() <= 63).then(|| ProjectId(id.to_owned()))
+        first_ok && rest_ok && bytes.len() <= 63
     }
 
     pub fn as_str(&self) -> &str {

@@ -13,9 +13,18 @@ use std::net::IpAddr;
 /// The largest body any route reads.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// Room for the usual answer (a settings object with a token or a hash, a problem+json) in one
+/// allocation; a larger one grows.
+const ANSWER_BYTES: usize = 512;
+
 /// A JSON answer with `Cache-Control: no-store`.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    let mut text = Vec::with_capacity(ANSWER_BYTES);
+    let text = match serde_json::to_writer(&mut text, body) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(text).unwrap_or_else(|_| "{}".into()),
+        Err(_) => "{}".into(),
+    };
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -31,18 +40,16 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body
 pub fn project_id(request: &Request) -> Result<ProjectId, ServiceError> {
     let from_params = request
         .path_parameters_ref()
-        .and_then(|p| p.first("project"))
-        .map(str::to_owned);
+        .and_then(|p| p.first("project"));
     let from_path = || {
         let mut parts = request.uri().path().trim_matches('/').split('/');
         match (parts.next(), parts.next(), parts.next()) {
-            (Some("v1"), Some("projects"), Some(project)) => Some(project.to_owned()),
+            (Some("v1"), Some("projects"), Some(project)) => Some(project),
             _ => None,
         }
     };
     from_params
         .or_else(from_path)
-        .as_deref()
         .and_then(ProjectId::parse)
         .ok_or(ServiceError::UnknownProject)
 }

@@ -54,7 +54,13 @@ impl Hs256 {
 
 /// `header.payload`, with room for the signature.
 fn signing_input(header_b64: &str, claims: &Map<String, Value>) -> Result<String, SignError> {
-    let payload = serde_json::to_vec(claims).map_err(|_| SignError::Crypto)?;
+    // Room for the claims' text as it usually is, so the payload is written without regrowing.
+    let text: usize = claims
+        .iter()
+        .map(|(name, value)| name.len() + value.as_str().map_or(20, str::len) + 6)
+        .sum();
+    let mut payload = Vec::with_capacity(text + 2);
+    serde_json::to_writer(&mut payload, claims).map_err(|_| SignError::Crypto)?;
     let mut token = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 400);
     token.push_str(header_b64);
     token.push('.');

@@ -120,13 +120,7 @@ impl ClaimView for Map<String, Value> {
 impl ClaimView for Claims {
     fn seconds(&self, name: &'static str) -> Result<Option<u64>, VerifyError> {
         self.get(name)
-            .map(|text| {
-                serde_json::from_str::<Value>(text)
-                    .ok()
-                    .as_ref()
-                    .and_then(whole_seconds)
-                    .ok_or(VerifyError::TimeClaim(name))
-            })
+            .map(|text| text_seconds(text).ok_or(VerifyError::TimeClaim(name)))
             .transpose()
     }
 
@@ -140,6 +134,22 @@ impl ClaimView for Claims {
 
     fn has(&self, name: &str) -> bool {
         self.contains_key(name)
+    }
+}
+
+/// A time claim's text in whole seconds, read as JSON; plain decimal digits (what API Gateway
+/// hands over) are read directly, to the same number, without a JSON parser per claim.
+fn text_seconds(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    let plain = !bytes.is_empty()
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1);
+    match plain.then(|| text.parse::<u64>().ok()).flatten() {
+        Some(seconds) => Some(seconds),
+        None => serde_json::from_str::<Value>(text)
+            .ok()
+            .as_ref()
+            .and_then(whole_seconds),
     }
 }
 
@@ -240,6 +250,38 @@ mod tests {
             Err(VerifyError::LogoutToken)
         );
         assert_eq!(TokenKind::Logout.check(&flat, NOW), Ok(()));
+    }
+
+    #[test]
+    fn time_claims_as_text_read_as_their_json_does() {
+        let texts = [
+            "0",
+            "7",
+            "1700000000",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "017",
+            "00",
+            "1.5",
+            "1e3",
+            " 17",
+            "17 ",
+            "-1",
+            "+1",
+            "",
+            "x",
+            "\"17\"",
+        ];
+        for text in texts {
+            let json = serde_json::from_str::<Value>(text)
+                .ok()
+                .as_ref()
+                .and_then(whole_seconds);
+            assert_eq!(text_seconds(text), json, "{text:?}");
+        }
+        assert_eq!(text_seconds("1700000000"), Some(1_700_000_000));
+        assert_eq!(text_seconds("017"), None, "JSON has no leading zeros");
     }
 
     #[test]

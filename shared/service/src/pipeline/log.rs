@@ -40,8 +40,11 @@ impl RequestLog {
                 _ => Counted::Other,
             },
             // Only ids that pass the pattern are logged as they are.
-            project: ProjectId::parse(project)
-                .map_or_else(|| "(invalid)".into(), |p| p.to_string()),
+            project: if ProjectId::is_valid(project) {
+                project.to_owned()
+            } else {
+                "(invalid)".to_owned()
+            },
             vendor: "",
             started: Instant::now(),
         }
@@ -54,7 +57,7 @@ impl RequestLog {
 
     /// Logs the outcome (the status, the stable `outcome` code and the precise `reason`) and
     /// counts it.
-    pub fn finish(self, status: u16, outcome: &str, reason: &str) {
+    pub fn finish(self, status: u16, outcome: &'static str, reason: &'static str) {
         crate::metrics::request(
             self.function,
             self.counted,

@@ -66,15 +66,32 @@ pub async fn previous_config(
 
 /// A request from start to answer: the shared steps, then `story` for a caller who passed
 /// them; every failure as problem+json, one log line.
-pub async fn respond<C: Caller>(
-    state: &State,
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn keeps a by-value argument twice in its future; this block keeps the request once"
+)]
+pub fn respond<'a, C: Caller>(
+    state: &'a State,
     request: Request,
+    route: &'a Route<C>,
+    story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError> + 'a,
+) -> impl Future<Output = Response<Body>> + 'a {
+    async move {
+        let mut log = RequestLog::start(&request, &route.spec);
+        let mut cors = Cors::default();
+        let result = steps(state, &request, route, &mut log, &mut cors, story).await;
+        finish(route, log, cors, result)
+    }
+}
+
+/// The answer to a request whose steps came to `result`: an error as problem+json, CORS, how
+/// long it may be kept, and its log line.
+fn finish<C: Caller>(
     route: &Route<C>,
-    story: impl for<'c> AsyncFnOnce(Call<'c, C::Who>) -> Result<Answer, ServiceError>,
+    log: RequestLog,
+    cors: Cors,
+    result: Result<Answer, ServiceError>,
 ) -> Response<Body> {
-    let mut log = RequestLog::start(&request, &route.spec);
-    let mut cors = Cors::default();
-    let result = steps(state, &request, route, &mut log, &mut cors, story).await;
     let (response, outcome, reason) = match result {
         Ok(answer) => (answer.response, answer.outcome, answer.outcome),
         Err(error) => {

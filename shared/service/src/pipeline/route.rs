@@ -95,8 +95,8 @@ pub struct Served {
 
 impl Served {
     /// The function's answer to `request`.
-    pub async fn handle(&self, state: &State, request: Request) -> Response<Body> {
-        (self.handler)(state, request).await
+    pub fn handle<'a>(&self, state: &'a State, request: Request) -> BoxFuture<'a, Response<Body>> {
+        (self.handler)(state, request)
     }
 
     /// Of `routes` (one function's), the one whose name ends the request's path; the first

@@ -183,7 +183,9 @@ pub async fn identity_claims<'r>(
     };
     let token =
         request::bearer(request).ok_or(ServiceError::Unauthorized(Unauthorized::MissingBearer))?;
-    match verifier.verify(token, now).await {
+    // Boxed: the verifier's future (a key fetch among its states) would otherwise make every
+    // request's future larger, an authorizer's claims or not.
+    match Box::pin(verifier.verify(token, now)).await {
         Ok(claims) => Ok(VerifiedClaims::Verifier(claims)),
         Err(TokenError::Refused(e)) => {
             Err(ServiceError::Unauthorized(Unauthorized::IdentityRefused(e)))

@@ -147,20 +147,28 @@ pub trait SessionStore: Send + Sync {
 }
 
 fn session_key(which: SessionIn<'_>) -> String {
-    format!("session#{}#{}", which.project, which.reference)
+    ["session#", which.project, "#", which.reference].concat()
 }
 
 fn logout_key(whose: UserIn<'_>) -> String {
-    format!("logout#{}#{}", whose.project, whose.user_id)
+    ["logout#", whose.project, "#", whose.user_id].concat()
 }
 
 fn delivery_key(delivery: LogoutDelivery<'_>) -> String {
-    format!("delivery#{}#{}", delivery.project, delivery.id)
+    ["delivery#", delivery.project, "#", delivery.id].concat()
 }
 
 /// The user id comes last: project ids and vendor ids hold no `#`.
 fn kept_key(whose: KeptFor<'_>) -> String {
-    format!("kept#{}#{}#{}", whose.project, whose.vendor, whose.user_id)
+    [
+        "kept#",
+        whose.project,
+        "#",
+        whose.vendor,
+        "#",
+        whose.user_id,
+    ]
+    .concat()
 }
 
 /// A fresh 128-bit session reference, as 32 lowercase hex digits.

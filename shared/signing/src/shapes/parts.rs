@@ -70,7 +70,7 @@ pub(crate) fn fill(
     user: &User,
     inputs: Inputs<'_>,
 ) -> Result<Map<String, Value>, SignError> {
-    let mut out = Map::new();
+    let mut out = Map::with_capacity(parts.len());
     for (name, part) in parts {
         let value = match (part, &inputs) {
             (Part::Id, _) => Some(Value::from(user.id.as_str())),

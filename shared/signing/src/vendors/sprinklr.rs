@@ -156,11 +156,14 @@ impl Sprinklr {
     /// `{"user": {...}}` for the user-details and pre-created modes.
     fn user_settings(&self, values: [Option<&str>; 6], now_ms: u64) -> Map<String, Value> {
         let mut message = values.map(|v| v.unwrap_or("")).join("_");
-        let mut user: Map<String, Value> = SLOTS
-            .iter()
-            .zip(values)
-            .filter_map(|((_, name), v)| Some(((*name).into(), v?.into())))
-            .collect();
+        // Room for every slot and the two members after them: one allocation, no regrowth.
+        let mut user = Map::with_capacity(SLOTS.len() + 2);
+        user.extend(
+            SLOTS
+                .iter()
+                .zip(values)
+                .filter_map(|((_, name), v)| Some(((*name).into(), v?.into()))),
+        );
         if self.options.hash_creation_time {
             message.push('_');
             message.push_str(&now_ms.to_string());

@@ -10,10 +10,20 @@ ROOT=$PWD
 
 # Each step is timed; the run ends with a table of the steps' times, the one-time installs
 # (apt, pip, npm, cargo install, rustup) apart from the tests. `step --install NAME` marks one.
-STEP_NAMES=() STEP_SECONDS=() STEP_KINDS=() STEP_NAME="" STEP_KIND="" STEP_STARTED=$SECONDS
+# A step's CPU time (user + system of the processes it ran) beside its wall time says how much
+# of it two cores could ever overlap.
+STEP_NAMES=() STEP_SECONDS=() STEP_CPU=() STEP_KINDS=() STEP_NAME="" STEP_KIND=""
+STEP_STARTED=$SECONDS STEP_CPU_STARTED=0
+children_cpu_ticks() {
+  local stat
+  read -r -a stat <"/proc/$$/stat"
+  echo $((stat[15] + stat[16]))
+}
 end_step() {
   [[ -n $STEP_NAME ]] || return 0
+  local cpu=$(($(children_cpu_ticks) - STEP_CPU_STARTED))
   STEP_NAMES+=("$STEP_NAME") STEP_KINDS+=("$STEP_KIND") STEP_SECONDS+=($((SECONDS - STEP_STARTED)))
+  STEP_CPU+=($((cpu / $(getconf CLK_TCK))))
   STEP_NAME=""
 }
 step() {
@@ -23,22 +33,24 @@ step() {
     STEP_KIND=install
     shift
   fi
-  STEP_NAME=$* STEP_STARTED=$SECONDS
+  STEP_NAME=$* STEP_STARTED=$SECONDS STEP_CPU_STARTED=$(children_cpu_ticks)
   printf '\n==> %s\n' "$*"
 }
 step_table() {
   end_step
-  local i installs=0 tests=0
-  printf '\n| seconds | kind | step |\n|---:|---|---|\n'
+  local i installs=0 tests=0 tests_cpu=0
+  printf '\n| seconds | CPU seconds | kind | step |\n|---:|---:|---|---|\n'
   for i in "${!STEP_NAMES[@]}"; do
-    printf '| %d | %s | %s |\n' "${STEP_SECONDS[$i]}" "${STEP_KINDS[$i]}" "${STEP_NAMES[$i]:0:90}"
+    printf '| %d | %d | %s | %s |\n' "${STEP_SECONDS[$i]}" "${STEP_CPU[$i]}" "${STEP_KINDS[$i]}" \
+      "${STEP_NAMES[$i]:0:90}"
     if [[ ${STEP_KINDS[$i]} == install ]]; then
       installs=$((installs + STEP_SECONDS[i]))
     else
-      tests=$((tests + STEP_SECONDS[i]))
+      tests=$((tests + STEP_SECONDS[i])) tests_cpu=$((tests_cpu + STEP_CPU[i]))
     fi
   done
-  printf '\ninstalls: %d s; tests: %d s; in all: %d s\n' "$installs" "$tests" "$SECONDS"
+  printf '\ninstalls: %d s; tests: %d s (%d s of CPU); in all: %d s\n' "$installs" "$tests" \
+    "$tests_cpu" "$SECONDS"
 }
 trap step_table EXIT
 

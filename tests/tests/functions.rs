@@ -1,6 +1,7 @@
 //! Each function's handler against the in-memory ports, one module per function (and per
 //! route where a function has more than one).
 
+mod future_sizes;
 mod hash_user;
 mod issue_jwt;
 mod issue_jwt_freshchat;

@@ -27,56 +27,89 @@ pub fn handler(state: &State, request: Request) -> impl Future<Output = Response
 )]
 fn sign(call: Call<'_, Identity>) -> impl Future<Output = Result<Answer, ServiceError>> + '_ {
     async move {
-        let Call {
-            state,
-            project,
-            who: identity,
-            ..
-        } = call;
-        let now_ms = state.clock.now_ms();
-        let vendor = &project.vendor;
-        let reference = match vendor.session() {
-            SessionUse::None => None,
-            SessionUse::Reference | SessionUse::Cookie => {
-                Some(new_reference().map_err(|e| ServiceError::Internal(e.to_string()))?)
-            }
+        let state = call.state;
+        // Boxed: the session and its write, which only session modes carry, would otherwise be
+        // carried (and allocated with the route's future) by every request.
+        let kept = match signed(call)? {
+            (response, None) => return Ok(response.into()),
+            (response, Some(session)) => Box::pin(keep(state, session, response)),
         };
-        let signed = vendor.sign_with_page_input(
-            &identity.user,
-            now_ms / 1000,
-            reference.as_deref(),
-            identity.page_input.as_ref(),
-        )?;
-        let mut response = json_response(StatusCode::OK, &signed);
-        let Some(reference) = reference else {
-            return Ok(response.into());
-        };
-        let expires_at = signed
-            .expires_at
-            .ok_or_else(|| ServiceError::Internal("a session vendor gave no expiry".into()))?;
-        let session = Session {
-            project: project.project.clone(),
-            reference,
-            user: identity.user,
-            created_ms: now_ms,
-            issued_at: identity.issued_at,
-            expires_at,
-        };
-        state.sessions.put_session(&session).await?;
-        if vendor.session() == SessionUse::Cookie {
+        kept.await
+    }
+}
+
+/// A session to keep before the answer goes out, and the session cookie the answer sets, if
+/// the vendor's mode has one.
+struct Kept {
+    session: Session,
+    cookie: Option<HeaderValue>,
+}
+
+/// The signed answer and, in session modes, the session behind it.
+fn signed(call: Call<'_, Identity>) -> Result<(Response<Body>, Option<Kept>), ServiceError> {
+    let Call {
+        state,
+        project,
+        who: identity,
+        ..
+    } = call;
+    let now_ms = state.clock.now_ms();
+    let vendor = &project.vendor;
+    let reference = match vendor.session() {
+        SessionUse::None => None,
+        SessionUse::Reference | SessionUse::Cookie => {
+            Some(new_reference().map_err(|e| ServiceError::Internal(e.to_string()))?)
+        }
+    };
+    let signed = vendor.sign_with_page_input(
+        &identity.user,
+        now_ms / 1000,
+        reference.as_deref(),
+        identity.page_input.as_ref(),
+    )?;
+    let response = json_response(StatusCode::OK, &signed);
+    let Some(reference) = reference else {
+        return Ok((response, None));
+    };
+    let expires_at = signed
+        .expires_at
+        .ok_or_else(|| ServiceError::Internal("a session vendor gave no expiry".into()))?;
+    let session = Session {
+        project: project.project.clone(),
+        reference,
+        user: identity.user,
+        created_ms: now_ms,
+        issued_at: identity.issued_at,
+        expires_at,
+    };
+    let cookie = match vendor.session() {
+        SessionUse::Cookie => {
             let max_age = expires_at.saturating_sub(now_ms / 1000);
             let cookie = cookie(
                 &session.reference,
                 project.cookie_domain.as_deref(),
                 max_age,
             );
-            let value = HeaderValue::from_str(&cookie).map_err(|_| {
+            Some(HeaderValue::from_str(&cookie).map_err(|_| {
                 ServiceError::Internal("cookie domain is not a header value".into())
-            })?;
-            response.headers_mut().insert(header::SET_COOKIE, value);
+            })?)
         }
-        Ok(response.into())
+        _ => None,
+    };
+    Ok((response, Some(Kept { session, cookie })))
+}
+
+/// Keeps the session, then answers `response` (with the session cookie, if any).
+async fn keep(
+    state: &State,
+    kept: Kept,
+    mut response: Response<Body>,
+) -> Result<Answer, ServiceError> {
+    state.sessions.put_session(&kept.session).await?;
+    if let Some(cookie) = kept.cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
+    Ok(response.into())
 }
 
 /// `chatpass_session`: HttpOnly, Secure, SameSite=None (the vendor's domain is a CNAME of the

@@ -41,7 +41,9 @@ pub fn handler(state: &State, request: Request) -> impl Future<Output = Response
 /// its logout once.
 async fn apply(call: Call<'_, ()>) -> Result<Answer, ServiceError> {
     let verified = if request::content_type_is(call.request, "application/x-www-form-urlencoded") {
-        oidc::verify(&call).await?
+        // Boxed: the logout token's check may fetch keys, a large future every webhook
+        // delivery would otherwise carry (and allocate) too.
+        Box::pin(oidc::verify(&call)).await?
     } else {
         webhook::verify(&call).await?
     };

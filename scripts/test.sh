@@ -375,8 +375,10 @@ python3 scripts/check_docs.py
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The integration tests mostly wait (on moto, on spawned functions, on timeouts), so they run
+# two per core rather than libtest's one.
 step "cargo test --workspace"
-cargo test --workspace
+cargo test --workspace -- --test-threads=$((2 * $(nproc)))
 
 extra_checks
 api_checks

@@ -1,11 +1,16 @@
 //! A moto server on a loopback port, so the AWS implementations are tested against real SDK calls.
 //! Each `Moto` is its own process, port and state; `stop`/`restart` simulate an outage; drop kills it.
+//!
+//! The servers are forked from one Python that has imported moto once (`scripts/moto_forks.py`),
+//! started with the first `Moto` of the test process: a fresh `moto_server` pays about a second
+//! of CPU importing moto, and the tests start over a hundred.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,43 +23,44 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// Ports tried by `start` if moto cannot bind the one picked (another process took it meanwhile).
 const START_ATTEMPTS: usize = 3;
 
-/// A running `moto_server` on `127.0.0.1`.
+/// A running moto server on `127.0.0.1`.
 ///
 /// Every request it serves is also appended to a recording file (moto's own recorder), which
-/// [`Moto::request_count`] reads. Its output goes to `<target dir>/moto/moto-<port>.log`.
+/// [`Moto::request_count`] reads. Its log and recording are in `<target dir>/moto/moto-<port>/`.
 #[derive(Debug)]
 pub struct Moto {
     /// `http://127.0.0.1:<port>`, the endpoint URL to give an AWS SDK client.
     pub endpoint: String,
     addr: SocketAddr,
-    program: PathBuf,
+    folder: PathBuf,
     log: PathBuf,
     recording: PathBuf,
-    /// `None` while stopped.
-    child: Option<Child>,
+    /// The server's process; `None` while stopped.
+    pid: Option<u32>,
 }
 
 impl Moto {
-    /// Starts `moto_server` on a free loopback port and waits until it answers.
+    /// Starts a moto server on a free loopback port and waits until it answers.
     ///
-    /// The program is `$CHATPASS_MOTO_SERVER`, else `<workspace>/.venv/bin/moto_server`, else
-    /// `moto_server` on `PATH`. Panics if there is none, or if it does not answer within 20 s.
+    /// moto is `$CHATPASS_MOTO_SERVER`'s, else `<workspace>/.venv/bin/moto_server`'s, else that
+    /// of `moto_server` on `PATH`, run by the Python beside it. Panics if there is none, or if
+    /// it does not answer within 20 s.
     pub fn start() -> Moto {
-        let program = moto_program();
         let dir = target_dir().join("moto");
-        fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create moto's log folder {}: {e}", dir.display()));
-
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             let addr = free_loopback_port();
+            let folder = dir.join(format!("moto-{}", addr.port()));
+            fs::create_dir_all(&folder).unwrap_or_else(|e| {
+                panic!("cannot create moto's folder {}: {e}", folder.display())
+            });
             let mut moto = Moto {
                 endpoint: format!("http://{addr}"),
                 addr,
-                program: program.clone(),
-                log: dir.join(format!("moto-{}.log", addr.port())),
-                recording: dir.join(format!("moto-{}.requests.jsonl", addr.port())),
-                child: None,
+                log: folder.join("moto.log"),
+                recording: folder.join("requests.jsonl"),
+                folder,
+                pid: None,
             };
             // Left over from an earlier run on the same port: start both files empty.
             for file in [&moto.log, &moto.recording] {
@@ -66,16 +72,18 @@ impl Moto {
                 Err(e) => last_error = e,
             }
         }
-        panic!("moto_server did not start after {START_ATTEMPTS} attempts: {last_error}");
+        panic!("moto did not start after {START_ATTEMPTS} attempts: {last_error}");
     }
 
     /// Stops the server (SIGKILL) and waits for it to exit: from now on every request to
     /// [`Moto::endpoint`] is refused, as during an outage. Does nothing if already stopped.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // An error here means it already exited, which is what we want.
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(pid) = self.pid.take() {
+            let answer = forks().ask(&format!("stop {pid}"));
+            // Dropped while a test panics, the first panic is the one to report.
+            if answer.as_deref() != Ok("stopped") && !thread::panicking() {
+                panic!("moto {pid} could not be stopped: {answer:?}");
+            }
         }
     }
 
@@ -89,7 +97,7 @@ impl Moto {
     pub fn restart(&mut self) {
         self.stop();
         if let Err(e) = self.spawn_and_wait() {
-            panic!("moto_server did not restart on {}: {e}", self.endpoint);
+            panic!("moto did not restart on {}: {e}", self.endpoint);
         }
     }
 
@@ -158,43 +166,29 @@ impl Moto {
             .count()
     }
 
-    /// Spawns moto on `self.addr` and waits until it answers, or explains why not.
+    /// Forks a server on `self.addr` and waits until it answers, or explains why not.
     fn spawn_and_wait(&mut self) -> Result<(), String> {
-        let log = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&self.log)
-            .map_err(|e| format!("cannot open {}: {e}", self.log.display()))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| format!("cannot open {}: {e}", self.log.display()))?;
-        let child = Command::new(&self.program)
-            .args(["-H", "127.0.0.1", "-p", &self.addr.port().to_string()])
-            .env("MOTO_ENABLE_RECORDING", "true")
-            .env("MOTO_RECORDER_FILEPATH", &self.recording)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
-        self.child = Some(child);
+        let port = self.addr.port();
+        let answer = forks().ask(&format!("start {port} {}", self.folder.display()))?;
+        let pid = answer
+            .strip_prefix("started ")
+            .and_then(|pid| pid.parse().ok())
+            .ok_or_else(|| format!("moto's forking parent answered {answer:?}"))?;
+        self.pid = Some(pid);
 
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                self.child = None;
+            if let Ok((200, _)) = http_request(self.addr, "GET", "/moto-api/") {
+                return Ok(());
+            }
+            let state = forks().ask(&format!("poll {pid}"))?;
+            if let Some(status) = state.strip_prefix("exited ") {
+                self.pid = None;
                 return Err(format!(
                     "it exited with {status} before answering; its log {}:\n{}",
                     self.log.display(),
                     log_tail(&self.log)
                 ));
-            }
-            if let Ok((200, _)) = http_request(self.addr, "GET", "/moto-api/") {
-                return Ok(());
             }
             if Instant::now() >= deadline {
                 self.stop();
@@ -205,7 +199,7 @@ impl Moto {
                     log_tail(&self.log)
                 ));
             }
-            thread::sleep(Duration::from_millis(50));
+            thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -213,7 +207,7 @@ impl Moto {
 impl Drop for Moto {
     fn drop(&mut self) {
         if thread::panicking() {
-            eprintln!("moto_server's log: {}", self.log.display());
+            eprintln!("moto's log: {}", self.log.display());
         }
         self.stop();
     }
@@ -246,6 +240,88 @@ fn moto_program() -> PathBuf {
                 venv.display()
             )
         })
+}
+
+/// The Python of the moto install [`moto_program`] names: `python` or `python3` beside it.
+fn moto_python() -> PathBuf {
+    let program = moto_program();
+    ["python", "python3"]
+        .iter()
+        .map(|name| program.with_file_name(name))
+        .find(|python| python.is_file())
+        .unwrap_or_else(|| panic!("no python beside {}", program.display()))
+}
+
+/// `scripts/moto_forks.py`, running for the rest of the test process: it forks every server.
+struct Forks {
+    /// Kept so the process is not reaped early; it exits when `stdin` closes with this process.
+    _process: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    log: PathBuf,
+}
+
+/// The forking parent, started by the first caller; one command at a time.
+fn forks() -> MutexGuard<'static, Forks> {
+    static FORKS: OnceLock<Mutex<Forks>> = OnceLock::new();
+    FORKS
+        .get_or_init(|| Mutex::new(Forks::start()))
+        .lock()
+        // A test that panicked while holding it left nothing half-done: each command is a
+        // line written and a line read.
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Forks {
+    fn start() -> Forks {
+        let dir = target_dir().join("moto");
+        fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create moto's folder {}: {e}", dir.display()));
+        let log = dir.join(format!("forks-{}.log", std::process::id()));
+        let errors =
+            File::create(&log).unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let mut process = Command::new(moto_python())
+            .arg(workspace_root().join("scripts/moto_forks.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(errors)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run scripts/moto_forks.py: {e}"));
+        let mut forks = Forks {
+            stdin: process.stdin.take().expect("piped stdin"),
+            stdout: BufReader::new(process.stdout.take().expect("piped stdout")),
+            _process: process,
+            log,
+        };
+        match forks.read_line() {
+            Ok(ready) if ready == "ready" => {}
+            answer => panic!("scripts/moto_forks.py did not start: {answer:?}"),
+        }
+        forks
+    }
+
+    /// Sends one command and returns its one-line answer, or why there is none.
+    fn ask(&mut self, command: &str) -> Result<String, String> {
+        writeln!(self.stdin, "{command}").map_err(|e| self.gone(&e.to_string()))?;
+        self.read_line()
+    }
+
+    fn read_line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        match self.stdout.read_line(&mut line) {
+            Ok(n) if n > 0 => Ok(line.trim_end().to_owned()),
+            Ok(_) => Err(self.gone("it closed its output")),
+            Err(e) => Err(self.gone(&e.to_string())),
+        }
+    }
+
+    fn gone(&self, why: &str) -> String {
+        format!(
+            "scripts/moto_forks.py stopped answering ({why}); its log {}:\n{}",
+            self.log.display(),
+            log_tail(&self.log)
+        )
+    }
 }
 
 /// The workspace's root folder.

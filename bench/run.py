@@ -65,11 +65,13 @@ def build(sections, profile, main_target, bench_target):
     print(f"# building ({profile} profile{': LTO, codegen-units 1' if flags else ''})", flush=True)
     main = (["chatpass"] if wanted & {"http", "secrets"} else []) + (
         FUNCTIONS if wanted & {"cold", "deployed"} else [])
+    # The whole workspace selected, as `sam build`'s `cargo lambda build --bin NAME` does at the
+    # root: the features users deploy, and in a dev run the ones the tests' builds reused.
     if main:
-        cargo(ROOT, main_target, "build", *flags, *[a for p in main for a in ("-p", p)])
+        cargo(ROOT, main_target, "build", *flags, "--workspace",
+              *[a for p in main for a in ("--bin", p)])
     if "inprocess" in wanted:
-        cargo(ROOT, main_target, "bench", "--no-run", *bench_profile(profile), "-p",
-              "issue-jwt", "-p", "hash-user", "--bench", "handler")
+        cargo(ROOT, main_target, "bench", "--no-run", *HANDLER_BENCHES, *bench_profile(profile))
     bench = (["floor"] if wanted & {"http", "jwt"} else []) + (
         ["hello", "floor-lambda", "lambda-emu"] if wanted & {"cold", "deployed"} else [])
     if bench:
@@ -77,6 +79,11 @@ def build(sections, profile, main_target, bench_target):
     if "http" in wanted:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"],
                        cwd=BENCH / "baseline-node", check=True)
+
+
+# issue-jwt's and hash-user's `handler` benches, selected through the whole workspace so that
+# cargo unifies the features `cargo test --workspace` does and builds no dependency again.
+HANDLER_BENCHES = ("--workspace", "--bench", "handler")
 
 
 def bench_profile(profile):
@@ -151,12 +158,10 @@ def jwt_section(report, floor, token, out):
 def inprocess_section(report, main_target, profile, out):
     args = knob("CRITERION_ARGS", "--warm-up-time 2 --measurement-time 5")
     report.section(f"handlers in process (criterion, {args})")
-    for function in ("issue-jwt", "hash-user"):
-        with open(out / f"criterion-{function}.txt", "w") as log:
-            subprocess.run(["cargo", "bench", "--quiet", *bench_profile(profile), "-p", function,
-                            "--bench", "handler", "--", *args.split()], cwd=ROOT, stdout=log,
-                           stderr=subprocess.STDOUT,
-                           check=True, env=dict(os.environ, CARGO_TARGET_DIR=str(main_target)))
+    with open(out / "criterion-handlers.txt", "w") as log:
+        subprocess.run(["cargo", "bench", "--quiet", *HANDLER_BENCHES, *bench_profile(profile),
+                        "--", *args.split()], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                       check=True, env=dict(os.environ, CARGO_TARGET_DIR=str(main_target)))
 
     def median_ns(name):
         estimates = main_target / "criterion" / name / "new" / "estimates.json"

@@ -80,7 +80,7 @@ def main():
     load_seconds, outage_at = knob("LOAD_SECONDS", 60), knob("OUTAGE_AT", 15)
     outage_seconds, settle_seconds = knob("OUTAGE_SECONDS", 15), knob("SETTLE_SECONDS", 10)
     connections, threads = knob("LOAD_CONNECTIONS", 8), knob("LOAD_THREADS", 1)
-    binary = os.environ.get("CHATPASS_BIN") or cargo_build_dev("chatpass") / "chatpass"
+    binary = os.environ.get("CHATPASS_BIN") or cargo_build_dev() / "chatpass"
 
     with tempfile.TemporaryDirectory() as work, Children(work) as children:
         work = Path(work)

@@ -128,12 +128,13 @@ def wait_for_url(url, child=None, seconds=20, context=None):
     _wait(answers, f"answer from {url}", child, seconds)
 
 
-def cargo_build_dev(*packages):
-    """`cargo build` of the packages (dev profile) into CARGO_TARGET_DIR (default target/);
-    the folder of the binaries."""
+def cargo_build_dev():
+    """`cargo build` of the workspace's binaries (dev profile) into CARGO_TARGET_DIR (default
+    target/); the folder of the binaries. The whole workspace is selected, as the tests' own
+    builds of the binaries are, so that cargo unifies the same features and reuses what they
+    built."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    argv = ["cargo", "build", "--quiet"] + [a for p in packages for a in ("-p", p)]
-    subprocess.run(argv, cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--quiet", "--workspace", "--bins"], cwd=ROOT, check=True)
     return target / "debug"
 
 

@@ -109,7 +109,7 @@ def main():
     report = Path(os.environ.get("SCHEMATHESIS_REPORT", target / "schemathesis" / "report.ndjson"))
     report = report.resolve()
     report.parent.mkdir(parents=True, exist_ok=True)
-    binary = cargo_build_dev("chatpass") / "chatpass"
+    binary = cargo_build_dev() / "chatpass"
 
     with tempfile.TemporaryDirectory() as work, Children(work) as children:
         work = Path(work)

@@ -168,7 +168,9 @@ extra_checks() {
   (cd web && npm run --silent check)
 
   step "browser tests: chatpass.js for every vendor, the vendors' SDKs and the demo page in headless Chromium against chatpass serve"
-  cargo build --quiet -p chatpass
+  # The whole workspace's selection, as the tests' own builds of the binaries: the same
+  # features, so no dependency compiles again.
+  cargo build --quiet --workspace --bins
   CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" node --test tests/browser/
 
   step "cfn-lint template.yaml"
@@ -250,9 +252,9 @@ api_checks() {
 bench_checks() {
   step "bench: tests of its Python helpers, lambda-emu and the floor Lambda"
   .venv/bin/python -m unittest discover -s bench/tests
-  # The bench workspace builds into the main target folder: the AWS SDK, tokio and the rest
-  # it shares with the workspace at the same versions and features compile once.
-  (cd bench && cargo test --quiet -p lambda-emu -p floor-lambda)
+  # The whole bench workspace, so that its tests unify the features bench/run.py's build of its
+  # binaries does and the bench's dependencies compile once for both.
+  (cd bench && cargo test --quiet --workspace)
   step "bench: every section once, smoke run (dev builds, short runs)"
   local cgroup=/sys/fs/cgroup/cpu
   [[ -w $cgroup ]] || cgroup=none

@@ -1,10 +1,9 @@
-//! Runs the `chatpass` binary for the CLI and `serve` tests: builds it once per test run
-//! with the cargo running the tests, writes scratch files under the target dir.
+//! Runs the `chatpass` binary for the CLI and `serve` tests and writes their scratch files
+//! under the target dir.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 /// What one run of `chatpass` did.
 pub struct Run {
@@ -84,47 +83,9 @@ pub fn sign(project: &Path, user: &str, extra: &[&str], env: &[(&str, &str)]) ->
     chatpass_with(args.iter().chain(extra), env)
 }
 
-/// The `chatpass` binary beside this test binary (`<target>/<profile>/deps/cli_x-hash`), built
-/// once per test binary so it is never stale: the tests crate cannot depend on a binary.
-pub fn binary() -> &'static Path {
-    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let built = BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .ok_or("the test binary is not in <target>/<profile>/deps")?;
-        let target_dir = profile_dir
-            .parent()
-            .ok_or("the profile dir has no parent")?;
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--quiet", "-p", "chatpass", "--bin", "chatpass"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("CARGO_TARGET_DIR", target_dir);
-        match profile_dir.file_name().and_then(OsStr::to_str) {
-            Some("debug") => {}
-            Some(profile) => {
-                build.args(["--profile", profile]);
-            }
-            None => return Err("the profile dir has no name".into()),
-        }
-        let output = build
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "cargo build -p chatpass failed:\n{}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        Ok(profile_dir.join(format!("chatpass{}", std::env::consts::EXE_SUFFIX)))
-    });
-    match built {
-        Ok(path) => path,
-        Err(why) => panic!("cannot build the chatpass binary: {why}"),
-    }
+/// The `chatpass` binary beside this test binary (see [`crate::binaries::dir`]).
+pub fn binary() -> PathBuf {
+    crate::binaries::dir().join(format!("chatpass{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A fresh scratch directory under the target dir for one test.

@@ -241,7 +241,7 @@ fn now() -> u64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_four_lambda_binaries_run_the_sessions_flow_against_moto() {
-    chatpass_tests::functions::build();
+    chatpass_tests::binaries::dir();
     let moto = Moto::start();
     create_table(&moto, TABLE).await;
     put_project(&moto, "acme-jsm", &json!({"vendor": "jsm-chat", "key": "dGVzdC1qc20tc2VjcmV0LWZvci12ZWN0b3Jz", "allowed_origins": ["https://www.example.com"]})).await;

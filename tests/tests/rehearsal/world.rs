@@ -140,7 +140,7 @@ impl World {
             &self.stack.account,
             allowed,
         );
-        let binary = chatpass_tests::functions::build().join(function);
+        let binary = chatpass_tests::binaries::dir().join(function);
         let spec = &self.stack.functions[function];
         let process = Function::start(
             &binary,

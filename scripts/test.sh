@@ -19,9 +19,22 @@ children_cpu_ticks() {
   read -r -a stat <"/proc/$$/stat"
   echo $((stat[15] + stat[16]))
 }
+# Bash reaps a side step as soon as it ends, which adds its CPU to the shell's children's: the
+# step then running is not charged for it (nor one starting after it ended).
+side_steps_ended_ticks() {
+  local log rc seconds cpu ticks sum=0
+  for log in "${SIDE_LOGS[@]}"; do
+    [[ -f $log.result && ! -f $log.counted ]] || continue
+    read -r rc seconds cpu ticks <"$log.result"
+    sum=$((sum + ticks))
+    : >"$log.counted"
+  done
+  echo "$sum"
+}
 end_step() {
   [[ -n $STEP_NAME ]] || return 0
-  local cpu=$(($(children_cpu_ticks) - STEP_CPU_STARTED))
+  local cpu=$(($(children_cpu_ticks) - STEP_CPU_STARTED - $(side_steps_ended_ticks)))
+  ((cpu >= 0)) || cpu=0
   STEP_NAMES+=("$STEP_NAME") STEP_KINDS+=("$STEP_KIND") STEP_SECONDS+=($((SECONDS - STEP_STARTED)))
   STEP_CPU+=($((cpu / CLK_TCK)))
   STEP_NAME=""
@@ -34,51 +47,87 @@ step() {
     shift
   fi
   STEP_NAME=$* STEP_STARTED=$SECONDS STEP_CPU_STARTED=$(children_cpu_ticks)
+  side_steps_ended_ticks >/dev/null
   printf '\n==> %s\n' "$*"
 }
 # A step run beside the steps that follow it, where one of the two mostly waits (the browser
 # suite beside the CPU-bound template checks was slower than the two in turn): its output goes
 # to a file, printed with its times when `join_side_steps` waits for it, and its failure fails
-# the run there. The table marks it "(beside)".
+# the run there. The table marks it "(beside)". `side_step --idle` runs it under the idle
+# scheduling policy (SCHED_IDLE, which its processes inherit): it gets only the CPU the other
+# steps leave, so it fills their waits and never slows them.
 SIDE_PIDS=() SIDE_NAMES=() SIDE_LOGS=()
 side_step() {
-  local name=$1 log
+  local idle=0 name log
+  if [[ $1 == --idle ]]; then
+    idle=1
+    shift
+  fi
+  name=$1
   shift
   log=$(mktemp)
   printf '\n==> %s (beside the next steps; its output follows when it ends)\n' "$name"
   (
     set +e
     started=$SECONDS
+    ((idle == 0)) || chrt --idle --pid 0 "$BASHPID"
     (set -e; "$@") >"$log" 2>&1
     rc=$?
     read -r -a stat <"/proc/$BASHPID/stat"
-    echo "$rc $((SECONDS - started)) $(((stat[15] + stat[16]) / CLK_TCK))" >"$log.result"
+    ticks=$((stat[15] + stat[16]))
+    echo "$rc $((SECONDS - started)) $((ticks / CLK_TCK)) $ticks" >"$log.result"
   ) &
   SIDE_PIDS+=($!) SIDE_NAMES+=("$name") SIDE_LOGS+=("$log")
 }
+# Waits for the side steps named (all of them without a name).
 join_side_steps() {
   end_step
-  local i rc seconds cpu failed=0
+  local i rc seconds cpu failed=0 left=() wanted name
   for i in "${!SIDE_PIDS[@]}"; do
+    wanted=$(($# == 0))
+    for name; do
+      [[ $name != "${SIDE_NAMES[$i]}" ]] || wanted=1
+    done
+    if ((wanted == 0)); then
+      left+=("$i")
+      continue
+    fi
     wait "${SIDE_PIDS[$i]}" || true
     printf '\n==> %s (ran beside)\n' "${SIDE_NAMES[$i]}"
     cat "${SIDE_LOGS[$i]}"
-    read -r rc seconds cpu <"${SIDE_LOGS[$i]}.result" || rc=1 seconds=0 cpu=0
+    read -r rc seconds cpu _ <"${SIDE_LOGS[$i]}.result" || rc=1 seconds=0 cpu=0
     STEP_NAMES+=("(beside) ${SIDE_NAMES[$i]}") STEP_KINDS+=(test)
     STEP_SECONDS+=("$seconds") STEP_CPU+=("$cpu")
-    rm -f "${SIDE_LOGS[$i]}" "${SIDE_LOGS[$i]}.result"
+    rm -f "${SIDE_LOGS[$i]}" "${SIDE_LOGS[$i]}.result" "${SIDE_LOGS[$i]}.counted"
     if ((rc != 0)); then
       echo "${SIDE_NAMES[$i]} failed" >&2
       failed=1
     fi
   done
-  SIDE_PIDS=() SIDE_NAMES=() SIDE_LOGS=()
+  local pids=() names=() logs=()
+  for i in "${left[@]}"; do
+    pids+=("${SIDE_PIDS[$i]}") names+=("${SIDE_NAMES[$i]}") logs+=("${SIDE_LOGS[$i]}")
+  done
+  SIDE_PIDS=("${pids[@]}") SIDE_NAMES=("${names[@]}") SIDE_LOGS=("${logs[@]}")
   return "$failed"
+}
+
+# A process and all its descendants, children first.
+process_tree() {
+  local child
+  for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    process_tree "$child"
+  done
+  echo "$1"
 }
 
 step_table() {
   end_step
-  ((${#SIDE_PIDS[@]} == 0)) || kill "${SIDE_PIDS[@]}" 2>/dev/null || true
+  local pid
+  for pid in "${SIDE_PIDS[@]}"; do
+    # shellcheck disable=SC2046 # one pid a word
+    kill $(process_tree "$pid") 2>/dev/null || true
+  done
   local i installs=0 tests tests_cpu=0
   printf '\n| seconds | CPU seconds | kind | step |\n|---:|---:|---|---|\n'
   for i in "${!STEP_NAMES[@]}"; do
@@ -153,16 +202,7 @@ install_node_tools() {
 
 # Checks beyond cargo test: chatpass.js rebuilt and type-checked (web/), then it, the vendors'
 # SDKs and the demo page in headless Chromium against `chatpass serve`; then the deploy path:
-# the SAM template linted, validated and statically checked, and `sam build` making an arm64
-# bootstrap for each of the four functions.
-#
-# `sam build` here runs the release profile at opt-level 0 without LTO (CARGO_PROFILE_RELEASE_*):
-# an arm64, stripped release build through the same SAM -> cargo-lambda -> zig path, in under
-# half the time of an optimised one on 2 cores (timings in docs/records/benchmark-runs.md). What
-# is checked is that the pipeline builds every function; the binaries users deploy come from
-# their own `sam build`, which uses the real release profile (cargo sees the changed profile and
-# rebuilds). SAM's cargo-lambda builder builds every function into the one CARGO_TARGET_DIR, so
-# dependencies compile once, not once per function.
+# the SAM template linted, validated and statically checked.
 extra_checks() {
   step "chatpass.js: web/dist is what web/src builds; tsc over the source and the typed example"
   (cd web && npm run --silent check)
@@ -178,12 +218,19 @@ extra_checks() {
   step "sam validate --lint"
   sam validate --lint --region us-east-1 </dev/null
   template_checks
+}
 
-  if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
-    step --install "rustup target add aarch64-unknown-linux-gnu"
-    rustup target add aarch64-unknown-linux-gnu
-  fi
-  step "sam build (arm64 release profile at opt-level 0, no LTO)"
+# The deploy path's build: `sam build` making an arm64 bootstrap for each of the four functions.
+#
+# `sam build` here runs the release profile at opt-level 0 without LTO (CARGO_PROFILE_RELEASE_*):
+# an arm64, stripped release build through the same SAM -> cargo-lambda -> zig path, in under
+# half the time of an optimised one on 2 cores (timings in docs/records/benchmark-runs.md). What
+# is checked is that the pipeline builds every function; the binaries users deploy come from
+# their own `sam build`, which uses the real release profile (cargo sees the changed profile and
+# rebuilds). SAM's cargo-lambda builder builds every function into the one CARGO_TARGET_DIR, so
+# dependencies compile once, not once per function.
+SAM_BUILD_STEP="sam build (arm64 release profile at opt-level 0, no LTO)"
+sam_build() {
   local started=$SECONDS function bootstrap
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=0 sam build --region us-east-1 </dev/null
@@ -229,12 +276,13 @@ template_checks() {
 # OpenID Provider, relying party library and Standard Webhooks library; it mostly waits), then
 # a short load-with-faults run (moto killed and restarted under wrk load) on its own.
 api_checks() {
-  side_step "interop: chatpass serve with oidc-provider (code + PKCE, key rotation, back-channel logout) and the Standard Webhooks library" \
+  local interop="interop: chatpass serve with oidc-provider (code + PKCE, key rotation, back-channel logout) and the Standard Webhooks library"
+  side_step "$interop" \
     env CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" CHATPASS_PYTHON="$ROOT/.venv/bin/python" \
     node --test tests/interop/
   step "schemathesis: chatpass serve against openapi.yaml"
   .venv/bin/python scripts/schemathesis_run.py
-  join_side_steps
+  join_side_steps "$interop"
   step "load with faults (short): wrk on serve while moto is killed and restarted"
   LOAD_SECONDS=20 OUTAGE_AT=5 OUTAGE_SECONDS=5 SETTLE_SECONDS=3 .venv/bin/python scripts/load_faults.py
 }
@@ -360,9 +408,13 @@ fuzz_one() {
   rm -rf "$scratch" "$scratch.log"
 }
 
+FUZZ_BUILD_STEP="cargo fuzz build (${FUZZ_TARGETS[*]})"
+fuzz_build() {
+  cd fuzz
+  CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 cargo fuzz build "${FUZZ_BUILD[@]}"
+}
+
 security_checks() {
-  install_cargo_tool cargo-deny "$CARGO_DENY_VERSION"
-  install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION"
   local started=$SECONDS target
 
   step "cargo deny check licenses bans sources"
@@ -370,9 +422,7 @@ security_checks() {
 
   advisory_checks
 
-  step "cargo fuzz build (${FUZZ_TARGETS[*]})"
-  (cd fuzz && CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 \
-    cargo fuzz build "${FUZZ_BUILD[@]}")
+  join_side_steps "$FUZZ_BUILD_STEP"
   # Each target runs on one core: two at a time on this machine's two.
   local i pid pair pids failed
   for ((i = 0; i < ${#FUZZ_TARGETS[@]}; i += 2)); do
@@ -395,6 +445,12 @@ install_python_tools .venv scripts/requirements-test.txt
 # checkov pins a boto3 the SAM CLI cannot share (scripts/requirements-checks.txt).
 install_python_tools .venv-checks scripts/requirements-checks.txt
 install_node_tools
+if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  step --install "rustup target add aarch64-unknown-linux-gnu"
+  rustup target add aarch64-unknown-linux-gnu
+fi
+install_cargo_tool cargo-deny "$CARGO_DENY_VERSION"
+install_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION"
 
 export PATH="$ROOT/.venv/bin:$PATH"
 export CHATPASS_MOTO_SERVER="$ROOT/.venv/bin/moto_server"
@@ -417,6 +473,12 @@ step "docs: links, names, README length"
 python3 -m unittest discover -s scripts/tests -q
 python3 scripts/check_docs.py
 
+# The two builds that share nothing with the workspace's (the fuzz targets' instrumented one and
+# sam build's arm64 one) run beside every step from here on at idle priority, in the CPU the
+# steps leave: cargo test and the suites after it mostly wait.
+side_step --idle "$FUZZ_BUILD_STEP" fuzz_build
+side_step --idle "$SAM_BUILD_STEP" sam_build
+
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
@@ -429,6 +491,7 @@ extra_checks
 api_checks
 bench_checks
 security_checks
+join_side_steps
 
 end_step
 printf '\n==> all tests passed in %d s\n' "$SECONDS"

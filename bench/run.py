@@ -65,11 +65,12 @@ def build(sections, profile, main_target, bench_target):
     print(f"# building ({profile} profile{': LTO, codegen-units 1' if flags else ''})", flush=True)
     main = (["chatpass"] if wanted & {"http", "secrets"} else []) + (
         FUNCTIONS if wanted & {"cold", "deployed"} else [])
-    # The whole workspace selected, as `sam build`'s `cargo lambda build --bin NAME` does at the
-    # root: the features users deploy, and in a dev run the ones the tests' builds reused.
+    # Measured builds select the packages, as `sam build` does from each function's folder; a
+    # dev run selects the workspace, as the tests' builds of the binaries do, to reuse them.
     if main:
-        cargo(ROOT, main_target, "build", *flags, "--workspace",
-              *[a for p in main for a in ("--bin", p)])
+        selection = [a for p in main for a in ("-p", p)] if flags else [
+            "--workspace", *[a for p in main for a in ("--bin", p)]]
+        cargo(ROOT, main_target, "build", *flags, *selection)
     if "inprocess" in wanted:
         cargo(ROOT, main_target, "bench", "--no-run", *HANDLER_BENCHES, *bench_profile(profile))
     bench = (["floor"] if wanted & {"http", "jwt"} else []) + (

@@ -207,10 +207,11 @@ extra_checks() {
   step "chatpass.js: web/dist is what web/src builds; tsc over the source and the typed example"
   (cd web && npm run --silent check)
 
-  # The whole workspace's selection, as the tests' own builds of the binaries: the same
-  # features, so no dependency compiles again (cargo test has built them).
-  step "cargo build --workspace --bins (the binaries the suites below start)"
-  cargo build --quiet --workspace --bins
+  # The binaries the suites below start, built as the tests' own build of them: the whole
+  # workspace selected, and no dependency compiled apart from cargo test's (the feature pins
+  # in tests/Cargo.toml).
+  step "cargo build --workspace --bins, reusing every dependency cargo test built"
+  python3 scripts/check_feature_pins.py
   side_step "$INTEROP_STEP" \
     env CHATPASS_BIN="$CARGO_TARGET_DIR/debug/chatpass" CHATPASS_PYTHON="$ROOT/.venv/bin/python" \
     node --test tests/interop/

@@ -284,7 +284,7 @@ INTEROP_STEP="interop: chatpass serve with oidc-provider (code + PKCE, key rotat
 
 # The API against its document, its peers and under faults: schemathesis against `chatpass
 # serve` (openapi.yaml), then the interop suite joined, then a short load-with-faults run (moto
-# killed and restarted under wrk load) with nothing but the idle-priority builds beside it.
+# killed and restarted under wrk load) with only the low-priority builds and fuzz runs beside it.
 api_checks() {
   step "schemathesis: chatpass serve against openapi.yaml"
   .venv/bin/python scripts/schemathesis_run.py

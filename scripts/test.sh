@@ -402,15 +402,20 @@ advisory_checks() {
   rm -rf "$scratch"
 }
 
+# `cargo fuzz` in fuzz/, into fuzz/target: the build and the runs must say the same, or each run
+# builds the targets again.
+cargo_fuzz() {
+  (cd fuzz && CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 cargo fuzz "$@")
+}
+
 # One fuzz target, run from its committed corpus into a scratch copy; on a crash, the log's tail.
 fuzz_one() {
   local target=$1 scratch dict=()
   scratch=$(mktemp -d)
   [[ -f fuzz/dict/$target.dict ]] && dict=("-dict=dict/$target.dict")
-  if ! (cd fuzz && CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 \
-    cargo fuzz run "${FUZZ_BUILD[@]}" "$target" "$scratch" "corpus/$target" -- \
+  if ! cargo_fuzz run "${FUZZ_BUILD[@]}" "$target" "$scratch" "corpus/$target" -- \
     -runs="${FUZZ_RUNS[$target]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    "${dict[@]}") >"$scratch.log" 2>&1; then
+    "${dict[@]}" >"$scratch.log" 2>&1; then
     tail -n 80 "$scratch.log" >&2
     echo "fuzz target $target failed; its input is in fuzz/artifacts/$target/" >&2
     return 1
@@ -428,8 +433,7 @@ fuzz_checks() {
   local started=$SECONDS target pid pids=() failed=0
   (
     chrt --idle --pid 0 "$BASHPID"
-    cd fuzz
-    CARGO_TARGET_DIR="$ROOT/fuzz/target" CARGO_INCREMENTAL=0 cargo fuzz build "${FUZZ_BUILD[@]}"
+    cargo_fuzz build "${FUZZ_BUILD[@]}"
   )
   echo "fuzz build: $((SECONDS - started)) s"
   for target in "${FUZZ_TARGETS[@]}"; do

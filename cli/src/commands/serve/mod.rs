@@ -75,6 +75,7 @@ async fn serve(args: Args) -> Result<(), String> {
         .install_recorder()
         .map_err(|e| format!("metrics: {e}"))?;
     chatpass_service::metrics::describe();
+    tokio::spawn(server::metrics_upkeep(metrics.clone()));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut settings = settings(&args)?;
     let embedded = matches!(settings.configs, ConfigsFrom::Memory(_));

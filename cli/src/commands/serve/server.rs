@@ -27,6 +27,21 @@ const MAX_READ_BYTES: usize = 1024 * 1024;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the metrics recorder drains its histograms between scrapes (the exporter's own
+/// default).
+const METRICS_UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Drains the metrics recorder's histograms every [`METRICS_UPKEEP_EVERY`]. The recorder keeps
+/// each sample (one per Secrets Manager or DynamoDB call, 16 bytes) until upkeep runs, which a
+/// scrape of `/metrics` also does: a `serve` nobody scrapes would otherwise grow with every call.
+pub async fn metrics_upkeep(metrics: PrometheusHandle) {
+    let mut ticks = tokio::time::interval(METRICS_UPKEEP_EVERY);
+    loop {
+        ticks.tick().await;
+        metrics.run_upkeep();
+    }
+}
+
 /// Everything a request can reach.
 pub struct App {
     pub gateway: Gateway,

@@ -503,10 +503,10 @@ side_step "$SAM_BUILD_STEP" sam_build
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-# The integration tests mostly wait (on moto, on spawned functions, on timeouts), so they run
-# four per core rather than libtest's one (on 2 cores, 34 s against 46 s at two per core).
 build_checks
 interop_beside
+# The integration tests mostly wait (on moto, on spawned functions, on timeouts), so they run
+# four per core rather than libtest's one (on 2 cores, 34 s against 46 s at two per core).
 step "cargo test --workspace"
 cargo test --workspace -- --test-threads=$((4 * $(nproc)))
 

@@ -15,7 +15,8 @@ use lambda_http::lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use projects::Projects;
 use work::{Floor, Work};
 
-#[tokio::main]
+// One thread, as chatpass's functions run (shared/service/src/lambda.rs).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let work = Work::from_env()?;
     let table = std::env::var("CHATPASS_TABLE").map_err(|_| "CHATPASS_TABLE is not set")?;

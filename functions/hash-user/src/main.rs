@@ -1,6 +1,5 @@
 //! The hash-user Lambda binary: the shared Lambda runner over this function's routes.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(hash_user::ROUTES).await
+fn main() -> Result<(), lambda_http::Error> {
+    chatpass_service::lambda::run(hash_user::ROUTES)
 }

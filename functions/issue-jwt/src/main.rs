@@ -1,6 +1,5 @@
 //! The issue-jwt Lambda binary: the shared Lambda runner over this function's routes.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(issue_jwt::ROUTES).await
+fn main() -> Result<(), lambda_http::Error> {
+    chatpass_service::lambda::run(issue_jwt::ROUTES)
 }

@@ -1,6 +1,5 @@
 //! The user-details-callback Lambda binary: the shared Lambda runner over this function's routes.
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    chatpass_service::lambda::run(user_details_callback::ROUTES).await
+fn main() -> Result<(), lambda_http::Error> {
+    chatpass_service::lambda::run(user_details_callback::ROUTES)
 }

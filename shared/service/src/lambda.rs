@@ -25,7 +25,18 @@ use std::task::{Context, Poll};
 /// Runs the function whose routes are `routes` (its `ROUTES`) as a Lambda function until the
 /// runtime stops it: its settings from the environment, the SDK made ready and the state built
 /// during init, then each event to the route its path names.
-pub async fn run(routes: &'static [Served]) -> Result<(), Error> {
+///
+/// On one thread: a Lambda handles one event at a time, and a multi-threaded runtime would hand
+/// every I/O wake-up between a worker and the thread polling the handler, about a sixth of a
+/// warm invocation's CPU (BENCHMARKS.md, "Against the floor").
+pub fn run(routes: &'static [Served]) -> Result<(), Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(routes))
+}
+
+async fn serve(routes: &'static [Served]) -> Result<(), Error> {
     let function = routes[0].spec.function;
     crate::logging::init(&[function]);
     std::panic::set_hook(Box::new(|panic| {

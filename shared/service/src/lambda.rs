@@ -15,6 +15,7 @@ use crate::{Settings, State};
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
@@ -111,6 +112,12 @@ where
     }
 }
 
+thread_local! {
+    /// The metrics' documents, a buffer kept from one invocation to the next: a new one each
+    /// time is a 2 KB allocation, which glibc serves only after merging its freed small blocks.
+    static DOCUMENTS: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(2048));
+}
+
 /// The handler as the `Service<Request>` lambda_http's adapter wraps.
 pub struct Handle<F> {
     state: &'static State,
@@ -138,10 +145,12 @@ where
             let response = answer.await;
             if let Some(metrics) = metrics {
                 // Every document of the invocation in one write to stdout, not one each.
-                let mut documents = Vec::with_capacity(2048);
-                let written = metrics
-                    .flush(&mut documents)
-                    .and_then(|()| std::io::stdout().lock().write_all(&documents));
+                let written = DOCUMENTS.with_borrow_mut(|documents| {
+                    documents.clear();
+                    metrics
+                        .flush(&mut *documents)
+                        .and_then(|()| std::io::stdout().lock().write_all(documents))
+                });
                 if let Err(e) = written {
                     tracing::warn!(error = %e, "metrics could not be written");
                 }

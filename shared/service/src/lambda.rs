@@ -12,9 +12,10 @@ use crate::clock::SystemClock;
 use crate::pipeline::Served;
 use crate::source::DEFAULT_PREFIX;
 use crate::{Settings, State};
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use lambda_http::http::header::SET_COOKIE;
 use lambda_http::request::LambdaRequest;
-use lambda_http::{Adapter, Body, Error, LambdaEvent, Request, Response, Service};
+use lambda_http::{Body, Error, LambdaEvent, Request, Response, Service};
 use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
@@ -60,8 +61,15 @@ async fn serve(routes: &'static [Served]) -> Result<(), Error> {
 }
 
 /// The function's entry point: an API Gateway event in, the handler's answer out.
+///
+/// It reads the event as API Gateway v2's and writes the answer as API Gateway v2's itself, where
+/// lambda_http's adapter reads the event twice (to learn its kind) and copies and re-decodes
+/// every text answer through a charset table whose static pointers cost each cold start about
+/// 8,000 relocations (BENCHMARKS.md, "Against the floor").
 pub struct LambdaEntry<F> {
-    adapter: Adapter<'static, Response<Body>, Handle<F>>,
+    state: &'static State,
+    handler: F,
+    metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
 }
 
 impl<F, Fut> LambdaEntry<F>
@@ -76,39 +84,11 @@ where
         handler: F,
         metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
     ) -> Self {
-        let handle = Handle {
+        LambdaEntry {
             state,
             handler,
             metrics,
-        };
-        LambdaEntry {
-            adapter: Adapter::from(handle),
         }
-    }
-}
-
-type AdapterOf<F> = Adapter<'static, Response<Body>, Handle<F>>;
-
-impl<F, Fut> Service<LambdaEvent<LambdaRequest>> for LambdaEntry<F>
-where
-    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<Body>> + Send + 'static,
-{
-    type Response = <AdapterOf<F> as Service<LambdaEvent<LambdaRequest>>>::Response;
-    type Error = Infallible;
-    type Future = <AdapterOf<F> as Service<LambdaEvent<LambdaRequest>>>::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.adapter.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut event: LambdaEvent<LambdaRequest>) -> Self::Future {
-        let LambdaRequest::ApiGatewayV2(request) = &mut event.payload else {
-            // Only API Gateway v2 events deserialize with this crate's features.
-            return self.adapter.call(event);
-        };
-        make_safe(request);
-        self.adapter.call(event)
     }
 }
 
@@ -118,28 +98,22 @@ thread_local! {
     static DOCUMENTS: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(2048));
 }
 
-/// The handler as the `Service<Request>` lambda_http's adapter wraps.
-pub struct Handle<F> {
-    state: &'static State,
-    handler: F,
-    metrics: Option<&'static metrics_cloudwatch_embedded::Collector>,
-}
-
-impl<F, Fut> Service<Request> for Handle<F>
+impl<F, Fut> Service<LambdaEvent<ApiGatewayV2httpRequest>> for LambdaEntry<F>
 where
-    F: Fn(&'static State, Request) -> Fut,
+    F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
-    type Response = Response<Body>;
+    type Response = ApiGatewayV2httpResponse;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<ApiGatewayV2httpResponse, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request) -> Self::Future {
-        let answer = (self.handler)(self.state, request);
+    fn call(&mut self, event: LambdaEvent<ApiGatewayV2httpRequest>) -> Self::Future {
+        let answer = (self.handler)(self.state, to_request(event.payload));
         let metrics = self.metrics;
         Box::pin(async move {
             let response = answer.await;
@@ -155,17 +129,38 @@ where
                     tracing::warn!(error = %e, "metrics could not be written");
                 }
             }
-            Ok(response)
+            Ok(to_response(response))
         })
     }
 }
 
 /// The request lambda_http makes of an event once it is safe to convert: what a handler sees.
-pub fn to_request(mut payload: LambdaRequest) -> Request {
-    if let LambdaRequest::ApiGatewayV2(request) = &mut payload {
-        make_safe(request);
-    }
-    payload.into()
+pub fn to_request(mut event: ApiGatewayV2httpRequest) -> Request {
+    make_safe(&mut event);
+    LambdaRequest::ApiGatewayV2(event).into()
+}
+
+/// The answer as API Gateway v2 takes it: `Set-Cookie` headers as its `cookies`, every other
+/// header as it is (API Gateway joins repeated ones with commas), a binary body in base64.
+fn to_response(response: Response<Body>) -> ApiGatewayV2httpResponse {
+    let (parts, body) = response.into_parts();
+    let mut headers = parts.headers;
+    let cookies = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok().map(str::to_owned))
+        .collect();
+    headers.remove(SET_COOKIE);
+    let mut answer = ApiGatewayV2httpResponse::default();
+    answer.status_code = i64::from(parts.status.as_u16());
+    answer.headers = headers;
+    answer.cookies = cookies;
+    answer.is_base64_encoded = matches!(body, Body::Binary(_));
+    answer.body = match body {
+        Body::Empty => None,
+        body => Some(body),
+    };
+    answer
 }
 
 /// Rewrites what lambda_http would otherwise fail on: the raw query string and path
@@ -276,8 +271,7 @@ mod tests {
                 } else {
                     event["requestContext"]["domainName"] = host.into();
                 }
-                let payload: LambdaRequest = serde_json::from_value(event).unwrap();
-                let request = to_request(payload);
+                let request = to_request(serde_json::from_value(event).unwrap());
                 assert_ne!(request.uri().host(), Some(host), "{host}");
             }
         }
@@ -289,5 +283,37 @@ mod tests {
         ] {
             assert!(is_authority(host.as_bytes()), "{host}");
         }
+    }
+
+    /// What lambda_http's adapter answered for the same responses: the cookies apart, the
+    /// other headers and a text body as they are, a binary body in base64, no body at all.
+    #[test]
+    fn answers_as_api_gateway_v2_takes_it() {
+        let response = Response::builder()
+            .status(201)
+            .header("content-type", "application/json")
+            .header("set-cookie", "a=1; Secure")
+            .header("vary", "origin")
+            .header("set-cookie", "b=2")
+            .body(Body::Text("{\"ok\":true}".into()))
+            .unwrap();
+        let answer = serde_json::to_value(to_response(response)).unwrap();
+        assert_eq!(answer["statusCode"], 201);
+        assert_eq!(answer["cookies"], serde_json::json!(["a=1; Secure", "b=2"]));
+        assert_eq!(answer["headers"]["content-type"], "application/json");
+        assert_eq!(answer["headers"]["vary"], "origin");
+        assert!(answer["headers"].get("set-cookie").is_none());
+        assert_eq!(answer["body"], "{\"ok\":true}");
+        assert_eq!(answer["isBase64Encoded"], false);
+
+        let binary = Response::new(Body::Binary(vec![0, 255]));
+        let answer = serde_json::to_value(to_response(binary)).unwrap();
+        assert_eq!(answer["body"], "AP8=");
+        assert_eq!(answer["isBase64Encoded"], true);
+
+        let empty = Response::builder().status(204).body(Body::Empty).unwrap();
+        let answer = serde_json::to_value(to_response(empty)).unwrap();
+        assert_eq!(answer["statusCode"], 204);
+        assert!(answer.get("body").is_none_or(|body| body.is_null()));
     }
 }

@@ -7,7 +7,6 @@ mod json_line;
 
 pub use json_line::JsonLine;
 use tracing::Level;
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -17,9 +16,13 @@ const SHARED_CRATES: [&str; 3] = ["chatpass", "chatpass_service", "chatpass_sign
 
 /// The filter every subscriber of chatpass uses: `RUST_LOG` (default `info`) for chatpass's own
 /// crates (the shared ones and the crates of `functions`, by their folder names), and no finer
-/// than `info` for any other.
-pub fn filter(functions: &[&str]) -> (EnvFilter, Targets) {
-    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// than `info` for any other; and whether `RUST_LOG` was set but could not be read.
+///
+/// `RUST_LOG` holds a level or `target=level` directives, read as `tracing_subscriber`'s
+/// `Targets`: `EnvFilter`'s span and field filters would link a regex engine into every
+/// function and cost each cold start its set-up (BENCHMARKS.md, "Against the floor").
+pub fn filter(functions: &[&str]) -> (Targets, Targets, bool) {
+    let (wanted, unread) = wanted(std::env::var("RUST_LOG").ok().as_deref());
     let own = SHARED_CRATES
         .iter()
         .map(|c| (*c).to_owned())
@@ -29,13 +32,29 @@ pub fn filter(functions: &[&str]) -> (EnvFilter, Targets) {
         .with_targets(own.map(|c| (c, Level::TRACE)))
         .with_target("lambda_runtime", Level::WARN)
         .with_default(Level::INFO);
-    (wanted, bounds)
+    (wanted, bounds, unread)
+}
+
+/// What `rust_log` asks for (`info` where it is unset, empty or unreadable), and whether it
+/// could not be read.
+fn wanted(rust_log: Option<&str>) -> (Targets, bool) {
+    let info = || Targets::new().with_default(Level::INFO);
+    match rust_log
+        .map(str::trim)
+        .filter(|directives| !directives.is_empty())
+    {
+        None => (info(), false),
+        Some(directives) => match directives.parse::<Targets>() {
+            Ok(wanted) => (wanted, false),
+            Err(_) => (info(), true),
+        },
+    }
 }
 
 /// JSON lines on stdout (CloudWatch reads them), for the crates of `functions` and the shared
 /// ones.
 pub fn init(functions: &[&str]) {
-    let (wanted, bounds) = filter(functions);
+    let (wanted, bounds, unread) = filter(functions);
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -45,4 +64,32 @@ pub fn init(functions: &[&str]) {
         .with(wanted)
         .with(bounds)
         .try_init();
+    if unread {
+        tracing::warn!("RUST_LOG is not a level or target=level directives; info is used");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_log_is_a_level_or_target_level_directives_and_info_otherwise() {
+        let at = |rust_log, target, level| wanted(rust_log).0.would_enable(target, &level);
+        assert!(at(None, "chatpass_service", Level::INFO));
+        assert!(!at(None, "chatpass_service", Level::DEBUG));
+        assert!(at(Some(" "), "chatpass_service", Level::INFO));
+        assert!(at(Some("debug"), "hash_user", Level::DEBUG));
+        assert!(!at(Some("warn"), "hash_user", Level::INFO));
+        let directives = Some("chatpass_service=trace,warn");
+        assert!(at(directives, "chatpass_service::pipeline", Level::TRACE));
+        assert!(!at(directives, "hash_user", Level::INFO));
+        assert!(!at(Some("off"), "chatpass_service", Level::ERROR));
+        for unreadable in ["[span{user=x}]=debug", "chatpass=loud"] {
+            let (wanted, unread) = wanted(Some(unreadable));
+            assert!(unread, "{unreadable}");
+            assert!(wanted.would_enable("chatpass_service", &Level::INFO));
+            assert!(!wanted.would_enable("chatpass_service", &Level::DEBUG));
+        }
+    }
 }

@@ -79,7 +79,7 @@ impl LogCapture {
             .get_or_init(|| {
                 let capture = LogCapture::default();
                 let writer = capture.clone();
-                let (_, bounds) = crate::logging::filter(&[]);
+                let (_, bounds, _) = crate::logging::filter(&[]);
                 tracing_subscriber::registry()
                     .with(
                         tracing_subscriber::fmt::layer()

@@ -213,6 +213,13 @@ fn report(entry: &Entry, runs: usize, setting: &Setting, period_us: u64, warm: u
         "throttled_ms": summary(&of(|f| f.throttled_ms)),
         "init_cpu_ms": summary(&of(|f| f.init_cpu_ms)),
         "first_response_cpu_ms": summary(&of(|f| f.first_response_cpu_ms)),
+        // Each start's, in order: the entries' starts alternate, so two entries' can be paired.
+        "each": {
+            "init_ms": rounded(&of(|f| f.init_ms)),
+            "first_response_ms": rounded(&of(|f| f.first_response_ms)),
+            "init_cpu_ms": rounded(&of(|f| f.init_cpu_ms)),
+            "first_response_cpu_ms": rounded(&of(|f| f.first_response_cpu_ms)),
+        },
         "statuses": statuses,
         "failures": entry.failures,
         "warm": warm,

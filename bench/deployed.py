@@ -224,11 +224,38 @@ def cold(report, settings, memory, model, bootstraps, events, emulator, env, out
                       f"(median; p90 {first['p90']}; CPU {cpu[1]} ms by then; status "
                       f"{','.join(map(str, line['statuses']))})")
         found[name] = (init["median"], first["median"])
+    for function in FUNCTIONS:
+        above = cpu_above_floor(lines.get(f"{function}@{SHIPPED}"), lines.get(floor_name(function)))
+        if above:
+            report.figure(f"{prefix}.{function}.cpu_above_floor_us",
+                          f"{above[0]:+.0f} / {above[1]:+.0f}",
+                          "(by the end of init / by the first answer: the median over each start "
+                          "less its floor's start beside it)")
     names = [f"{f}@{SHIPPED}" for f in FUNCTIONS]
     report.figure(f"{prefix}.{SHIPPED}.worst_init_ms", worst(found.get(n, (None,))[0] for n in names))
     report.figure(f"{prefix}.{SHIPPED}.worst_first_answer_ms",
                   worst(found.get(n, (None, None))[1] for n in names))
     return found
+
+
+def cpu_above_floor(line, floor_line):
+    """The CPU (µs) a function's cold starts used above its floor's, by the end of init and by
+    the first answer: each start paired with the floor's start after it (lambda-emu starts a
+    plan's entries in turn, so a slow minute falls on both), the median of the differences;
+    None where either has no starts or one failed (the pairs would not line up)."""
+    if not line or not floor_line or line["failures"] or floor_line["failures"]:
+        return None
+    ours, floors = line.get("each") or {}, floor_line.get("each") or {}
+
+    def median_difference(key):
+        pairs = sorted(1000 * (a - b) for a, b in zip(ours.get(key, []), floors.get(key, [])))
+        if not pairs:
+            return None
+        middle = len(pairs) // 2
+        return pairs[middle] if len(pairs) % 2 else (pairs[middle - 1] + pairs[middle]) / 2
+
+    init, first = median_difference("init_cpu_ms"), median_difference("first_response_cpu_ms")
+    return None if init is None or first is None else (init, first)
 
 
 def warm(report, settings, memory, bootstraps, events, emulator, env, out, tables):

@@ -64,8 +64,8 @@ async fn serve(routes: &'static [Served]) -> Result<(), Error> {
 ///
 /// It reads the event as API Gateway v2's and writes the answer as API Gateway v2's itself, where
 /// lambda_http's adapter reads the event twice (to learn its kind) and copies and re-decodes
-/// every text answer through a charset table whose static pointers cost each cold start about
-/// 8,000 relocations (BENCHMARKS.md, "Against the floor").
+/// every text answer through a charset decoder, which links encoding_rs and mime into every
+/// function (BENCHMARKS.md, "Against the floor").
 pub struct LambdaEntry<F> {
     state: &'static State,
     handler: F,

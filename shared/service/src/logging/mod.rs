@@ -14,29 +14,27 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// The crates under every function whose log lines chatpass writes itself.
 const SHARED_CRATES: [&str; 3] = ["chatpass", "chatpass_service", "chatpass_signing"];
 
-/// The filter every subscriber of chatpass uses: `RUST_LOG` (default `info`) for chatpass's own
-/// crates (the shared ones and the crates of `functions`, by their folder names), and no finer
-/// than `info` for any other; and whether `RUST_LOG` was set but could not be read.
-///
-/// `RUST_LOG` holds a level or `target=level` directives, read as `tracing_subscriber`'s
-/// `Targets`: `EnvFilter`'s span and field filters would link a regex engine into every
-/// function and cost each cold start its set-up (BENCHMARKS.md, "Against the floor").
-pub fn filter(functions: &[&str]) -> (Targets, Targets, bool) {
-    let (wanted, unread) = wanted(std::env::var("RUST_LOG").ok().as_deref());
+/// The bounds every subscriber of chatpass keeps: any level for chatpass's own crates (the
+/// shared ones and the crates of `functions`, by their folder names), no finer than `info` for
+/// any other, whatever `RUST_LOG` says.
+pub fn bounds(functions: &[&str]) -> Targets {
     let own = SHARED_CRATES
         .iter()
         .map(|c| (*c).to_owned())
         .chain(functions.iter().map(|f| f.replace('-', "_")));
     // lambda_runtime opens an info span per invocation; kept off, it costs nothing.
-    let bounds = Targets::new()
+    Targets::new()
         .with_targets(own.map(|c| (c, Level::TRACE)))
         .with_target("lambda_runtime", Level::WARN)
-        .with_default(Level::INFO);
-    (wanted, bounds, unread)
+        .with_default(Level::INFO)
 }
 
 /// What `rust_log` asks for (`info` where it is unset, empty or unreadable), and whether it
 /// could not be read.
+///
+/// `RUST_LOG` holds a level or `target=level` directives, read as `tracing_subscriber`'s
+/// `Targets`: `EnvFilter`'s span and field filters would link a regex engine into every
+/// function and cost each cold start its set-up (BENCHMARKS.md, "Against the floor").
 fn wanted(rust_log: Option<&str>) -> (Targets, bool) {
     let info = || Targets::new().with_default(Level::INFO);
     match rust_log
@@ -52,9 +50,9 @@ fn wanted(rust_log: Option<&str>) -> (Targets, bool) {
 }
 
 /// JSON lines on stdout (CloudWatch reads them), for the crates of `functions` and the shared
-/// ones.
+/// ones: what `RUST_LOG` asks for (default `info`), within [`bounds`].
 pub fn init(functions: &[&str]) {
-    let (wanted, bounds, unread) = filter(functions);
+    let (wanted, unread) = wanted(std::env::var("RUST_LOG").ok().as_deref());
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -62,7 +60,7 @@ pub fn init(functions: &[&str]) {
                 .event_format(JsonLine),
         )
         .with(wanted)
-        .with(bounds)
+        .with(bounds(functions))
         .try_init();
     if unread {
         tracing::warn!("RUST_LOG is not a level or target=level directives; info is used");

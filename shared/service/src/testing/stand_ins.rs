@@ -51,7 +51,7 @@ impl SessionStore for DownStore {
 
 /// Everything a deployed function could log from the moment [`LogCapture::install`] made it the
 /// global subscriber: chatpass's own crates at every level, other crates within the bounds
-/// [`crate::logging::filter`] holds them to whatever `RUST_LOG` says (their TRACE lines cannot
+/// [`crate::logging::bounds`] holds them to whatever `RUST_LOG` says (their TRACE lines cannot
 /// reach a deployed log, and capturing the AWS SDK's would slow every test of the binary). One
 /// per test binary (the subscriber is global).
 #[derive(Clone, Default)]
@@ -79,7 +79,7 @@ impl LogCapture {
             .get_or_init(|| {
                 let capture = LogCapture::default();
                 let writer = capture.clone();
-                let (_, bounds, _) = crate::logging::filter(&[]);
+                let bounds = crate::logging::bounds(&[]);
                 tracing_subscriber::registry()
                     .with(
                         tracing_subscriber::fmt::layer()

@@ -21,6 +21,7 @@ the background.
 
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -248,11 +249,8 @@ def cpu_above_floor(line, floor_line):
     ours, floors = line.get("each") or {}, floor_line.get("each") or {}
 
     def median_difference(key):
-        pairs = sorted(1000 * (a - b) for a, b in zip(ours.get(key, []), floors.get(key, [])))
-        if not pairs:
-            return None
-        middle = len(pairs) // 2
-        return pairs[middle] if len(pairs) % 2 else (pairs[middle - 1] + pairs[middle]) / 2
+        pairs = [1000 * (a - b) for a, b in zip(ours.get(key, []), floors.get(key, []))]
+        return statistics.median(pairs) if pairs else None
 
     init, first = median_difference("init_cpu_ms"), median_difference("first_response_cpu_ms")
     return None if init is None or first is None else (init, first)

@@ -14,10 +14,11 @@ use crate::source::DEFAULT_PREFIX;
 use crate::{Settings, State};
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lambda_http::http::header::SET_COOKIE;
+use lambda_http::lambda_runtime::Diagnostic;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Body, Error, LambdaEvent, Request, Response, Service};
+use serde_json::value::RawValue;
 use std::cell::RefCell;
-use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
@@ -98,22 +99,32 @@ thread_local! {
     static DOCUMENTS: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(2048));
 }
 
-impl<F, Fut> Service<LambdaEvent<ApiGatewayV2httpRequest>> for LambdaEntry<F>
+/// The event as the runtime hands it over, read by [`LambdaEntry`] itself: the runtime's own
+/// reading tracks the path of every field of the event, for an error message, at each
+/// invocation (BENCHMARKS.md, "Against the floor").
+pub type RawEvent = LambdaEvent<Box<RawValue>>;
+
+impl<F, Fut> Service<RawEvent> for LambdaEntry<F>
 where
     F: Fn(&'static State, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
     type Response = ApiGatewayV2httpResponse;
-    type Error = Infallible;
+    type Error = Diagnostic;
     type Future =
-        Pin<Box<dyn Future<Output = Result<ApiGatewayV2httpResponse, Infallible>> + Send>>;
+        Pin<Box<dyn Future<Output = Result<ApiGatewayV2httpResponse, Diagnostic>> + Send>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Diagnostic>> {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, event: LambdaEvent<ApiGatewayV2httpRequest>) -> Self::Future {
-        let answer = (self.handler)(self.state, to_request(event.payload));
+    fn call(&mut self, event: RawEvent) -> Self::Future {
+        let Ok(event) = serde_json::from_str(event.payload.get()) else {
+            // serde_json's message may quote the event (a header, a token); the error says
+            // only what the event is not.
+            return Box::pin(std::future::ready(Err(not_an_http_api_event())));
+        };
+        let answer = (self.handler)(self.state, to_request(event));
         let metrics = self.metrics;
         Box::pin(async move {
             let response = answer.await;
@@ -131,6 +142,15 @@ where
             }
             Ok(to_response(response))
         })
+    }
+}
+
+/// What the runtime reports for an event that is not an HTTP API's: the function is wired to
+/// something else, and no request can be made of it.
+fn not_an_http_api_event() -> Diagnostic {
+    Diagnostic {
+        error_type: "NotAnHttpApiEvent".into(),
+        error_message: "the event is not an API Gateway HTTP API event (payload format 2.0)".into(),
     }
 }
 
@@ -222,16 +242,33 @@ fn encode_unsafe(text: &str, keep: &[u8]) -> String {
 /// A host name or address with an optional port that lambda_http can build the request's URL
 /// from: only the bytes an authority may hold, and accepted both by the URL parser lambda_http
 /// uses (a port within 0-65535, a closed IPv6 literal, a host before any `:`) and by `http::Uri`.
+///
+/// The last authority accepted is remembered: a function's events name the same one, as its
+/// Host header and as API Gateway's domain name, and parsing it as a URL each time is about a
+/// hundredth of a warm invocation's CPU.
 fn is_authority(bytes: &[u8]) -> bool {
+    thread_local! {
+        static ACCEPTED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    if ACCEPTED.with_borrow(|accepted| !accepted.is_empty() && accepted == bytes) {
+        return true;
+    }
     let Ok(host) = std::str::from_utf8(bytes) else {
         return false;
     };
-    !host.is_empty()
+    let accepted = !host.is_empty()
         && host
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         && reqwest::Url::parse(&format!("https://{host}/"))
-            .is_ok_and(|url| url.as_str().parse::<http::Uri>().is_ok())
+            .is_ok_and(|url| url.as_str().parse::<http::Uri>().is_ok());
+    if accepted {
+        ACCEPTED.with_borrow_mut(|remembered| {
+            remembered.clear();
+            remembered.extend_from_slice(bytes);
+        });
+    }
+    accepted
 }
 
 #[cfg(test)]
@@ -282,6 +319,9 @@ mod tests {
             "[::1]:9000",
         ] {
             assert!(is_authority(host.as_bytes()), "{host}");
+            // The one remembered is that one alone.
+            assert!(!is_authority(format!("{host}:99999").as_bytes()), "{host}");
+            assert!(is_authority(host.as_bytes()), "{host}");
         }
     }
 
@@ -315,5 +355,29 @@ mod tests {
         let answer = serde_json::to_value(to_response(empty)).unwrap();
         assert_eq!(answer["statusCode"], 204);
         assert!(answer.get("body").is_none_or(|body| body.is_null()));
+    }
+
+    /// An event that is no HTTP API's is the runtime's error, and the error quotes none of it.
+    #[tokio::test]
+    async fn refuses_an_event_that_is_not_an_http_api_event_and_quotes_none_of_it() {
+        let state = crate::testing::harness(&[], crate::testing::NOW).state;
+        let state: &'static State = Box::leak(Box::new(state));
+        let handler = |_: &'static State, _: Request| async {
+            panic!("no request is made of an event that is not one")
+        };
+        let mut entry = LambdaEntry::new(state, handler, None);
+        for event in [
+            r#"{"headers": {"authorization": ["Bearer eyJ.secret"]}}"#,
+            r#"{"isBase64Encoded": "Bearer eyJ.secret"}"#,
+            r#"["Bearer eyJ.secret"]"#,
+        ] {
+            let payload = RawValue::from_string(event.into()).unwrap();
+            let refused = entry
+                .call(LambdaEvent::new(payload, Default::default()))
+                .await
+                .expect_err(event);
+            assert_eq!(refused.error_type, "NotAnHttpApiEvent");
+            assert!(!refused.error_message.contains("secret"), "{event}");
+        }
     }
 }

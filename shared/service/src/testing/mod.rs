@@ -320,12 +320,13 @@ where
     Fut: Future<Output = Response<Body>> + Send + 'static,
 {
     use lambda_http::{Context, LambdaEvent, Service};
-    let payload = serde_json::from_value(event.clone()).expect("an API Gateway v2 event");
+    let payload = serde_json::value::to_raw_value(event).expect("an event as JSON");
     // The entry point takes the process's state for the life of the process, as `main` does.
     let state: &'static State = Box::leak(Box::new(state));
     let mut entry = crate::lambda::LambdaEntry::new(state, handler, None);
-    let Ok(response) = entry
+    let response = entry
         .call(LambdaEvent::new(payload, Context::default()))
-        .await;
+        .await
+        .expect("an API Gateway v2 event");
     serde_json::to_value(response).expect("a serializable Lambda response")
 }

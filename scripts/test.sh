@@ -307,12 +307,14 @@ api_checks() {
 # round trip, the cost line, wrk's report and the HTTP section's warm-up), of lambda-emu and of
 # the floor Lambda, then every section of bench/run.py once in smoke mode: dev builds, one-second
 # wrk runs, criterion for a fraction of a second, one cold start per bootstrap, and the deployed
-# mode at 512 MB (each function beside its floor, one cold start per CPU model, 10 warm
-# invocations) under the CPU share, over TLS through the delay proxy. A section that cannot
-# complete fails the tests here (a failed start, an answer other than 200, a function reaching
-# no TLS endpoint, a report that does not parse), not the next full measurement; its figures
-# are not measurements. Each section's wall time is printed. The CPU share needs root and
-# cgroup v1's cpu controller; without them the run says NO CPU SHARE and goes on at full speed.
+# mode at 256 MB (each function beside its floor, one cold start per CPU model, 10 warm
+# invocations) under the CPU share, over TLS through the delay proxy; 256 MB is the size
+# template.yaml ships three functions with, so the `*_shipped_vs_floor` figures are computed
+# too. A section that cannot complete fails the tests here (a failed start, an answer other
+# than 200, a function reaching no TLS endpoint, a report that does not parse), not the next
+# full measurement; its figures are not measurements. Each section's wall time is printed. The
+# CPU share needs root and cgroup v1's cpu controller; without them the run says NO CPU SHARE
+# and goes on at full speed.
 bench_checks() {
   step "bench: tests of its Python helpers, lambda-emu and the floor Lambda"
   .venv/bin/python -m unittest discover -s bench/tests
@@ -324,7 +326,7 @@ bench_checks() {
   [[ -w $cgroup ]] || cgroup=none
   BENCH_PROFILE=dev WRK_DURATION=1 WRK_WARMUP=1 BENCH_IDENTITIES=100 BENCH_ACTIVE=10 JWT_ITERATIONS=100 \
     CRITERION_ARGS="--warm-up-time 0.1 --measurement-time 0.3 --sample-size 10" COLD_RUNS=1 \
-    SECRETS_DURATION=2 SHORT_TTL=1 MEMORY_SIZES=512 DEPLOYED_RUNS=1 DEPLOYED_WARM=10 \
+    SECRETS_DURATION=2 SHORT_TTL=1 MEMORY_SIZES=256 DEPLOYED_RUNS=1 DEPLOYED_WARM=10 \
     CPU_CGROUP=$cgroup BENCH_TARGET_DIR="$CARGO_TARGET_DIR" BENCH_OUT="$CARGO_TARGET_DIR/bench-smoke" \
     .venv/bin/python bench/run.py
 }

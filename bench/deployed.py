@@ -246,10 +246,10 @@ def cpu_above_floor(line, floor_line):
     None where either has no starts or one failed (the pairs would not line up)."""
     if not line or not floor_line or line["failures"] or floor_line["failures"]:
         return None
-    ours, floors = line.get("each") or {}, floor_line.get("each") or {}
+    ours, floors = line["each"], floor_line["each"]
 
     def median_difference(key):
-        pairs = [1000 * (a - b) for a, b in zip(ours.get(key, []), floors.get(key, []))]
+        pairs = [1000 * (a - b) for a, b in zip(ours[key], floors[key])]
         return statistics.median(pairs) if pairs else None
 
     init, first = median_difference("init_cpu_ms"), median_difference("first_response_cpu_ms")
